@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs the whole test suite. Installs what the suite needs when it is missing
+# (Debian packages need root; elsewhere those tests skip with a printed reason,
+# except under CI=true where everything must run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
+python3 -c 'import zeroconf' >/dev/null 2>&1 || need_pip=1
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing: ${need_apt[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "missing ${need_apt[*]} (not root): the tests that need them will skip"
+  fi
+fi
+if [ "${need_pip:-0}" = 1 ]; then
+  python3 -m pip install --quiet --disable-pip-version-check zeroconf || echo "could not install python zeroconf: the mDNS test will skip"
+fi
+
+if command -v cargo-nextest >/dev/null 2>&1; then
+  cargo nextest run --all-targets --no-fail-fast
+  # nextest does not run doctests; there are none beyond the library's.
+else
+  cargo test --all-targets
+fi

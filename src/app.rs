@@ -1,0 +1,154 @@
+//! Building and running the server; used by `main`, the tests and the benchmarks.
+
+use crate::auth::Keys;
+use crate::cache::{InMemoryCache, MenuCache};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::{self, events::{EventType, StoredEvent}, writer::Writer};
+use crate::events::Hub;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimits;
+use crate::state::AppState;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// How long shutdown waits for requests in flight.
+pub const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A bound, ready server.
+pub struct App {
+    listener: TcpListener,
+    state: AppState,
+    shutdown_tx: watch::Sender<bool>,
+    started: Instant,
+}
+
+/// Options beyond the configuration (tests inject a clock).
+#[derive(Default)]
+pub struct Options {
+    pub clock: Option<Clock>,
+}
+
+impl App {
+    /// Opens and migrates the database, starts the writer, binds the listener.
+    pub async fn build(config: Config) -> Result<App, String> {
+        App::build_with(config, Options::default()).await
+    }
+
+    pub async fn build_with(config: Config, opts: Options) -> Result<App, String> {
+        let started = Instant::now();
+        let clock = opts.clock.unwrap_or_else(Clock::system);
+        let data_dir = config.data_dir.clone();
+        let writer_conn = tokio::task::spawn_blocking(move || db::open_and_migrate(&data_dir))
+            .await
+            .map_err(|e| e.to_string())??;
+        let pool = db::pool(&config.data_dir, &config.pool)?;
+        let keys = Keys::load(&config.data_dir, config.jwt_secret.as_deref())?;
+
+        let hub = Arc::new(Hub::new(config.limits.max_staff_streams, config.limits.max_streams));
+        let menu_cache: Arc<dyn MenuCache> = Arc::new(InMemoryCache::default());
+        let publish = {
+            let hub = hub.clone();
+            let cache = menu_cache.clone();
+            Box::new(move |events: Vec<StoredEvent>| {
+                // Invalidate first: a tablet told of the change must not read the old menu.
+                for e in events.iter().filter(|e| e.kind == EventType::MenuChanged) {
+                    cache.invalidate(&e.store_id);
+                }
+                hub.publish(events);
+            })
+        };
+        let now = {
+            let clock = clock.clone();
+            Box::new(move || clock.now_ms())
+        };
+        let writer = Writer::start(writer_conn, now, publish);
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+
+        let setup_code = first_run_code(&pool)?;
+        let limits = RateLimits::new(config.limits.orders_per_minute, config.limits.logins_per_minute);
+        let state = AppState {
+            config: Arc::new(config),
+            pool,
+            writer,
+            keys: Arc::new(keys),
+            clock,
+            hub,
+            menu_cache,
+            limits: Arc::new(limits),
+            metrics: Arc::new(Metrics::default()),
+            started,
+            shutdown: shutdown_rx,
+            setup_code: Arc::new(Mutex::new(setup_code)),
+        };
+        Ok(App { listener, state, shutdown_tx, started })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Time from the start of [`App::build`] until now.
+    pub fn startup_time(&self) -> Duration {
+        self.started.elapsed()
+    }
+
+    /// Serves until `shutdown` resolves, then ends event streams, drains requests
+    /// (at most [`DRAIN_TIMEOUT`]), stops background work and checkpoints the database.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
+        let App { listener, state, shutdown_tx, .. } = self;
+        let mut background = crate::tasks::spawn(state.clone());
+        let router = crate::http::router(state.clone());
+        let stop_streams = shutdown_tx.clone();
+        let graceful = async move {
+            shutdown.await;
+            tracing::info!("shutting down");
+            let _ = stop_streams.send(true);
+        };
+        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(graceful);
+        let mut done = shutdown_tx.subscribe();
+        let server = tokio::spawn(async move { serve.await });
+        // Wait for the shutdown signal, then give requests in flight a bounded time.
+        let _ = done.wait_for(|v| *v).await;
+        match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server error"),
+            Ok(Err(e)) => tracing::warn!(error = %e, "server task failed"),
+            Err(_) => tracing::warn!("requests still running after the drain timeout; stopping anyway"),
+        }
+        background.abort_all();
+        state.writer.stop().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+/// With no store yet, a one-time setup code for `POST /api/v1/setup` (printed to the log).
+fn first_run_code(pool: &db::Pool) -> Result<Option<String>, String> {
+    let conn = pool.get().map_err(|e| e.to_string())?;
+    let stores = db::stores::store_count(&conn).map_err(|e| e.to_string())?;
+    if stores > 0 {
+        return Ok(None);
+    }
+    let n = u64::from_le_bytes(crate::auth::random_bytes::<8>()) % 100_000_000;
+    let code = format!("{n:08}");
+    tracing::warn!(setup_code = %code, "no store yet: open the web UI and enter this one-time setup code");
+    Ok(Some(code))
+}

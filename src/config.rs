@@ -1,0 +1,322 @@
+//! Command line, environment and TOML configuration.
+//!
+//! Every setting is an `Option` on the command line (clap reads the flag, then its
+//! `TABLEORDER_*` variable) and in the file; [`Settings::merge`] layers them so that
+//! flags beat environment beat file beat defaults.
+
+use clap::{Args, Parser, Subcommand};
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Parser, Debug)]
+#[command(name = "tableorder", version, about = "Restaurant table ordering on one box: guest tablets, live staff dashboard, no internet needed")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Run the server: HTTP API, web UI, database, mDNS.
+    Serve {
+        #[command(flatten)]
+        settings: Settings,
+        /// Create the demo store (admin/demo1234, tables 1–12 with password 1234) if absent.
+        #[arg(long, env = "TABLEORDER_DEMO")]
+        demo: bool,
+    },
+    /// Manage stores.
+    Store {
+        #[command(subcommand)]
+        command: StoreCommand,
+    },
+    /// Write an online backup of the database to FILE.
+    Backup {
+        /// Where to write the backup (a complete SQLite database).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Create or upgrade the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Ask a running server whether it is healthy; exit 0 when it is.
+    Healthcheck {
+        /// Base URL of the server.
+        #[arg(long, env = "TABLEORDER_URL", default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+    /// Print the effective configuration (after flags, environment and file) as TOML.
+    Config {
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum StoreCommand {
+    /// Create a store and its first admin. The password comes from
+    /// TABLEORDER_ADMIN_PASSWORD or, when unset, the first line of stdin.
+    Create {
+        /// Store id: 1–32 characters of a–z, 0–9 and '-'.
+        #[arg(long)]
+        id: String,
+        /// Display name of the store.
+        #[arg(long)]
+        name: String,
+        /// Username of the first admin.
+        #[arg(long)]
+        admin: String,
+        /// IANA timezone of the store (business days and history dates follow it).
+        #[arg(long, default_value = "Asia/Seoul")]
+        timezone: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
+}
+
+/// Every configurable value. All optional here; defaults are applied by [`Settings::resolve`].
+#[derive(Args, Deserialize, Serialize, Debug, Default, Clone, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// TOML configuration file (flags beat environment beat file beat defaults).
+    #[arg(long, env = "TABLEORDER_CONFIG")]
+    #[serde(skip)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 0.0.0.0:8080].
+    #[arg(long, env = "TABLEORDER_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the database, keys and backups [default: ./data].
+    #[arg(long, env = "TABLEORDER_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Turn the mDNS advertisement off.
+    #[arg(long, env = "TABLEORDER_NO_MDNS", num_args = 0..=1, default_missing_value = "true")]
+    pub no_mdns: Option<bool>,
+    /// mDNS name: the box answers as NAME.local [default: tableorder].
+    #[arg(long, env = "TABLEORDER_MDNS_NAME")]
+    pub mdns_name: Option<String>,
+    /// JWT signing secret; when unset a key is generated into the data directory.
+    #[arg(long, env = "TABLEORDER_JWT_SECRET", hide_env_values = true)]
+    #[serde(skip)]
+    pub jwt_secret: Option<String>,
+    /// Tables per store, 0 = no limit [default: 100].
+    #[arg(long, env = "TABLEORDER_MAX_TABLES")]
+    pub max_tables: Option<u64>,
+    /// Menu items per store, 0 = no limit [default: 500].
+    #[arg(long, env = "TABLEORDER_MAX_MENU_ITEMS")]
+    pub max_menu_items: Option<u64>,
+    /// Categories per store, 0 = no limit [default: 50].
+    #[arg(long, env = "TABLEORDER_MAX_CATEGORIES")]
+    pub max_categories: Option<u64>,
+    /// Pending + preparing orders per store, 0 = no limit [default: 1000].
+    #[arg(long, env = "TABLEORDER_MAX_ACTIVE_ORDERS")]
+    pub max_active_orders: Option<u64>,
+    /// Staff event streams per store, 0 = no limit [default: 10].
+    #[arg(long, env = "TABLEORDER_MAX_STAFF_STREAMS")]
+    pub max_staff_streams: Option<u64>,
+    /// Event streams on the whole box, 0 = no limit [default: 10000].
+    #[arg(long, env = "TABLEORDER_MAX_STREAMS")]
+    pub max_streams: Option<u64>,
+    /// Orders per minute per table, 0 = no limit [default: 30].
+    #[arg(long, env = "TABLEORDER_ORDERS_PER_MINUTE")]
+    pub orders_per_minute: Option<u64>,
+    /// Login attempts per minute per client address, 0 = no limit [default: 5].
+    #[arg(long, env = "TABLEORDER_LOGINS_PER_MINUTE")]
+    pub logins_per_minute: Option<u64>,
+    /// Days that events are kept for stream resume [default: 7].
+    #[arg(long, env = "TABLEORDER_EVENT_RETENTION_DAYS")]
+    pub event_retention_days: Option<u64>,
+    /// Hours between scheduled backups, 0 = none [default: 24].
+    #[arg(long, env = "TABLEORDER_BACKUP_INTERVAL_HOURS")]
+    pub backup_interval_hours: Option<u64>,
+    /// Scheduled backups kept in DATA_DIR/backups [default: 7].
+    #[arg(long, env = "TABLEORDER_BACKUP_KEEP")]
+    pub backup_keep: Option<u64>,
+    /// Most pooled read connections (seed: 5 + 15 overflow) [default: 20].
+    #[arg(long, env = "TABLEORDER_POOL_MAX_SIZE")]
+    pub pool_max_size: Option<u32>,
+    /// Pooled connections kept open while idle [default: 5].
+    #[arg(long, env = "TABLEORDER_POOL_MIN_IDLE")]
+    pub pool_min_idle: Option<u32>,
+    /// Seconds to wait for a pooled connection [default: 30].
+    #[arg(long, env = "TABLEORDER_POOL_TIMEOUT_SECS")]
+    pub pool_timeout_secs: Option<u64>,
+    /// Seconds after which a pooled connection is replaced [default: 1800].
+    #[arg(long, env = "TABLEORDER_POOL_MAX_LIFETIME_SECS")]
+    pub pool_max_lifetime_secs: Option<u64>,
+}
+
+macro_rules! layer {
+    ($hi:expr, $lo:expr, $($f:ident),*) => { Settings { $($f: $hi.$f.or($lo.$f)),* } };
+}
+
+impl Settings {
+    /// `self` wins over `lower` field by field.
+    pub fn merge(self, lower: Settings) -> Settings {
+        layer!(
+            self,
+            lower,
+            config,
+            listen,
+            data_dir,
+            no_mdns,
+            mdns_name,
+            jwt_secret,
+            max_tables,
+            max_menu_items,
+            max_categories,
+            max_active_orders,
+            max_staff_streams,
+            max_streams,
+            orders_per_minute,
+            logins_per_minute,
+            event_retention_days,
+            backup_interval_hours,
+            backup_keep,
+            pool_max_size,
+            pool_min_idle,
+            pool_timeout_secs,
+            pool_max_lifetime_secs
+        )
+    }
+
+    /// Reads the TOML file named by `--config`/`TABLEORDER_CONFIG`, if any, under these settings.
+    pub fn with_file(self) -> anyhow_lite::Result<Settings> {
+        let Some(path) = self.config.clone() else {
+            return Ok(self);
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let file: Settings = toml::from_str(&text)
+            .map_err(|e| format!("config file {}: {e}", path.display()))?;
+        Ok(self.merge(file))
+    }
+
+    /// Applies defaults and checks values.
+    pub fn resolve(self) -> anyhow_lite::Result<Config> {
+        let s = self.with_file()?;
+        let mdns_name = s.mdns_name.unwrap_or_else(|| "tableorder".into());
+        if mdns_name.is_empty()
+            || mdns_name.len() > 63
+            || !mdns_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(format!(
+                "mdns name {mdns_name:?} must be 1–63 letters, digits or '-'"
+            ));
+        }
+        let pool_max_size = s.pool_max_size.unwrap_or(20);
+        if pool_max_size == 0 {
+            return Err("pool_max_size must be at least 1".into());
+        }
+        Ok(Config {
+            listen: s
+                .listen
+                .unwrap_or_else(|| "0.0.0.0:8080".parse().expect("valid")),
+            data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
+            mdns: !s.no_mdns.unwrap_or(false),
+            mdns_name,
+            jwt_secret: s.jwt_secret.filter(|v| !v.is_empty()),
+            limits: Limits {
+                max_tables: s.max_tables.unwrap_or(100),
+                max_menu_items: s.max_menu_items.unwrap_or(500),
+                max_categories: s.max_categories.unwrap_or(50),
+                max_active_orders: s.max_active_orders.unwrap_or(1000),
+                max_staff_streams: s.max_staff_streams.unwrap_or(10),
+                max_streams: s.max_streams.unwrap_or(10_000),
+                orders_per_minute: s.orders_per_minute.unwrap_or(30),
+                logins_per_minute: s.logins_per_minute.unwrap_or(5),
+                event_retention_days: s.event_retention_days.unwrap_or(7),
+            },
+            backup_interval_hours: s.backup_interval_hours.unwrap_or(24),
+            backup_keep: s.backup_keep.unwrap_or(7),
+            pool: PoolConfig {
+                max_size: pool_max_size,
+                min_idle: s.pool_min_idle.unwrap_or(5).min(pool_max_size),
+                timeout_secs: s.pool_timeout_secs.unwrap_or(30),
+                max_lifetime_secs: s.pool_max_lifetime_secs.unwrap_or(1800),
+            },
+        })
+    }
+}
+
+/// A tiny string-error result for start-up and CLI paths, where the message is all that matters.
+pub mod anyhow_lite {
+    pub type Result<T> = std::result::Result<T, String>;
+}
+
+/// Tenant and connection limits (seed §1.2). `0` means no limit.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Limits {
+    pub max_tables: u64,
+    pub max_menu_items: u64,
+    pub max_categories: u64,
+    pub max_active_orders: u64,
+    pub max_staff_streams: u64,
+    pub max_streams: u64,
+    pub orders_per_minute: u64,
+    pub logins_per_minute: u64,
+    pub event_retention_days: u64,
+}
+
+/// Read-pool settings (seed §2.1 mapped onto r2d2).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PoolConfig {
+    pub max_size: u32,
+    pub min_idle: u32,
+    pub timeout_secs: u64,
+    pub max_lifetime_secs: u64,
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub mdns: bool,
+    pub mdns_name: String,
+    #[serde(skip)]
+    pub jwt_secret: Option<String>,
+    #[serde(flatten)]
+    pub limits: Limits,
+    pub backup_interval_hours: u64,
+    pub backup_keep: u64,
+    #[serde(flatten)]
+    pub pool: PoolConfig,
+}
+
+impl Config {
+    /// A configuration for tests and benchmarks: loopback on port 0, no mDNS.
+    pub fn for_data_dir(dir: &Path) -> Config {
+        let mut c = Settings::default().resolve().expect("defaults are valid");
+        c.listen = "127.0.0.1:0".parse().expect("valid");
+        c.data_dir = dir.to_path_buf();
+        c.mdns = false;
+        c.backup_interval_hours = 0;
+        c
+    }
+
+    /// The effective configuration as TOML (the `config` subcommand).
+    pub fn to_toml(&self) -> String {
+        let mut out = String::new();
+        let value = serde_json::to_value(self).expect("config serialises");
+        if let serde_json::Value::Object(map) = value {
+            for (k, v) in map {
+                let (k, v) = match k.as_str() {
+                    "max_size" | "min_idle" | "timeout_secs" | "max_lifetime_secs" => {
+                        (format!("pool_{k}"), v)
+                    }
+                    "mdns" => ("no_mdns".into(), serde_json::Value::Bool(!v.as_bool().unwrap_or(true))),
+                    _ => (k, v),
+                };
+                out.push_str(&format!("{k} = {v}\n"));
+            }
+        }
+        out
+    }
+}

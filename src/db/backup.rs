@@ -1,0 +1,94 @@
+//! Online backups: `VACUUM INTO` writes a consistent, compacted copy of the live
+//! database (images included) while readers and the writer carry on.
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+pub fn backup_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("backups")
+}
+
+/// Writes a complete copy of `conn`'s database to `path` (which must not exist).
+pub fn vacuum_into(conn: &Connection, path: &Path) -> Result<(), String> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    }
+    if path.exists() {
+        return Err(format!("{} already exists", path.display()));
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
+    conn.execute("VACUUM INTO ?1", [target])
+        .map_err(|e| format!("backup to {} failed: {e}", path.display()))?;
+    Ok(())
+}
+
+/// A backup file in the backups directory.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct BackupInfo {
+    pub name: String,
+    pub bytes: u64,
+    pub created_at: String,
+}
+
+/// Lists backups, newest first.
+pub fn list(data_dir: &Path) -> Vec<BackupInfo> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(backup_dir(data_dir)) {
+        for entry in rd.flatten() {
+            let name = entry.file_name().to_string_lossy().to_string();
+            if !name.ends_with(".db") {
+                continue;
+            }
+            if let Ok(md) = entry.metadata() {
+                let modified = md
+                    .modified()
+                    .ok()
+                    .and_then(|m| jiff::Timestamp::try_from(m).ok())
+                    .map(|t| format!("{t:.0}"))
+                    .unwrap_or_default();
+                out.push(BackupInfo {
+                    name,
+                    bytes: md.len(),
+                    created_at: modified,
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.name.cmp(&a.name)));
+    out
+}
+
+/// A backup name is safe when it is a plain file name we could have made.
+pub fn valid_name(name: &str) -> bool {
+    name.ends_with(".db")
+        && name.len() <= 128
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && !name.starts_with('.')
+}
+
+/// Keeps the newest `keep` scheduled backups (`scheduled-*.db`), removing older ones.
+pub fn prune_scheduled(data_dir: &Path, keep: usize) {
+    let mut sched: Vec<BackupInfo> = list(data_dir)
+        .into_iter()
+        .filter(|b| b.name.starts_with("scheduled-"))
+        .collect();
+    sched.sort_by(|a, b| b.name.cmp(&a.name));
+    for old in sched.into_iter().skip(keep) {
+        let _ = std::fs::remove_file(backup_dir(data_dir).join(&old.name));
+    }
+}
+
+/// A file name for a new backup of `kind` at the current time.
+pub fn new_name(kind: &str) -> String {
+    let now = jiff::Timestamp::now();
+    format!(
+        "{kind}-{}-{:03}Z.db",
+        now.strftime("%Y%m%dT%H%M%S"),
+        now.subsec_millisecond()
+    )
+}

@@ -1,0 +1,94 @@
+//! Staff calls from tables.
+
+use crate::db::events::{EventType, NewEvent};
+use crate::db::rfc3339;
+use crate::db::tables;
+use crate::db::writer::WriteCtx;
+use crate::error::{AppError, AppResult};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CallDto {
+    pub id: i64,
+    pub table_id: i64,
+    pub table_number: i64,
+    pub session_id: Option<i64>,
+    pub reason: String,
+    pub created_at: String,
+    pub acked_at: Option<String>,
+}
+
+const COLS: &str = "c.id, c.table_id, t.number, c.session_id, c.reason, c.created_at, c.acked_at";
+
+fn row(r: &rusqlite::Row) -> rusqlite::Result<CallDto> {
+    Ok(CallDto {
+        id: r.get(0)?,
+        table_id: r.get(1)?,
+        table_number: r.get(2)?,
+        session_id: r.get(3)?,
+        reason: r.get(4)?,
+        created_at: rfc3339(r.get(5)?),
+        acked_at: r.get::<_, Option<i64>>(6)?.map(rfc3339),
+    })
+}
+
+pub fn get(conn: &Connection, store_id: &str, id: i64) -> AppResult<CallDto> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLS} FROM staff_calls c JOIN tables t ON t.id = c.table_id WHERE c.store_id = ?1 AND c.id = ?2"
+    ))?
+    .query_row(params![store_id, id], row)
+    .optional()?
+    .ok_or(AppError::NotFound("call"))
+}
+
+/// Open calls, or the latest 100 of any state, newest first.
+pub fn list(conn: &Connection, store_id: &str, open_only: bool) -> AppResult<Vec<CallDto>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLS} FROM staff_calls c JOIN tables t ON t.id = c.table_id
+             WHERE c.store_id = ?1 AND (?2 = 0 OR c.acked_at IS NULL) ORDER BY c.id DESC LIMIT 100"
+        ))?
+        .query_map(params![store_id, open_only], row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Creates a call, or returns the table's call that is still open (a second tap adds nothing).
+pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
+    let open: Option<i64> = ctx
+        .conn
+        .query_row(
+            "SELECT id FROM staff_calls WHERE store_id = ?1 AND table_id = ?2 AND acked_at IS NULL ORDER BY id DESC LIMIT 1",
+            params![store_id, table_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(id) = open {
+        return Ok((get(ctx.conn, store_id, id)?, false));
+    }
+    tables::get(ctx.conn, store_id, table_id).map_err(|_| AppError::Unauthorized("this table no longer exists".into()))?;
+    let session = tables::open_session_id(ctx.conn, store_id, table_id)?;
+    ctx.conn.execute(
+        "INSERT INTO staff_calls (store_id, table_id, session_id, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![store_id, table_id, session, reason, ctx.now_ms],
+    )?;
+    let call = get(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
+    ctx.emit(NewEvent::new(store_id, Some(table_id), EventType::CallCreated, &call))?;
+    Ok((call, true))
+}
+
+/// Acknowledges a call; acknowledging twice changes nothing.
+pub fn ack(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<CallDto> {
+    let call = get(ctx.conn, store_id, id)?;
+    if call.acked_at.is_some() {
+        return Ok(call);
+    }
+    ctx.conn.execute(
+        "UPDATE staff_calls SET acked_at = ?3 WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, ctx.now_ms],
+    )?;
+    let call = get(ctx.conn, store_id, id)?;
+    ctx.emit(NewEvent::new(store_id, Some(call.table_id), EventType::CallAcked, &call))?;
+    Ok(call)
+}

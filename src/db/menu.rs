@@ -1,0 +1,338 @@
+//! Categories and menu items. Every write bumps the store's `menu_version` and
+//! records `menu_changed`, which is also what invalidates the menu cache.
+
+use crate::db::events::{EventType, NewEvent};
+use crate::db::writer::WriteCtx;
+use crate::error::{AppError, AppResult, on_constraint};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CategoryDto {
+    pub id: i64,
+    pub name: String,
+    pub sort_order: i64,
+    pub item_count: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MenuItemDto {
+    pub id: i64,
+    pub category_id: i64,
+    pub name: String,
+    pub description: String,
+    pub price: i64,
+    pub image_url: Option<String>,
+    pub available: bool,
+    pub sort_order: i64,
+}
+
+/// A category with its items, as tablets see the menu.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MenuCategory {
+    pub id: i64,
+    pub name: String,
+    pub sort_order: i64,
+    pub items: Vec<MenuItemDto>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MenuDto {
+    pub version: i64,
+    pub categories: Vec<MenuCategory>,
+}
+
+pub fn image_url(image_id: Option<i64>) -> Option<String> {
+    image_id.map(|id| format!("/api/v1/images/{id}"))
+}
+
+const ITEM_COLS: &str = "id, category_id, name, description, price, image_id, available, sort_order";
+
+fn item_row(r: &rusqlite::Row) -> rusqlite::Result<MenuItemDto> {
+    Ok(MenuItemDto {
+        id: r.get(0)?,
+        category_id: r.get(1)?,
+        name: r.get(2)?,
+        description: r.get(3)?,
+        price: r.get(4)?,
+        image_url: image_url(r.get(5)?),
+        available: r.get::<_, i64>(6)? != 0,
+        sort_order: r.get(7)?,
+    })
+}
+
+pub fn version(conn: &Connection, store_id: &str) -> AppResult<i64> {
+    conn.prepare_cached("SELECT menu_version FROM stores WHERE id = ?1")?
+        .query_row([store_id], |r| r.get(0))
+        .optional()?
+        .ok_or(AppError::NotFound("store"))
+}
+
+/// Bumps the menu version and records `menu_changed` with `detail`.
+fn changed(ctx: &mut WriteCtx, store_id: &str, detail: serde_json::Value) -> AppResult<i64> {
+    let v: i64 = ctx.conn.query_row(
+        "UPDATE stores SET menu_version = menu_version + 1 WHERE id = ?1 RETURNING menu_version",
+        [store_id],
+        |r| r.get(0),
+    )?;
+    let mut payload = detail;
+    payload["version"] = json!(v);
+    ctx.emit(NewEvent::new(store_id, None, EventType::MenuChanged, payload))?;
+    Ok(v)
+}
+
+/// The whole menu of a store, categories and items in their sort order.
+pub fn full(conn: &Connection, store_id: &str) -> AppResult<MenuDto> {
+    let version = version(conn, store_id)?;
+    let mut cats: Vec<MenuCategory> = conn
+        .prepare_cached("SELECT id, name, sort_order FROM categories WHERE store_id = ?1 ORDER BY sort_order, id")?
+        .query_map([store_id], |r| {
+            Ok(MenuCategory { id: r.get(0)?, name: r.get(1)?, sort_order: r.get(2)?, items: Vec::new() })
+        })?
+        .collect::<Result<_, _>>()?;
+    let items: Vec<MenuItemDto> = conn
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 ORDER BY category_id, sort_order, id"
+        ))?
+        .query_map([store_id], item_row)?
+        .collect::<Result<_, _>>()?;
+    for item in items {
+        if let Some(c) = cats.iter_mut().find(|c| c.id == item.category_id) {
+            c.items.push(item);
+        }
+    }
+    Ok(MenuDto { version, categories: cats })
+}
+
+// ---- categories -------------------------------------------------------------------------
+
+pub fn categories(conn: &Connection, store_id: &str) -> AppResult<Vec<CategoryDto>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id)
+             FROM categories c WHERE c.store_id = ?1 ORDER BY c.sort_order, c.id",
+        )?
+        .query_map([store_id], |r| {
+            Ok(CategoryDto { id: r.get(0)?, name: r.get(1)?, sort_order: r.get(2)?, item_count: r.get(3)? })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn category(conn: &Connection, store_id: &str, id: i64) -> AppResult<CategoryDto> {
+    conn.prepare_cached(
+        "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id)
+         FROM categories c WHERE c.store_id = ?1 AND c.id = ?2",
+    )?
+    .query_row(params![store_id, id], |r| {
+        Ok(CategoryDto { id: r.get(0)?, name: r.get(1)?, sort_order: r.get(2)?, item_count: r.get(3)? })
+    })
+    .optional()?
+    .ok_or(AppError::NotFound("category"))
+}
+
+pub fn create_category(ctx: &mut WriteCtx, store_id: &str, name: &str, sort_order: Option<i64>, max: u64) -> AppResult<CategoryDto> {
+    let (count, next): (i64, i64) = ctx.conn.query_row(
+        "SELECT count(*), coalesce(max(sort_order) + 1, 0) FROM categories WHERE store_id = ?1",
+        [store_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if max > 0 && count as u64 >= max {
+        return Err(AppError::LimitReached { limit: "max_categories", value: max });
+    }
+    let sort_order = sort_order.unwrap_or(next.min(1_000_000));
+    ctx.conn
+        .execute(
+            "INSERT INTO categories (store_id, name, sort_order, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![store_id, name, sort_order, ctx.now_ms],
+        )
+        .map_err(|e| on_constraint(e, "a category with this name exists already"))?;
+    let c = category(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
+    changed(ctx, store_id, json!({ "change": "category_created", "category": c }))?;
+    Ok(c)
+}
+
+pub fn update_category(ctx: &mut WriteCtx, store_id: &str, id: i64, name: Option<&str>, sort_order: Option<i64>) -> AppResult<CategoryDto> {
+    category(ctx.conn, store_id, id)?;
+    ctx.conn
+        .execute(
+            "UPDATE categories SET name = coalesce(?3, name), sort_order = coalesce(?4, sort_order)
+             WHERE store_id = ?1 AND id = ?2",
+            params![store_id, id, name, sort_order],
+        )
+        .map_err(|e| on_constraint(e, "a category with this name exists already"))?;
+    let c = category(ctx.conn, store_id, id)?;
+    changed(ctx, store_id, json!({ "change": "category_updated", "category": c }))?;
+    Ok(c)
+}
+
+pub fn delete_category(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
+    let c = category(ctx.conn, store_id, id)?;
+    if c.item_count > 0 {
+        return Err(AppError::Conflict(format!(
+            "the category still holds {} menu item(s); move or delete them first",
+            c.item_count
+        )));
+    }
+    ctx.conn.execute("DELETE FROM categories WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
+    changed(ctx, store_id, json!({ "change": "category_deleted", "category_id": id }))?;
+    Ok(())
+}
+
+/// Sets the sort order of several categories at once (all must belong to the store).
+pub fn reorder_categories(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64)]) -> AppResult<()> {
+    for (id, sort) in order {
+        let n = ctx.conn.execute(
+            "UPDATE categories SET sort_order = ?3 WHERE store_id = ?1 AND id = ?2",
+            params![store_id, id, sort],
+        )?;
+        if n == 0 {
+            return Err(AppError::NotFound("category"));
+        }
+    }
+    changed(ctx, store_id, json!({ "change": "categories_reordered" }))?;
+    Ok(())
+}
+
+// ---- items ----------------------------------------------------------------------------
+
+pub fn items(conn: &Connection, store_id: &str, category_id: Option<i64>) -> AppResult<Vec<MenuItemDto>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 AND (?2 IS NULL OR category_id = ?2)
+             ORDER BY category_id, sort_order, id"
+        ))?
+        .query_map(params![store_id, category_id], item_row)?
+        .collect::<Result<_, _>>()?)
+}
+
+pub fn item(conn: &Connection, store_id: &str, id: i64) -> AppResult<MenuItemDto> {
+    conn.prepare_cached(&format!("SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 AND id = ?2"))?
+        .query_row(params![store_id, id], item_row)
+        .optional()?
+        .ok_or(AppError::NotFound("menu item"))
+}
+
+/// Fields of a new or edited item; `None` keeps the current value.
+#[derive(Debug, Default, Clone)]
+pub struct ItemFields {
+    pub category_id: Option<i64>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub price: Option<i64>,
+    pub available: Option<bool>,
+    pub sort_order: Option<i64>,
+}
+
+fn check_category(conn: &Connection, store_id: &str, category_id: i64) -> AppResult<()> {
+    match category(conn, store_id, category_id) {
+        Ok(_) => Ok(()),
+        Err(AppError::NotFound(_)) => Err(AppError::validation("category_id", "no such category in this store")),
+        Err(e) => Err(e),
+    }
+}
+
+pub fn create_item(ctx: &mut WriteCtx, store_id: &str, f: &ItemFields, max: u64) -> AppResult<MenuItemDto> {
+    let category_id = f.category_id.ok_or_else(|| AppError::validation("category_id", "is required"))?;
+    check_category(ctx.conn, store_id, category_id)?;
+    let (count, next): (i64, i64) = ctx.conn.query_row(
+        "SELECT (SELECT count(*) FROM menu_items WHERE store_id = ?1),
+                (SELECT coalesce(max(sort_order) + 1, 0) FROM menu_items WHERE store_id = ?1 AND category_id = ?2)",
+        params![store_id, category_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if max > 0 && count as u64 >= max {
+        return Err(AppError::LimitReached { limit: "max_menu_items", value: max });
+    }
+    ctx.conn.execute(
+        "INSERT INTO menu_items (store_id, category_id, name, description, price, available, sort_order, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        params![
+            store_id,
+            category_id,
+            f.name.as_deref().unwrap_or_default(),
+            f.description.as_deref().unwrap_or_default(),
+            f.price.unwrap_or(0),
+            f.available.unwrap_or(true),
+            f.sort_order.unwrap_or(next.min(1_000_000)),
+            ctx.now_ms
+        ],
+    )?;
+    let it = item(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
+    changed(ctx, store_id, json!({ "change": "item_created", "item": it }))?;
+    Ok(it)
+}
+
+pub fn update_item(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &ItemFields) -> AppResult<MenuItemDto> {
+    item(ctx.conn, store_id, id)?;
+    if let Some(c) = f.category_id {
+        check_category(ctx.conn, store_id, c)?;
+    }
+    ctx.conn.execute(
+        "UPDATE menu_items SET category_id = coalesce(?3, category_id), name = coalesce(?4, name),
+             description = coalesce(?5, description), price = coalesce(?6, price),
+             available = coalesce(?7, available), sort_order = coalesce(?8, sort_order), updated_at = ?9
+         WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, f.category_id, f.name, f.description, f.price, f.available, f.sort_order, ctx.now_ms],
+    )?;
+    let it = item(ctx.conn, store_id, id)?;
+    changed(ctx, store_id, json!({ "change": "item_updated", "item": it }))?;
+    Ok(it)
+}
+
+pub fn delete_item(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
+    let it = item(ctx.conn, store_id, id)?;
+    ctx.conn.execute("DELETE FROM menu_items WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
+    if let Some(img) = image_id_of(&it) {
+        ctx.conn.execute("DELETE FROM images WHERE store_id = ?1 AND id = ?2", params![store_id, img])?;
+    }
+    changed(ctx, store_id, json!({ "change": "item_deleted", "item_id": id, "category_id": it.category_id }))?;
+    Ok(())
+}
+
+fn image_id_of(it: &MenuItemDto) -> Option<i64> {
+    it.image_url.as_deref()?.rsplit('/').next()?.parse().ok()
+}
+
+pub fn reorder_items(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64)]) -> AppResult<()> {
+    for (id, sort) in order {
+        let n = ctx.conn.execute(
+            "UPDATE menu_items SET sort_order = ?3, updated_at = ?4 WHERE store_id = ?1 AND id = ?2",
+            params![store_id, id, sort, ctx.now_ms],
+        )?;
+        if n == 0 {
+            return Err(AppError::NotFound("menu item"));
+        }
+    }
+    changed(ctx, store_id, json!({ "change": "items_reordered" }))?;
+    Ok(())
+}
+
+/// Stores a new image for an item, replacing (and deleting) the old one.
+pub fn set_image(ctx: &mut WriteCtx, store_id: &str, id: i64, content_type: &str, data: &[u8]) -> AppResult<MenuItemDto> {
+    let before = item(ctx.conn, store_id, id)?;
+    ctx.conn.execute(
+        "INSERT INTO images (store_id, content_type, data, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![store_id, content_type, data, ctx.now_ms],
+    )?;
+    let image_id = ctx.conn.last_insert_rowid();
+    ctx.conn.execute(
+        "UPDATE menu_items SET image_id = ?3, updated_at = ?4 WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, image_id, ctx.now_ms],
+    )?;
+    if let Some(old) = image_id_of(&before) {
+        ctx.conn.execute("DELETE FROM images WHERE store_id = ?1 AND id = ?2", params![store_id, old])?;
+    }
+    let it = item(ctx.conn, store_id, id)?;
+    changed(ctx, store_id, json!({ "change": "item_updated", "item": it }))?;
+    Ok(it)
+}
+
+/// Image bytes by id (public: menu images are shown to every guest).
+pub fn image(conn: &Connection, id: i64) -> AppResult<(String, Vec<u8>)> {
+    conn.prepare_cached("SELECT content_type, data FROM images WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(AppError::NotFound("image"))
+}

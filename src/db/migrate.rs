@@ -1,0 +1,69 @@
+//! Embedded, versioned migrations tracked in `PRAGMA user_version`.
+//!
+//! All pending migrations run in one transaction, so a failure leaves the database as
+//! it was. Before migrating a database that already holds data, a backup is written to
+//! `DATA_DIR/backups/`. A database newer than this binary is refused.
+
+use rusqlite::Connection;
+use std::path::Path;
+
+/// The migrations, in order. Never edit one once released; add a new file.
+pub const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_init",
+    include_str!("../../migrations/0001_init.sql"),
+)];
+
+/// Schema version this binary writes.
+pub fn latest() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+pub fn current(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+}
+
+/// Brings the schema up to date. Returns the number of migrations applied.
+pub fn run(conn: &mut Connection, data_dir: &Path) -> Result<usize, String> {
+    apply(conn, data_dir, MIGRATIONS)
+}
+
+pub fn apply(
+    conn: &mut Connection,
+    data_dir: &Path,
+    migrations: &[(&str, &str)],
+) -> Result<usize, String> {
+    let version = current(conn).map_err(|e| format!("cannot read schema version: {e}"))?;
+    let latest = migrations.len() as i64;
+    if version > latest {
+        return Err(format!(
+            "the database has schema version {version}, newer than this binary (tableorder {}) supports (schema version {latest}); install a newer tableorder or restore a backup",
+            env!("CARGO_PKG_VERSION")
+        ));
+    }
+    if version == latest {
+        return Ok(0);
+    }
+    if version > 0 {
+        let name = format!(
+            "pre-migrate-v{version}-to-v{latest}-{}.db",
+            jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ")
+        );
+        let path = crate::db::backup::backup_dir(data_dir).join(name);
+        crate::db::backup::vacuum_into(conn, &path)
+            .map_err(|e| format!("backup before migration failed, nothing changed: {e}"))?;
+        tracing::info!(backup = %path.display(), "backed up the database before migrating");
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| format!("cannot start migration: {e}"))?;
+    for (i, (name, sql)) in migrations.iter().enumerate().skip(version as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration {name} failed, database left at version {version}: {e}"))?;
+        tracing::info!(migration = name, version = i + 1, "applied migration");
+    }
+    tx.pragma_update(None, "user_version", latest)
+        .map_err(|e| format!("cannot record schema version: {e}"))?;
+    tx.commit()
+        .map_err(|e| format!("cannot commit migration: {e}"))?;
+    Ok((latest - version) as usize)
+}

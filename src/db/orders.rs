@@ -1,0 +1,322 @@
+//! Orders: placing (idempotent), status changes, lists and history.
+
+use crate::db::events::{EventType, NewEvent};
+use crate::db::rfc3339;
+use crate::db::tables::{self, SessionSummary};
+use crate::db::writer::WriteCtx;
+use crate::domain::OrderStatus;
+use crate::error::{AppError, AppResult};
+use rusqlite::{Connection, OptionalExtension, ToSql, params, params_from_iter};
+use serde::Serialize;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct OrderItemDto {
+    pub menu_item_id: i64,
+    pub name: String,
+    pub unit_price: i64,
+    pub quantity: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct OrderDto {
+    pub id: i64,
+    pub order_no: i64,
+    pub table_id: i64,
+    pub table_number: i64,
+    pub session_id: i64,
+    pub status: OrderStatus,
+    pub total: i64,
+    pub created_at: String,
+    pub updated_at: String,
+    pub items: Vec<OrderItemDto>,
+}
+
+/// A line of a new order (already range-checked).
+#[derive(Debug, Clone)]
+pub struct Line {
+    pub menu_item_id: i64,
+    pub quantity: i64,
+}
+
+/// Orders of the store matching `cond` (SQL over alias `o`, parameters from ?2), newest first.
+fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> rusqlite::Result<Vec<OrderDto>> {
+    let mut all: Vec<&dyn ToSql> = vec![&store_id];
+    all.extend_from_slice(args);
+    let mut orders: Vec<OrderDto> = conn
+        .prepare_cached(&format!(
+            "SELECT o.id, o.order_no, o.table_id, t.number, o.session_id, o.status, o.total, o.created_at, o.updated_at
+             FROM orders o JOIN tables t ON t.id = o.table_id
+             WHERE o.store_id = ?1 AND {cond} ORDER BY o.id DESC"
+        ))?
+        .query_map(params_from_iter(all.iter()), |r| {
+            let status: String = r.get(5)?;
+            Ok(OrderDto {
+                id: r.get(0)?,
+                order_no: r.get(1)?,
+                table_id: r.get(2)?,
+                table_number: r.get(3)?,
+                session_id: r.get(4)?,
+                status: OrderStatus::parse(&status).unwrap_or(OrderStatus::Pending),
+                total: r.get(6)?,
+                created_at: rfc3339(r.get(7)?),
+                updated_at: rfc3339(r.get(8)?),
+                items: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    if orders.is_empty() {
+        return Ok(orders);
+    }
+    let mut items: HashMap<i64, Vec<OrderItemDto>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity
+         FROM order_items oi JOIN orders o ON o.id = oi.order_id
+         WHERE oi.store_id = ?1 AND o.store_id = ?1 AND {cond} ORDER BY oi.id"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(all.iter()))?;
+    while let Some(r) = rows.next()? {
+        items.entry(r.get(0)?).or_default().push(OrderItemDto {
+            menu_item_id: r.get(1)?,
+            name: r.get(2)?,
+            unit_price: r.get(3)?,
+            quantity: r.get(4)?,
+        });
+    }
+    for o in &mut orders {
+        o.items = items.remove(&o.id).unwrap_or_default();
+    }
+    Ok(orders)
+}
+
+pub fn get(conn: &Connection, store_id: &str, id: i64) -> AppResult<OrderDto> {
+    load(conn, store_id, "o.id = ?2", &[&id])?
+        .pop()
+        .ok_or(AppError::NotFound("order"))
+}
+
+/// Orders of open sessions, optionally for one table and/or status.
+pub fn open_orders(conn: &Connection, store_id: &str, table_id: Option<i64>, status: Option<OrderStatus>) -> AppResult<Vec<OrderDto>> {
+    let status = status.map(|s| s.as_str());
+    Ok(load(
+        conn,
+        store_id,
+        "o.session_id IN (SELECT id FROM table_sessions WHERE store_id = ?1 AND ended_at IS NULL)
+         AND (?2 IS NULL OR o.table_id = ?2) AND (?3 IS NULL OR o.status = ?3)",
+        &[&table_id, &status],
+    )?)
+}
+
+pub fn session_orders(conn: &Connection, store_id: &str, session_id: i64) -> AppResult<Vec<OrderDto>> {
+    Ok(load(conn, store_id, "o.session_id = ?2", &[&session_id])?)
+}
+
+/// What placing an order produced: the order, and whether it is new.
+pub struct Placed {
+    pub order: OrderDto,
+    pub created: bool,
+}
+
+/// The event payload for an order: the order plus its session's summary.
+fn order_event(ctx: &mut WriteCtx, store_id: &str, kind: EventType, order: &OrderDto) -> AppResult<()> {
+    let session: Option<SessionSummary> = tables::session_summary(ctx.conn, store_id, order.session_id)?;
+    let mut payload = serde_json::to_value(order).map_err(AppError::internal)?;
+    payload["session"] = serde_json::to_value(session).map_err(AppError::internal)?;
+    ctx.emit(NewEvent::new(store_id, Some(order.table_id), kind, payload))
+}
+
+/// Places an order for a table, all in the caller's transaction (see the orders issue):
+/// idempotency, menu checks, active-order limit, session, daily number, event.
+pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines: &[Line], max_active: u64) -> AppResult<Placed> {
+    let conn = ctx.conn;
+    let existing: Option<i64> = conn
+        .prepare_cached("SELECT id FROM orders WHERE store_id = ?1 AND table_id = ?2 AND idempotency_key = ?3")?
+        .query_row(params![store_id, table_id, key], |r| r.get(0))
+        .optional()?;
+    if let Some(id) = existing {
+        return Ok(Placed { order: get(conn, store_id, id)?, created: false });
+    }
+    let live: Option<i64> = conn
+        .prepare_cached("SELECT number FROM tables WHERE store_id = ?1 AND id = ?2 AND deleted_at IS NULL")?
+        .query_row(params![store_id, table_id], |r| r.get(0))
+        .optional()?;
+    if live.is_none() {
+        return Err(AppError::Unauthorized("this table no longer exists".into()));
+    }
+
+    // Menu checks: every item of this store, and available.
+    let mut menu: HashMap<i64, (String, i64, bool)> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached("SELECT name, price, available FROM menu_items WHERE store_id = ?1 AND id = ?2")?;
+        for l in lines {
+            if menu.contains_key(&l.menu_item_id) {
+                continue;
+            }
+            if let Some(row) = stmt
+                .query_row(params![store_id, l.menu_item_id], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)))
+                .optional()?
+            {
+                menu.insert(l.menu_item_id, row);
+            }
+        }
+    }
+    let mut bad: Vec<i64> = Vec::new();
+    let mut reasons: Vec<String> = Vec::new();
+    for l in lines {
+        if bad.contains(&l.menu_item_id) {
+            continue;
+        }
+        match menu.get(&l.menu_item_id) {
+            None => {
+                bad.push(l.menu_item_id);
+                reasons.push(format!("menu item {} is not on the menu", l.menu_item_id));
+            }
+            Some((name, _, false)) => {
+                bad.push(l.menu_item_id);
+                reasons.push(format!("{name} is sold out"));
+            }
+            Some(_) => {}
+        }
+    }
+    if !bad.is_empty() {
+        return Err(AppError::ItemUnavailable { message: reasons.join("; "), ids: bad });
+    }
+
+    if max_active > 0 {
+        let active: i64 = conn
+            .prepare_cached(
+                "SELECT count(*) FROM orders o JOIN table_sessions s ON s.id = o.session_id
+                 WHERE o.store_id = ?1 AND o.status IN ('pending', 'preparing') AND s.ended_at IS NULL",
+            )?
+            .query_row([store_id], |r| r.get(0))?;
+        if active as u64 >= max_active {
+            return Err(AppError::LimitReached { limit: "max_active_orders", value: max_active });
+        }
+    }
+
+    let session_id = match tables::open_session_id(conn, store_id, table_id)? {
+        Some(id) => id,
+        None => {
+            conn.prepare_cached("INSERT INTO table_sessions (store_id, table_id, started_at) VALUES (?1, ?2, ?3)")?
+                .execute(params![store_id, table_id, ctx.now_ms])?;
+            conn.last_insert_rowid()
+        }
+    };
+
+    let tz = crate::db::stores::timezone(conn, store_id)?;
+    let day = jiff::Timestamp::from_millisecond(ctx.now_ms)
+        .map_err(AppError::internal)?
+        .to_zoned(tz)
+        .date()
+        .to_string();
+    let order_no: i64 = conn
+        .prepare_cached(
+            "INSERT INTO order_counters (store_id, day, last_no) VALUES (?1, ?2, 1)
+             ON CONFLICT (store_id, day) DO UPDATE SET last_no = last_no + 1 RETURNING last_no",
+        )?
+        .query_row(params![store_id, day], |r| r.get(0))?;
+
+    let total: i64 = lines.iter().map(|l| menu[&l.menu_item_id].1 * l.quantity).sum();
+    conn.prepare_cached(
+        "INSERT INTO orders (store_id, table_id, session_id, business_day, order_no, status, total, idempotency_key, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?8)",
+    )?
+    .execute(params![store_id, table_id, session_id, day, order_no, total, key, ctx.now_ms])?;
+    let order_id = conn.last_insert_rowid();
+    let mut items = Vec::with_capacity(lines.len());
+    {
+        let mut stmt = conn.prepare_cached(
+            "INSERT INTO order_items (store_id, order_id, menu_item_id, name, unit_price, quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for l in lines {
+            let (name, price, _) = &menu[&l.menu_item_id];
+            stmt.execute(params![store_id, order_id, l.menu_item_id, name, price, l.quantity])?;
+            items.push(OrderItemDto { menu_item_id: l.menu_item_id, name: name.clone(), unit_price: *price, quantity: l.quantity });
+        }
+    }
+    let at = rfc3339(ctx.now_ms);
+    let order = OrderDto {
+        id: order_id,
+        order_no,
+        table_id,
+        table_number: live.unwrap_or_default(),
+        session_id,
+        status: OrderStatus::Pending,
+        total,
+        created_at: at.clone(),
+        updated_at: at,
+        items,
+    };
+    order_event(ctx, store_id, EventType::OrderCreated, &order)?;
+    Ok(Placed { order, created: true })
+}
+
+/// Moves an order to `to` if the state machine allows it.
+pub fn set_status(ctx: &mut WriteCtx, store_id: &str, id: i64, to: OrderStatus) -> AppResult<OrderDto> {
+    let mut order = get(ctx.conn, store_id, id)?;
+    let open: bool = ctx.conn.query_row(
+        "SELECT ended_at IS NULL FROM table_sessions WHERE store_id = ?1 AND id = ?2",
+        params![store_id, order.session_id],
+        |r| r.get(0),
+    )?;
+    if !open {
+        return Err(AppError::Conflict("the order belongs to an ended session and can no longer change".into()));
+    }
+    if !order.status.can_become(to) {
+        return Err(AppError::InvalidTransition { from: order.status.as_str().into(), to: to.as_str().into() });
+    }
+    ctx.conn.execute(
+        "UPDATE orders SET status = ?3, updated_at = ?4 WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, to.as_str(), ctx.now_ms],
+    )?;
+    order.status = to;
+    order.updated_at = rfc3339(ctx.now_ms);
+    let kind = if to == OrderStatus::Cancelled { EventType::OrderCancelled } else { EventType::OrderUpdated };
+    order_event(ctx, store_id, kind, &order)?;
+    Ok(order)
+}
+
+/// One ended session with its orders (history).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct HistoryEntry {
+    pub session_id: i64,
+    pub table_id: i64,
+    pub table_number: i64,
+    pub started_at: String,
+    pub ended_at: String,
+    pub total: i64,
+    pub order_count: i64,
+    pub orders: Vec<OrderDto>,
+}
+
+/// Ended sessions whose end falls in [from_ms, to_ms), newest first.
+pub fn history(conn: &Connection, store_id: &str, table_id: Option<i64>, from_ms: i64, to_ms: i64, limit: i64) -> AppResult<Vec<HistoryEntry>> {
+    let sessions: Vec<(i64, i64, i64, i64, i64)> = conn
+        .prepare_cached(
+            "SELECT s.id, s.table_id, t.number, s.started_at, s.ended_at FROM table_sessions s JOIN tables t ON t.id = s.table_id
+             WHERE s.store_id = ?1 AND s.ended_at IS NOT NULL AND s.ended_at >= ?2 AND s.ended_at < ?3
+               AND (?4 IS NULL OR s.table_id = ?4)
+             ORDER BY s.ended_at DESC, s.id DESC LIMIT ?5",
+        )?
+        .query_map(params![store_id, from_ms, to_ms, table_id, limit], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(sessions.len());
+    for (sid, tid, number, started, ended) in sessions {
+        let orders = session_orders(conn, store_id, sid)?;
+        let live = orders.iter().filter(|o| o.status != OrderStatus::Cancelled);
+        out.push(HistoryEntry {
+            session_id: sid,
+            table_id: tid,
+            table_number: number,
+            started_at: rfc3339(started),
+            ended_at: rfc3339(ended),
+            total: live.clone().map(|o| o.total).sum(),
+            order_count: live.count() as i64,
+            orders,
+        });
+    }
+    Ok(out)
+}

@@ -1,0 +1,193 @@
+//! The in-memory fan-out hub (seed §3.1): committed events in, bounded per-connection
+//! queues out. Publishing never waits on a client: a full queue drops that connection,
+//! which resumes later from `Last-Event-ID`.
+
+pub mod sse;
+
+use crate::db::events::StoredEvent;
+use crate::error::AppError;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc;
+
+/// Events queued per connection before it counts as too slow (seed §3.1).
+pub const QUEUE_LEN: usize = 100;
+
+type Tx = mpsc::Sender<Arc<StoredEvent>>;
+
+#[derive(Default)]
+struct StoreSubs {
+    staff: HashMap<u64, Tx>,
+    /// One stream per table: a newer one replaces the older.
+    tables: HashMap<i64, (u64, Tx)>,
+}
+
+#[derive(Default)]
+struct Inner {
+    stores: HashMap<String, StoreSubs>,
+    staff: usize,
+    tables: usize,
+}
+
+/// Counters exported on `/metrics` and the system page.
+#[derive(Default)]
+pub struct HubStats {
+    pub events_sent: AtomicU64,
+    pub dropped_lagging: AtomicU64,
+    pub replaced: AtomicU64,
+    pub refused: AtomicU64,
+}
+
+pub struct Hub {
+    // A std mutex: it is held only to edit the maps or to `try_send`, never across an await.
+    inner: Mutex<Inner>,
+    next_id: AtomicU64,
+    max_staff_per_store: u64,
+    max_total: u64,
+    pub stats: HubStats,
+    /// Newest event id published.
+    pub published: AtomicI64,
+}
+
+/// Who a stream belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Audience {
+    Staff,
+    Table(i64),
+}
+
+/// A registered connection: its queue, and a guard that frees the slot when dropped.
+pub struct Subscription {
+    pub rx: mpsc::Receiver<Arc<StoredEvent>>,
+    pub guard: SubGuard,
+}
+
+pub struct SubGuard {
+    hub: Arc<Hub>,
+    store_id: String,
+    audience: Audience,
+    id: u64,
+}
+
+impl Drop for SubGuard {
+    fn drop(&mut self) {
+        self.hub.remove(&self.store_id, &self.audience, self.id);
+    }
+}
+
+impl Hub {
+    pub fn new(max_staff_per_store: u64, max_total: u64) -> Hub {
+        Hub {
+            inner: Mutex::new(Inner::default()),
+            next_id: AtomicU64::new(1),
+            max_staff_per_store,
+            max_total,
+            stats: HubStats::default(),
+            published: AtomicI64::new(0),
+        }
+    }
+
+    /// Open connections: (staff, table).
+    pub fn counts(&self) -> (usize, usize) {
+        let g = self.inner.lock().expect("hub lock");
+        (g.staff, g.tables)
+    }
+
+    /// Registers a stream, or refuses it with 409 `limit_reached`.
+    pub fn subscribe(self: &Arc<Hub>, store_id: &str, audience: Audience) -> Result<Subscription, AppError> {
+        let (tx, rx) = mpsc::channel(QUEUE_LEN);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut g = self.inner.lock().expect("hub lock");
+        let replacing = match &audience {
+            Audience::Table(t) => g.stores.get(store_id).is_some_and(|s| s.tables.contains_key(t)),
+            Audience::Staff => false,
+        };
+        if self.max_total > 0 && !replacing && (g.staff + g.tables) as u64 >= self.max_total {
+            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            return Err(AppError::LimitReached { limit: "max_streams", value: self.max_total });
+        }
+        let inner = &mut *g;
+        let subs = inner.stores.entry(store_id.to_string()).or_default();
+        match &audience {
+            Audience::Staff => {
+                if self.max_staff_per_store > 0 && subs.staff.len() as u64 >= self.max_staff_per_store {
+                    self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                    return Err(AppError::LimitReached {
+                        limit: "max_staff_streams",
+                        value: self.max_staff_per_store,
+                    });
+                }
+                subs.staff.insert(id, tx);
+                inner.staff += 1;
+            }
+            Audience::Table(t) => {
+                // Dropping the old sender ends the old stream once it has drained.
+                if subs.tables.insert(*t, (id, tx)).is_some() {
+                    self.stats.replaced.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    inner.tables += 1;
+                }
+            }
+        }
+        drop(g);
+        Ok(Subscription {
+            rx,
+            guard: SubGuard { hub: self.clone(), store_id: store_id.to_string(), audience, id },
+        })
+    }
+
+    fn remove(&self, store_id: &str, audience: &Audience, id: u64) {
+        let mut g = self.inner.lock().expect("hub lock");
+        let inner = &mut *g;
+        let Some(subs) = inner.stores.get_mut(store_id) else { return };
+        match audience {
+            Audience::Staff => {
+                if subs.staff.remove(&id).is_some() {
+                    inner.staff -= 1;
+                }
+            }
+            Audience::Table(t) => {
+                if subs.tables.get(t).is_some_and(|(cur, _)| *cur == id) {
+                    subs.tables.remove(t);
+                    inner.tables -= 1;
+                }
+            }
+        }
+        if subs.staff.is_empty() && subs.tables.is_empty() {
+            inner.stores.remove(store_id);
+        }
+    }
+
+    /// Hands committed events to every matching connection without waiting.
+    pub fn publish(&self, events: Vec<StoredEvent>) {
+        let mut g = self.inner.lock().expect("hub lock");
+        let inner = &mut *g;
+        for ev in events {
+            self.published.fetch_max(ev.id, Ordering::Relaxed);
+            let Some(subs) = inner.stores.get_mut(&ev.store_id) else { continue };
+            let ev = Arc::new(ev);
+            let before = subs.staff.len();
+            subs.staff.retain(|_, tx| self.offer(tx, &ev));
+            inner.staff -= before - subs.staff.len();
+            let before = subs.tables.len();
+            subs.tables.retain(|table_id, (_, tx)| {
+                !ev.kind.visible_to_table(ev.table_id == Some(*table_id)) || self.offer(tx, &ev)
+            });
+            inner.tables -= before - subs.tables.len();
+        }
+    }
+
+    /// Queues `ev` on one connection; false when the connection must go.
+    fn offer(&self, tx: &Tx, ev: &Arc<StoredEvent>) -> bool {
+        match tx.try_send(ev.clone()) {
+            Ok(()) => true,
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                self.stats.dropped_lagging.fetch_add(1, Ordering::Relaxed);
+                tracing::info!(store_id = %ev.store_id, "dropped an event stream that fell behind");
+                false
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => false,
+        }
+    }
+}

@@ -1,0 +1,44 @@
+//! Event stream endpoints (Server-Sent Events).
+
+use crate::auth::{AdminUser, TableUser};
+use crate::error::AppResult;
+use crate::events::{Audience, sse};
+use crate::http::extract::Query;
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(staff_events)).routes(routes!(table_events))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct StreamQuery {
+    /// The token, for clients that cannot send headers (EventSource).
+    #[allow(dead_code)]
+    token: Option<String>,
+    /// Resume after this event id (like the `Last-Event-ID` header).
+    last_event_id: Option<String>,
+}
+
+/// The whole store's events: `order_created`, `order_updated`, `order_cancelled`,
+/// `session_ended`, `call_created`, `call_acked`, `menu_changed`, `table_changed`.
+#[utoipa::path(get, path = "/api/v1/admin/events", tag = "events", security(("bearer" = [])), params(StreamQuery),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 409, description = "limit_reached")))]
+async fn staff_events(a: AdminUser, State(st): State<AppState>, headers: HeaderMap, Query(q): Query<StreamQuery>) -> AppResult<Response> {
+    let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
+    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &a.store_id, Audience::Staff, from).await
+}
+
+/// One table's events: its own orders, session end and acknowledged calls, plus `menu_changed`.
+/// A second stream of the same table replaces the first.
+#[utoipa::path(get, path = "/api/v1/events", tag = "table", security(("bearer" = [])), params(StreamQuery),
+    responses((status = 200, content_type = "text/event-stream", body = String), (status = 409, description = "limit_reached")))]
+async fn table_events(t: TableUser, State(st): State<AppState>, headers: HeaderMap, Query(q): Query<StreamQuery>) -> AppResult<Response> {
+    let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
+    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &t.store_id, Audience::Table(t.table_id), from).await
+}

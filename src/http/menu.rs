@@ -1,0 +1,309 @@
+//! Menu: staff management of categories, items and images; the tablets' cached menu.
+
+use crate::auth::{AdminUser, TableUser};
+use crate::cache::CachedMenu;
+use crate::db::{self, menu::{CategoryDto, ItemFields, MenuDto, MenuItemDto}};
+use crate::domain;
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{Body, Json, Path, Query};
+use crate::state::AppState;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+/// Largest image accepted.
+pub const MAX_IMAGE_BYTES: usize = 2 * 1024 * 1024;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(menu))
+        .routes(routes!(image))
+        .routes(routes!(list_categories, create_category))
+        .routes(routes!(update_category, delete_category))
+        .routes(routes!(reorder_categories))
+        .routes(routes!(list_items, create_item))
+        .routes(routes!(update_item, delete_item))
+        .routes(routes!(reorder_items))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(put_image))
+                .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)),
+        )
+}
+
+// ---- tablets --------------------------------------------------------------------------
+
+/// The menu for tablets, from the cache; `If-None-Match` with the current `ETag` answers 304.
+#[utoipa::path(get, path = "/api/v1/menu", tag = "table", security(("bearer" = [])),
+    responses((status = 200, body = MenuDto), (status = 304)))]
+async fn menu(t: TableUser, State(st): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
+    let cached = match st.menu_cache.get(&t.store_id) {
+        Some(m) => m,
+        None => {
+            let generation = st.menu_cache.generation(&t.store_id);
+            let store = t.store_id.clone();
+            let m = db::read(&st.pool, move |c| {
+                let menu = db::menu::full(c, &store)?;
+                let body = serde_json::to_vec(&menu).map_err(AppError::internal)?;
+                Ok(Arc::new(CachedMenu {
+                    version: menu.version,
+                    etag: format!("\"menu-{store}-{}\"", menu.version),
+                    body: body.into(),
+                }))
+            })
+            .await?;
+            st.menu_cache.put(&t.store_id, generation, m.clone());
+            m
+        }
+    };
+    let etag = HeaderValue::from_str(&cached.etag).map_err(AppError::internal)?;
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == cached.etag || t.trim() == "*"));
+    let cache_control = HeaderValue::from_static("no-cache");
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)]).into_response());
+    }
+    Ok((
+        [
+            (header::ETAG, etag),
+            (header::CACHE_CONTROL, cache_control),
+            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+        ],
+        cached.body.clone(),
+    )
+        .into_response())
+}
+
+/// A menu image; immutable (a new upload gets a new id), so cached for a year.
+#[utoipa::path(get, path = "/api/v1/images/{id}", tag = "public", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "image/*"), (status = 304), (status = 404)))]
+async fn image(State(st): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> AppResult<Response> {
+    let etag = format!("\"img-{id}\"");
+    let (ctype, data) = db::read(&st.pool, move |c| db::menu::image(c, id)).await?;
+    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    let etag_v = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_v), (header::CACHE_CONTROL, cache)]).into_response());
+    }
+    let ctype = HeaderValue::from_str(&ctype).map_err(AppError::internal)?;
+    Ok(([(header::CONTENT_TYPE, ctype), (header::ETAG, etag_v), (header::CACHE_CONTROL, cache)], data).into_response())
+}
+
+// ---- categories -----------------------------------------------------------------------
+
+/// Categories in their sort order, with how many items each holds.
+#[utoipa::path(get, path = "/api/v1/admin/categories", tag = "menu", security(("bearer" = [])),
+    responses((status = 200, body = Vec<CategoryDto>)))]
+async fn list_categories(a: AdminUser, State(st): State<AppState>) -> AppResult<axum::Json<Vec<CategoryDto>>> {
+    Ok(axum::Json(db::read(&st.pool, move |c| db::menu::categories(c, &a.store_id)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CategoryBody {
+    name: Option<String>,
+    sort_order: Option<i64>,
+}
+
+/// Creates a category (409 `limit_reached` at the store's category limit).
+#[utoipa::path(post, path = "/api/v1/admin/categories", tag = "menu", security(("bearer" = [])), request_body = CategoryBody,
+    responses((status = 201, body = CategoryDto), (status = 409), (status = 422)))]
+async fn create_category(a: AdminUser, State(st): State<AppState>, Json(b): Json<CategoryBody>) -> AppResult<(StatusCode, axum::Json<CategoryDto>)> {
+    let name = domain::category_name(b.name.as_deref().unwrap_or(""))?;
+    let sort = b.sort_order.map(domain::sort_order).transpose()?;
+    let max = st.config.limits.max_categories;
+    let c = st.writer.write(move |ctx| db::menu::create_category(ctx, &a.store_id, &name, sort, max)).await?;
+    Ok((StatusCode::CREATED, axum::Json(c)))
+}
+
+/// Renames or moves a category.
+#[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "menu", security(("bearer" = [])), request_body = CategoryBody,
+    params(("id" = i64, Path)), responses((status = 200, body = CategoryDto), (status = 404), (status = 422)))]
+async fn update_category(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(b): Json<CategoryBody>) -> AppResult<axum::Json<CategoryDto>> {
+    let name = b.name.as_deref().map(domain::category_name).transpose()?;
+    let sort = b.sort_order.map(domain::sort_order).transpose()?;
+    Ok(axum::Json(st.writer.write(move |ctx| db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort)).await?))
+}
+
+/// Deletes an empty category (409 while it holds items).
+#[utoipa::path(delete, path = "/api/v1/admin/categories/{id}", tag = "menu", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204), (status = 404), (status = 409)))]
+async fn delete_category(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<StatusCode> {
+    st.writer.write(move |ctx| db::menu::delete_category(ctx, &a.store_id, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SortEntry {
+    id: i64,
+    sort_order: i64,
+}
+
+fn sort_entries(list: Vec<SortEntry>) -> AppResult<Vec<(i64, i64)>> {
+    if list.len() > 1000 {
+        return Err(AppError::validation("body", "at most 1000 entries"));
+    }
+    list.into_iter()
+        .enumerate()
+        .map(|(i, e)| {
+            domain::sort_order(e.sort_order)
+                .map(|s| (e.id, s))
+                .map_err(|_| AppError::validation(&format!("[{i}].sort_order"), "must be a whole number from 0 to 1000000"))
+        })
+        .collect()
+}
+
+/// Sets the order of categories.
+#[utoipa::path(put, path = "/api/v1/admin/categories/order", tag = "menu", security(("bearer" = [])), request_body = Vec<SortEntry>,
+    responses((status = 204), (status = 404), (status = 422)))]
+async fn reorder_categories(a: AdminUser, State(st): State<AppState>, Json(b): Json<Vec<SortEntry>>) -> AppResult<StatusCode> {
+    let order = sort_entries(b)?;
+    st.writer.write(move |ctx| db::menu::reorder_categories(ctx, &a.store_id, &order)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+// ---- items ----------------------------------------------------------------------------
+
+#[derive(Deserialize, IntoParams)]
+pub struct ItemsQuery {
+    /// Only the items of this category.
+    category_id: Option<i64>,
+}
+
+/// Menu items (sold-out ones included).
+#[utoipa::path(get, path = "/api/v1/admin/menu-items", tag = "menu", security(("bearer" = [])), params(ItemsQuery),
+    responses((status = 200, body = Vec<MenuItemDto>)))]
+async fn list_items(a: AdminUser, State(st): State<AppState>, Query(q): Query<ItemsQuery>) -> AppResult<axum::Json<Vec<MenuItemDto>>> {
+    Ok(axum::Json(db::read(&st.pool, move |c| db::menu::items(c, &a.store_id, q.category_id)).await?))
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ItemBody {
+    category_id: Option<i64>,
+    name: Option<String>,
+    price: Option<i64>,
+    description: Option<String>,
+    available: Option<bool>,
+    sort_order: Option<i64>,
+}
+
+/// Checks every field at once, so that the answer names all problems.
+fn item_fields(b: ItemBody, creating: bool) -> AppResult<ItemFields> {
+    let mut errors = BTreeMap::new();
+    let mut f = ItemFields { available: b.available, category_id: b.category_id, ..Default::default() };
+    let mut take = |r: Result<(), AppError>| {
+        if let Err(AppError::Validation(m)) = r {
+            errors.extend(m);
+        }
+    };
+    if creating && b.category_id.is_none() {
+        take(Err(AppError::validation("category_id", "is required")));
+    }
+    match (&b.name, creating) {
+        (Some(n), _) => take(domain::item_name(n).map(|v| f.name = Some(v))),
+        (None, true) => take(Err(AppError::validation("name", "is required"))),
+        _ => {}
+    }
+    match (b.price, creating) {
+        (Some(p), _) => take(domain::price(p).map(|v| f.price = Some(v))),
+        (None, true) => take(Err(AppError::validation("price", "is required"))),
+        _ => {}
+    }
+    if let Some(d) = &b.description {
+        take(domain::description(d).map(|v| f.description = Some(v)));
+    }
+    if let Some(s) = b.sort_order {
+        take(domain::sort_order(s).map(|v| f.sort_order = Some(v)));
+    }
+    if errors.is_empty() { Ok(f) } else { Err(AppError::Validation(errors)) }
+}
+
+/// Adds a menu item (409 `limit_reached` at the store's item limit).
+#[utoipa::path(post, path = "/api/v1/admin/menu-items", tag = "menu", security(("bearer" = [])), request_body = ItemBody,
+    responses((status = 201, body = MenuItemDto), (status = 409), (status = 422)))]
+async fn create_item(a: AdminUser, State(st): State<AppState>, Json(b): Json<ItemBody>) -> AppResult<(StatusCode, axum::Json<MenuItemDto>)> {
+    let f = item_fields(b, true)?;
+    let max = st.config.limits.max_menu_items;
+    let it = st.writer.write(move |ctx| db::menu::create_item(ctx, &a.store_id, &f, max)).await?;
+    Ok((StatusCode::CREATED, axum::Json(it)))
+}
+
+/// Edits any subset of an item's fields (e.g. `{"available": false}` marks it sold out).
+#[utoipa::path(patch, path = "/api/v1/admin/menu-items/{id}", tag = "menu", security(("bearer" = [])), request_body = ItemBody,
+    params(("id" = i64, Path)), responses((status = 200, body = MenuItemDto), (status = 404), (status = 422)))]
+async fn update_item(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(b): Json<ItemBody>) -> AppResult<axum::Json<MenuItemDto>> {
+    let f = item_fields(b, false)?;
+    Ok(axum::Json(st.writer.write(move |ctx| db::menu::update_item(ctx, &a.store_id, id, &f)).await?))
+}
+
+/// Deletes a menu item (past orders keep its name and price).
+#[utoipa::path(delete, path = "/api/v1/admin/menu-items/{id}", tag = "menu", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 204), (status = 404)))]
+async fn delete_item(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<StatusCode> {
+    st.writer.write(move |ctx| db::menu::delete_item(ctx, &a.store_id, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the order of menu items.
+#[utoipa::path(put, path = "/api/v1/admin/menu-items/order", tag = "menu", security(("bearer" = [])), request_body = Vec<SortEntry>,
+    responses((status = 204), (status = 404), (status = 422)))]
+async fn reorder_items(a: AdminUser, State(st): State<AppState>, Json(b): Json<Vec<SortEntry>>) -> AppResult<StatusCode> {
+    let order = sort_entries(b)?;
+    st.writer.write(move |ctx| db::menu::reorder_items(ctx, &a.store_id, &order)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The image type from its first bytes; the Content-Type header is not trusted.
+pub fn sniff(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if data.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if data.len() >= 12 && &data[0..4] == b"RIFF" && &data[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else {
+        None
+    }
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct ImageUrl {
+    image_url: String,
+}
+
+/// Uploads an item's image: raw JPEG, PNG or WebP, at most 2 MB.
+#[utoipa::path(put, path = "/api/v1/admin/menu-items/{id}/image", tag = "menu", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/*"),
+    responses((status = 200, body = ImageUrl), (status = 404), (status = 413), (status = 415)))]
+async fn put_image(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Body(data): Body) -> AppResult<axum::Json<ImageUrl>> {
+    if data.len() > MAX_IMAGE_BYTES {
+        return Err(AppError::PayloadTooLarge("images are limited to 2 MB".into()));
+    }
+    let ctype = sniff(&data).ok_or_else(|| AppError::UnsupportedMediaType("send a JPEG, PNG or WebP image".into()))?;
+    let it = st.writer.write(move |ctx| db::menu::set_image(ctx, &a.store_id, id, ctype, &data)).await?;
+    Ok(axum::Json(ImageUrl { image_url: it.image_url.unwrap_or_default() }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    #[test]
+    fn images_are_recognised_by_their_bytes() {
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"RIFF\x10\x00\x00\x00WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff(b"GIF89a"), None);
+        assert_eq!(sniff(b"<svg"), None);
+        assert_eq!(sniff(b""), None);
+    }
+}

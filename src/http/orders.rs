@@ -1,0 +1,195 @@
+//! Orders: tablets place and follow them; staff advance, cancel and look back.
+
+use crate::auth::{AdminUser, TableUser};
+use crate::db::{self, orders::{HistoryEntry, Line, OrderDto}};
+use crate::domain::{self, OrderStatus};
+use crate::error::{AppError, AppResult};
+use crate::http::extract::{Json, Path, Query};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(place, my_orders))
+        .routes(routes!(list))
+        .routes(routes!(update, cancel))
+        .routes(routes!(history))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewOrder {
+    items: Vec<NewLine>,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLine {
+    menu_item_id: i64,
+    quantity: i64,
+}
+
+/// Places an order. `Idempotency-Key` (1–64 characters) is required: the same key again
+/// answers 200 with the original order and never creates a second one.
+#[utoipa::path(post, path = "/api/v1/orders", tag = "table", security(("bearer" = [])), request_body = NewOrder,
+    params(("Idempotency-Key" = String, Header, description = "one per order attempt")),
+    responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "a retry of an order already placed"),
+        (status = 409, description = "item_unavailable or limit_reached"), (status = 422), (status = 429)))]
+async fn place(t: TableUser, State(st): State<AppState>, headers: HeaderMap, Json(req): Json<NewOrder>) -> AppResult<(StatusCode, axum::Json<OrderDto>)> {
+    let key = headers
+        .get("idempotency-key")
+        .ok_or_else(|| AppError::BadRequest("the Idempotency-Key header is required".into()))?
+        .to_str()
+        .map_err(|_| AppError::BadRequest("Idempotency-Key must be visible ASCII".into()))?;
+    let key = domain::idempotency_key(key)?;
+    if req.items.is_empty() || req.items.len() > 50 {
+        return Err(AppError::validation("items", "must hold 1 to 50 lines"));
+    }
+    let mut errors = BTreeMap::new();
+    let mut lines = Vec::with_capacity(req.items.len());
+    for (i, l) in req.items.iter().enumerate() {
+        if domain::quantity(l.quantity).is_err() {
+            errors.insert(format!("items[{i}].quantity"), "must be a whole number from 1 to 99".to_string());
+        }
+        lines.push(Line { menu_item_id: l.menu_item_id, quantity: l.quantity });
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    st.limits.orders.check(&(t.store_id.clone(), t.table_id))?;
+    let max = st.config.limits.max_active_orders;
+    let placed = st
+        .writer
+        .write(move |ctx| db::orders::place(ctx, &t.store_id, t.table_id, &key, &lines, max))
+        .await?;
+    if placed.created {
+        st.metrics.orders_created.fetch_add(1, Ordering::Relaxed);
+        Ok((StatusCode::CREATED, axum::Json(placed.order)))
+    } else {
+        Ok((StatusCode::OK, axum::Json(placed.order)))
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MyOrders {
+    session_id: Option<i64>,
+    total: i64,
+    orders: Vec<OrderDto>,
+}
+
+/// This table's orders of its open session, newest first (empty when none is open).
+#[utoipa::path(get, path = "/api/v1/orders", tag = "table", security(("bearer" = [])),
+    responses((status = 200, body = MyOrders)))]
+async fn my_orders(t: TableUser, State(st): State<AppState>) -> AppResult<axum::Json<MyOrders>> {
+    Ok(axum::Json(
+        db::read(&st.pool, move |c| {
+            let Some(sid) = db::tables::open_session_id(c, &t.store_id, t.table_id)? else {
+                return Ok(MyOrders { session_id: None, total: 0, orders: vec![] });
+            };
+            let orders = db::orders::session_orders(c, &t.store_id, sid)?;
+            let total = orders.iter().filter(|o| o.status != OrderStatus::Cancelled).map(|o| o.total).sum();
+            Ok(MyOrders { session_id: Some(sid), total, orders })
+        })
+        .await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct OrdersQuery {
+    /// Only this table's orders.
+    table_id: Option<i64>,
+    /// Only orders in this status.
+    status: Option<String>,
+}
+
+/// Orders of open sessions, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/orders", tag = "orders", security(("bearer" = [])), params(OrdersQuery),
+    responses((status = 200, body = Vec<OrderDto>), (status = 400)))]
+async fn list(a: AdminUser, State(st): State<AppState>, Query(q): Query<OrdersQuery>) -> AppResult<axum::Json<Vec<OrderDto>>> {
+    let status = match q.status.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| AppError::BadRequest(format!("unknown status {s:?}")))?),
+    };
+    Ok(axum::Json(db::read(&st.pool, move |c| db::orders::open_orders(c, &a.store_id, q.table_id, status)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    status: String,
+}
+
+/// Advances an order: pending → preparing → completed, or cancelled from pending or preparing.
+#[utoipa::path(patch, path = "/api/v1/admin/orders/{id}", tag = "orders", security(("bearer" = [])), request_body = StatusChange,
+    params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 404), (status = 409), (status = 422)))]
+async fn update(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(b): Json<StatusChange>) -> AppResult<axum::Json<OrderDto>> {
+    let to = OrderStatus::parse(&b.status)
+        .ok_or_else(|| AppError::validation("status", "must be one of pending, preparing, completed, cancelled"))?;
+    Ok(axum::Json(st.writer.write(move |ctx| db::orders::set_status(ctx, &a.store_id, id, to)).await?))
+}
+
+/// Cancels an order: it is kept with status `cancelled` and the session total drops.
+#[utoipa::path(delete, path = "/api/v1/admin/orders/{id}", tag = "orders", security(("bearer" = [])),
+    params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 404), (status = 409)))]
+async fn cancel(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<axum::Json<OrderDto>> {
+    Ok(axum::Json(
+        st.writer.write(move |ctx| db::orders::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled)).await?,
+    ))
+}
+
+#[derive(Deserialize, IntoParams)]
+pub struct HistoryQuery {
+    /// Only this table's sessions.
+    table_id: Option<i64>,
+    /// First day (YYYY-MM-DD, the store's timezone) on which a session ended.
+    from: Option<String>,
+    /// Last day (YYYY-MM-DD, inclusive).
+    to: Option<String>,
+    /// Most sessions returned (1–500, default 100).
+    limit: Option<i64>,
+}
+
+fn day_start(tz: &jiff::tz::TimeZone, field: &str, s: &str) -> AppResult<i64> {
+    let d: jiff::civil::Date = s.parse().map_err(|_| AppError::validation(field, "must be a date YYYY-MM-DD"))?;
+    d.to_zoned(tz.clone())
+        .map(|z| z.timestamp().as_millisecond())
+        .map_err(|_| AppError::validation(field, "is out of range"))
+}
+
+/// Ended sessions with their orders, newest first.
+#[utoipa::path(get, path = "/api/v1/admin/history", tag = "orders", security(("bearer" = [])), params(HistoryQuery),
+    responses((status = 200, body = Vec<HistoryEntry>), (status = 422)))]
+async fn history(a: AdminUser, State(st): State<AppState>, Query(q): Query<HistoryQuery>) -> AppResult<axum::Json<Vec<HistoryEntry>>> {
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=500).contains(&limit) {
+        return Err(AppError::validation("limit", "must be from 1 to 500"));
+    }
+    Ok(axum::Json(
+        db::read(&st.pool, move |c| {
+            let tz = db::stores::timezone(c, &a.store_id)?;
+            let from = match q.from.as_deref() {
+                Some(s) => day_start(&tz, "from", s)?,
+                None => i64::MIN,
+            };
+            let to = match q.to.as_deref() {
+                Some(s) => {
+                    let d: jiff::civil::Date = s.parse().map_err(|_| AppError::validation("to", "must be a date YYYY-MM-DD"))?;
+                    let next = d.tomorrow().map_err(|_| AppError::validation("to", "is out of range"))?;
+                    day_start(&tz, "to", &next.to_string())?
+                }
+                None => i64::MAX,
+            };
+            if from > to {
+                return Err(AppError::validation("from", "must not be after to"));
+            }
+            db::orders::history(c, &a.store_id, q.table_id, from, to, limit)
+        })
+        .await?,
+    ))
+}

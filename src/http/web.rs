@@ -1,0 +1,41 @@
+//! The embedded web UI (files under `web/`, compiled into the binary).
+
+use axum::body::Body;
+use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct Assets;
+
+/// Serves `/` as `index.html`, `/name` as `name.html` or `name/index.html`, and files as they are.
+pub async fn serve(uri: Uri) -> Response {
+    let path = uri.path().trim_start_matches('/').trim_end_matches('/');
+    let candidates = if path.is_empty() {
+        vec!["index.html".to_string()]
+    } else {
+        vec![path.to_string(), format!("{path}.html"), format!("{path}/index.html")]
+    };
+    for c in candidates {
+        if let Some(file) = Assets::get(&c) {
+            let mime = mime_guess::from_path(&c).first_or_octet_stream();
+            let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..8]));
+            let mut resp = Response::new(Body::from(file.data.into_owned()));
+            let h = resp.headers_mut();
+            if let Ok(v) = HeaderValue::from_str(mime.as_ref()) {
+                h.insert(header::CONTENT_TYPE, v);
+            }
+            if let Ok(v) = HeaderValue::from_str(&etag) {
+                h.insert(header::ETAG, v);
+            }
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            return resp;
+        }
+    }
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}

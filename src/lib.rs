@@ -1,0 +1,28 @@
+//! tableorder: restaurant table ordering on one self-contained box.
+//!
+//! - [`config`]: command line, environment and TOML settings
+//! - [`app`]: builds the server (database, writer, hub, listener) and runs it
+//! - [`db`]: SQLite pool, the group-committing writer, migrations, SQL per aggregate
+//! - [`domain`]: validated values and the order status state machine
+//! - [`auth`]: tokens, passwords, the `AdminUser` / `TableUser` extractors
+//! - [`events`]: the fan-out hub and Server-Sent Event streams
+//! - [`http`]: one router per feature, OpenAPI, the embedded web UI
+//! - [`cache`], [`ratelimit`], [`metrics`], [`clock`]: supporting pieces
+//! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
+
+pub mod app;
+pub mod auth;
+pub mod cache;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod http;
+pub mod mdns;
+pub mod metrics;
+pub mod ratelimit;
+pub mod state;
+pub mod tasks;

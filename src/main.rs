@@ -1,0 +1,111 @@
+//! The `tableorder` binary: parse the command line, set up logging, run the subcommand.
+
+use clap::Parser;
+use std::process::ExitCode;
+use tableorder::app::App;
+use tableorder::config::{Cli, Command, StoreCommand};
+use tableorder::{auth, cli, db, mdns};
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("TABLEORDER_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tower_http=warn,mdns_sd=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let result = match args.command {
+        Command::Serve { settings, demo } => serve(settings, demo),
+        Command::Store { command: StoreCommand::Create { id, name, admin, timezone, settings } } => {
+            cli::store_create(&id, &name, &admin, &timezone, settings)
+        }
+        Command::Backup { out, settings } => cli::backup(&out, settings),
+        Command::Migrate { settings } => cli::migrate(settings),
+        Command::Healthcheck { url } => cli::healthcheck(&url),
+        Command::Config { settings } => settings.resolve().map(|c| print!("{}", c.to_toml())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("tableorder: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), String> {
+    let config = settings.resolve()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    rt.block_on(async move {
+        let app = App::build(config.clone()).await?;
+        if demo {
+            seed_demo(&app).await?;
+        }
+        let port = app.port();
+        tracing::info!(addr = %app.local_addr(), startup_ms = app.startup_time().as_millis() as u64, version = env!("CARGO_PKG_VERSION"), "ready");
+        let _mdns = if config.mdns {
+            let st = app.state().pool.clone();
+            let stores = db::read(&st, |c| Ok(db::stores::store_ids(c)?)).await.unwrap_or_default();
+            match mdns::Advertiser::start(&config.mdns_name, port, &stores) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    tracing::error!(error = %e, "mDNS is off; the box is still reachable by its address");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+        app.run_until(shutdown_signal()).await?;
+        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+        Ok(())
+    })
+}
+
+async fn seed_demo(app: &App) -> Result<(), String> {
+    let (admin_hash, table_hash) = db::blocking(|| Ok((auth::hash_password(cli::DEMO_PASSWORD)?, auth::hash_password(cli::DEMO_TABLE_PASSWORD)?)))
+        .await
+        .map_err(|e| e.to_string())?;
+    let created = app
+        .state()
+        .writer
+        .write(move |ctx| cli::seed_demo(ctx, &admin_hash, &table_hash))
+        .await
+        .map_err(|e| format!("cannot create the demo store: {e}"))?;
+    if created {
+        *app.state().setup_code.lock().expect("setup lock") = None;
+    }
+    let port = app.port();
+    println!(
+        "\n  tableorder demo store{}\n  staff dashboard: http://127.0.0.1:{port}/staff  (store {}, user {}, password {})\n  table tablet:    http://127.0.0.1:{port}/table  (store {}, tables 1–{}, password {})\n",
+        if created { " created" } else { "" },
+        cli::DEMO_STORE, cli::DEMO_ADMIN, cli::DEMO_PASSWORD, cli::DEMO_STORE, cli::DEMO_TABLES, cli::DEMO_TABLE_PASSWORD
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,32 @@
+//! Shared application state handed to every handler.
+
+use crate::auth::Keys;
+use crate::cache::MenuCache;
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::db::Pool;
+use crate::db::writer::Writer;
+use crate::events::Hub;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimits;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+use tokio::sync::watch;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub pool: Pool,
+    pub writer: Writer,
+    pub keys: Arc<Keys>,
+    pub clock: Clock,
+    pub hub: Arc<Hub>,
+    pub menu_cache: Arc<dyn MenuCache>,
+    pub limits: Arc<RateLimits>,
+    pub metrics: Arc<Metrics>,
+    pub started: Instant,
+    /// Turns true when the server begins to shut down; event streams end on it.
+    pub shutdown: watch::Receiver<bool>,
+    /// The one-time first-run setup code, while no store exists.
+    pub setup_code: Arc<Mutex<Option<String>>>,
+}

@@ -1,0 +1,93 @@
+//! Background work owned by the running server: event pruning, scheduled backups,
+//! rate-limiter upkeep and the systemd watchdog. All of it is aborted at shutdown.
+
+use crate::db;
+use crate::state::AppState;
+use std::time::Duration;
+use tokio::task::JoinSet;
+
+pub fn spawn(state: AppState) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    set.spawn(prune_events(state.clone()));
+    set.spawn(tidy_limits(state.clone()));
+    if state.config.backup_interval_hours > 0 {
+        set.spawn(scheduled_backups(state.clone()));
+    }
+    if let Some(interval) = watchdog_interval() {
+        set.spawn(watchdog(state, interval));
+    }
+    set
+}
+
+/// Deletes events older than the retention period, hourly (and once at start).
+async fn prune_events(st: AppState) {
+    let days = st.config.limits.event_retention_days;
+    if days == 0 {
+        return;
+    }
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let cutoff = st.clock.now_ms() - days as i64 * 86_400_000;
+        match st.writer.write(move |ctx| Ok(db::events::prune(ctx.conn, cutoff)?)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "pruned old events"),
+            Err(e) => tracing::warn!(error = %e, "event pruning failed"),
+        }
+    }
+}
+
+async fn tidy_limits(st: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        st.limits.orders.tidy();
+        st.limits.logins.tidy();
+    }
+}
+
+/// Writes `scheduled-*.db` every `backup_interval_hours` and keeps the newest `backup_keep`.
+async fn scheduled_backups(st: AppState) {
+    let every = Duration::from_secs(st.config.backup_interval_hours * 3600);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+    loop {
+        tick.tick().await;
+        let dir = st.config.data_dir.clone();
+        let keep = st.config.backup_keep as usize;
+        let r = db::read(&st.pool, move |c| {
+            let path = db::backup::backup_dir(&dir).join(db::backup::new_name("scheduled"));
+            db::backup::vacuum_into(c, &path).map_err(crate::error::AppError::Internal)?;
+            db::backup::prune_scheduled(&dir, keep.max(1));
+            Ok(path)
+        })
+        .await;
+        match r {
+            Ok(p) => tracing::info!(path = %p.display(), "scheduled backup written"),
+            Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
+        }
+    }
+}
+
+/// Half the systemd watchdog period, when systemd asked for one.
+fn watchdog_interval() -> Option<Duration> {
+    let mut usec = 0u64;
+    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
+        Some(Duration::from_micros(usec / 2))
+    } else {
+        None
+    }
+}
+
+/// Pings the systemd watchdog while the database answers: a wedged box gets restarted.
+async fn watchdog(st: AppState, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let healthy = db::read(&st.pool, |c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok();
+        if healthy {
+            let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
+        } else {
+            tracing::error!("database check failed; not feeding the watchdog");
+        }
+    }
+}
