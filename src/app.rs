@@ -113,6 +113,9 @@ impl App {
     /// (at most [`DRAIN_TIMEOUT`]), stops background work and checkpoints the database.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), String> {
         let App { listener, state, shutdown_tx, .. } = self;
+        if let Some(code) = state.setup_code.lock().expect("setup lock").as_deref() {
+            tracing::warn!(setup_code = %code, "no store yet: open the web UI and enter this one-time setup code");
+        }
         let mut background = crate::tasks::spawn(state.clone());
         let router = crate::http::router(state.clone());
         let stop_streams = shutdown_tx.clone();
@@ -148,7 +151,5 @@ fn first_run_code(pool: &db::Pool) -> Result<Option<String>, String> {
         return Ok(None);
     }
     let n = u64::from_le_bytes(crate::auth::random_bytes::<8>()) % 100_000_000;
-    let code = format!("{n:08}");
-    tracing::warn!(setup_code = %code, "no store yet: open the web UI and enter this one-time setup code");
-    Ok(Some(code))
+    Ok(Some(format!("{n:08}")))
 }

@@ -189,8 +189,15 @@ impl Settings {
         let Some(path) = self.config.clone() else {
             return Ok(self);
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            // A configuration file is optional (the systemd unit names one that may be deleted).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                eprintln!("tableorder: config file {} not found; using flags, environment and defaults", path.display());
+                return Ok(self);
+            }
+            Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
+        };
         let file: Settings = toml::from_str(&text)
             .map_err(|e| format!("config file {}: {e}", path.display()))?;
         Ok(self.merge(file))

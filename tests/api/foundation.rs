@@ -1,0 +1,1 @@
+//! Foundation: configuration, migrations, auth and bad input.

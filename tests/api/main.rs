@@ -1,0 +1,5 @@
+//! Integration tests: one binary, a real server per test.
+
+mod helpers;
+
+mod foundation;
