@@ -1,4 +1,5 @@
 //! `TestApp`: a real server on 127.0.0.1:0 with its own temporary data directory.
+#![allow(dead_code)]
 
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{Value, json};
