@@ -3,3 +3,4 @@
 mod helpers;
 
 mod foundation;
+mod store_setup;
