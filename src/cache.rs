@@ -24,10 +24,13 @@ pub trait MenuCache: Send + Sync {
     fn invalidate(&self, store_id: &str);
 }
 
+/// Per store: the invalidation generation and the menu, when cached.
+type Entry = (u64, Option<Arc<CachedMenu>>);
+
 #[derive(Default)]
 pub struct InMemoryCache {
     // std RwLock: reads are many and short, and it is never held across an await.
-    map: RwLock<HashMap<String, (u64, Option<Arc<CachedMenu>>)>>,
+    map: RwLock<HashMap<String, Entry>>,
 }
 
 impl MenuCache for InMemoryCache {

@@ -106,7 +106,8 @@ pub fn seed_demo(ctx: &mut WriteCtx, admin_hash: &str, table_hash: &str) -> Resu
     for n in 1..=DEMO_TABLES {
         db::tables::create(ctx, DEMO_STORE, n, table_hash, 0)?;
     }
-    let menu: [(&str, &[(&str, i64, &str)]); 3] = [
+    type Items = &'static [(&'static str, i64, &'static str)];
+    let menu: [(&str, Items); 3] = [
         ("식사 Meals", &[
             ("김치찌개", 9000, "Kimchi stew with pork and tofu"),
             ("된장찌개", 8000, "Soybean paste stew"),

@@ -160,12 +160,11 @@ impl IntoResponse for AppError {
 
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
-        if let rusqlite::Error::SqliteFailure(f, _) = &e {
-            if f.code == rusqlite::ErrorCode::DatabaseBusy
-                || f.code == rusqlite::ErrorCode::DatabaseLocked
-            {
-                return AppError::Unavailable("database busy, try again".into());
-            }
+        if let rusqlite::Error::SqliteFailure(f, _) = &e
+            && (f.code == rusqlite::ErrorCode::DatabaseBusy
+                || f.code == rusqlite::ErrorCode::DatabaseLocked)
+        {
+            return AppError::Unavailable("database busy, try again".into());
         }
         AppError::Internal(format!("database: {e}"))
     }

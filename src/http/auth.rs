@@ -71,10 +71,8 @@ async fn check(
     password: String,
 ) -> AppResult<db::stores::Credentials> {
     let now = st.clock.now_ms();
-    if let Some(c) = &creds {
-        if let Some(until) = c.locked_until.filter(|u| *u > now) {
-            return Err(AppError::TooManyRequests { retry_after_s: ((until - now) / 1000).max(1) as u64 });
-        }
+    if let Some(until) = creds.as_ref().and_then(|c| c.locked_until).filter(|u| *u > now) {
+        return Err(AppError::TooManyRequests { retry_after_s: ((until - now) / 1000).max(1) as u64 });
     }
     let hash = creds.as_ref().map(|c| c.password_hash.clone());
     let ok = db::blocking(move || {
