@@ -38,7 +38,7 @@ pub fn configure(conn: &Connection) -> rusqlite::Result<()> {
          PRAGMA busy_timeout = 5000;
          PRAGMA synchronous = FULL;
          PRAGMA temp_store = MEMORY;
-         PRAGMA cache_size = -4000;",
+         PRAGMA cache_size = -2000;",
     )
 }
 
