@@ -22,7 +22,10 @@ fi
 
 if command -v cargo-nextest >/dev/null 2>&1; then
   cargo nextest run --all-targets --no-fail-fast
-  # nextest does not run doctests; there are none beyond the library's.
 else
   cargo test --all-targets
 fi
+
+# The web UI in a real browser (tablet and staff dashboard against a demo server).
+cargo build --quiet
+TABLEORDER_BIN="$PWD/target/debug/tableorder" tests/e2e/run.sh

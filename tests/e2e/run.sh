@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# End-to-end test of the web UI: starts a demo server on a free local port and drives the
+# tablet and the staff dashboard in Chromium (tests/e2e/flow.mjs).
+#
+#   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
+#   CHROMIUM        browser (default /usr/bin/chromium)
+#   E2E_SHOTS       directory for screenshots (default: a new temporary directory)
+#   CI=true         a missing prerequisite fails the run instead of skipping it
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(cd "$HERE/../.." && pwd)"
+BIN="${TABLEORDER_BIN:-$ROOT/target/debug/tableorder}"
+CHROMIUM="${CHROMIUM:-/usr/bin/chromium}"
+export CHROMIUM
+
+cannot_run() {
+  echo "e2e: cannot run: $*" >&2
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+  echo "e2e: skipped" >&2
+  exit 0
+}
+
+# Chromium (and a Korean font, so screenshots are legible) from Debian's packages.
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    cannot_run "$CHROMIUM is missing; install the chromium package (as root: apt-get install chromium)"
+  fi
+  command -v apt-get >/dev/null || cannot_run "$CHROMIUM is missing and apt-get is not available"
+  apt-get update
+  DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || cannot_run "apt-get could not install chromium"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-nanum || echo "e2e: no Korean font installed; screenshots may show boxes" >&2
+fi
+[ -x "$CHROMIUM" ] || cannot_run "$CHROMIUM is still missing"
+command -v node >/dev/null || cannot_run "node is missing"
+command -v npm >/dev/null || cannot_run "npm is missing"
+[ -x "$BIN" ] || cannot_run "$BIN not found; build it first (cargo build) or set TABLEORDER_BIN"
+
+if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+  (cd "$HERE" && npm ci --no-audit --no-fund) || cannot_run "npm ci failed in tests/e2e"
+fi
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tableorder-e2e.XXXXXX")"
+SHOTS="${E2E_SHOTS:-$(mktemp -d "${TMPDIR:-/tmp}/tableorder-e2e-shots.XXXXXX")}"
+mkdir -p "$SHOTS"
+export E2E_SHOTS="$SHOTS"
+PID=""
+
+cleanup() {
+  if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+    kill "$PID" 2>/dev/null || true
+    wait "$PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+PORT="$(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')"
+BASE="http://127.0.0.1:$PORT"
+
+"$BIN" serve --demo --no-mdns --listen "127.0.0.1:$PORT" --data-dir "$WORK/data" >"$WORK/server.log" 2>&1 &
+PID=$!
+
+ready=""
+for _ in $(seq 1 100); do
+  if ! kill -0 "$PID" 2>/dev/null; then
+    echo "e2e: the server exited during start:" >&2
+    cat "$WORK/server.log" >&2
+    exit 1
+  fi
+  if node -e 'fetch(process.argv[1]).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))' "$BASE/healthz"; then
+    ready=1
+    break
+  fi
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "e2e: the server did not answer /healthz within 10 s:" >&2
+  cat "$WORK/server.log" >&2
+  exit 1
+fi
+
+echo "e2e: server $BASE (pid $PID), screenshots in $SHOTS"
+status=0
+node "$HERE/flow.mjs" "$BASE" || status=$?
+if [ "$status" != 0 ]; then
+  echo "e2e: server log (last 40 lines):" >&2
+  tail -n 40 "$WORK/server.log" >&2
+fi
+exit "$status"

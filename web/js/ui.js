@@ -1,0 +1,183 @@
+// Small DOM, formatting and dialog helpers shared by the pages.
+import { t, lang } from './i18n.js';
+
+// h('button#id.primary', {onclick, type: 'button'}, 'text', child…)
+export function h(spec, attrs, ...children) {
+  if (attrs == null || typeof attrs !== 'object' || attrs instanceof Node || Array.isArray(attrs)) {
+    if (attrs != null) children.unshift(attrs);
+    attrs = {};
+  }
+  const [head, ...classes] = spec.split('.');
+  const [tag, id] = head.split('#');
+  const el = document.createElement(tag || 'div');
+  if (id) el.id = id;
+  if (classes.length) el.className = classes.join(' ');
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className += (el.className ? ' ' : '') + v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v);
+    else if (k === 'html') el.innerHTML = v; // only for the constant icon strings below
+    else if (k in el && typeof v !== 'string') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c == null || c === false) continue;
+    el.append(c instanceof Node ? c : String(c));
+  }
+}
+
+export const $ = (sel, root = document) => root.querySelector(sel);
+export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
+
+export function won(n) {
+  const s = Math.round(Number(n) || 0).toLocaleString('ko-KR');
+  return lang() === 'en' ? `₩${s}` : `${s}원`;
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+export function hm(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+export function ymd(d = new Date()) {
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+export function dateTime(iso) {
+  const d = new Date(iso);
+  return isNaN(d) ? '' : `${ymd(d)} ${hm(iso)}`;
+}
+export function bytes(n) {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
+  return `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+export function duration(s) {
+  const d = Math.floor(s / 86400);
+  const hh = Math.floor((s % 86400) / 3600);
+  const mm = Math.floor((s % 3600) / 60);
+  return d ? `${d}d ${hh}h ${mm}m` : hh ? `${hh}h ${mm}m` : `${mm}m ${s % 60}s`;
+}
+
+// Inline SVG icons (24×24, stroke = currentColor).
+const P = {
+  cart: '<circle cx="9" cy="20" r="1.5"/><circle cx="18" cy="20" r="1.5"/><path d="M2 3h3l2.4 12.2a1 1 0 0 0 1 .8h9.8a1 1 0 0 0 1-.8L21 7H6"/>',
+  bell: '<path d="M6 8a6 6 0 1 1 12 0c0 7 3 9 3 9H3s3-2 3-9"/><path d="M10.3 21a1.9 1.9 0 0 0 3.4 0"/>',
+  list: '<path d="M8 6h13M8 12h13M8 18h13"/><circle cx="3.5" cy="6" r="1"/><circle cx="3.5" cy="12" r="1"/><circle cx="3.5" cy="18" r="1"/>',
+  plus: '<path d="M12 5v14M5 12h14"/>',
+  minus: '<path d="M5 12h14"/>',
+  x: '<path d="M6 6l12 12M18 6L6 18"/>',
+  trash: '<path d="M3 6h18M8 6V4h8v2M6 6l1 14h10l1-14"/>',
+  edit: '<path d="M4 20h4L19 9l-4-4L4 16v4z"/>',
+  up: '<path d="M12 19V5M6 11l6-6 6 6"/>',
+  down: '<path d="M12 5v14M6 13l6 6 6-6"/>',
+  check: '<path d="M5 12l5 5L20 7"/>',
+  sound: '<path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M16 9a4 4 0 0 1 0 6M19 6a8 8 0 0 1 0 12"/>',
+  mute: '<path d="M4 9h4l5-4v14l-5-4H4z"/><path d="M17 9l5 6M22 9l-5 6"/>',
+  globe: '<circle cx="12" cy="12" r="9"/><path d="M3 12h18M12 3a14 14 0 0 1 0 18M12 3a14 14 0 0 0 0 18"/>',
+  logout: '<path d="M15 4h4v16h-4M10 8l-4 4 4 4M6 12h11"/>',
+  bowl: '<path d="M3 11h18a9 9 0 0 1-18 0z"/><path d="M8 7c0-2 2-2 2-4M12 7c0-2 2-2 2-4M16 7c0-2 2-2 2-4"/>',
+  image: '<rect x="3" y="4" width="18" height="16" rx="2"/><circle cx="9" cy="10" r="2"/><path d="M21 17l-6-6-9 9"/>',
+  refresh: '<path d="M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7"/>',
+  print: '<path d="M7 9V3h10v6M7 17H4v-7h16v7h-3M7 14h10v7H7z"/>',
+  link: '<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>',
+  download: '<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>',
+  key: '<circle cx="8" cy="15" r="4"/><path d="M11 12l9-9M17 6l3 3"/>',
+};
+export function icon(name, cls = '') {
+  const span = document.createElement('span');
+  span.className = 'icon ' + cls;
+  span.setAttribute('aria-hidden', 'true');
+  span.innerHTML = `<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">${P[name] || ''}</svg>`;
+  return span;
+}
+// Fills static `<span data-icon="name">` placeholders.
+export function fillIcons(root = document) {
+  for (const el of $$('[data-icon]', root)) {
+    if (!el.firstChild) el.replaceWith(icon(el.dataset.icon, el.className));
+  }
+}
+
+// Toasts: short notices at the top of the screen.
+export function toast(message, kind = 'info', ms = 4000) {
+  let box = $('#toasts');
+  if (!box) {
+    box = h('div', { id: 'toasts', class: 'toasts', role: 'status', 'aria-live': 'polite' });
+    document.body.append(box);
+  }
+  const el = h('div.toast', { class: kind }, message);
+  box.append(el);
+  setTimeout(() => el.classList.add('out'), ms);
+  setTimeout(() => el.remove(), ms + 400);
+  return el;
+}
+
+// A modal confirmation; resolves true or false.
+export function confirmDialog(message, { ok = t('common.ok'), danger = false, detail = '' } = {}) {
+  return new Promise((resolve) => {
+    const dlg = h(
+      'dialog.dialog.confirm',
+      h('form', { method: 'dialog' },
+        h('p.confirm-text', message),
+        detail ? h('p.muted', detail) : null,
+        h('div.actions',
+          h('button', { value: 'no', type: 'submit' }, t('common.cancel')),
+          h('button', { value: 'yes', type: 'submit', class: danger ? 'danger' : 'primary', 'data-action': 'confirm' }, ok),
+        ),
+      ),
+    );
+    dlg.addEventListener('close', () => {
+      resolve(dlg.returnValue === 'yes');
+      dlg.remove();
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+}
+
+// Message for an error from the API, in the current language where we know it.
+export function errorText(err) {
+  if (!err) return '';
+  if (err.network) return t('err.network');
+  if (err.code === 'too_many_requests') return t('err.rate');
+  if (err.message) return err.message;
+  return t('err.generic');
+}
+
+// Shows a 422 answer's field reasons next to the form's fields (`name` attributes).
+export function showFieldErrors(form, err) {
+  clearFieldErrors(form);
+  const fields = (err && err.fields) || {};
+  let shown = false;
+  for (const [name, reason] of Object.entries(fields)) {
+    const input = form.elements[name];
+    if (!input) continue;
+    const field = input.closest('label, .field') || input.parentElement;
+    field.classList.add('invalid');
+    field.append(h('small.field-error', reason));
+    shown = true;
+  }
+  const general = $('.form-error', form);
+  if (general) general.textContent = shown ? '' : errorText(err);
+}
+export function clearFieldErrors(form) {
+  for (const e of $$('.field-error', form)) e.remove();
+  for (const e of $$('.invalid', form)) e.classList.remove('invalid');
+  const general = $('.form-error', form);
+  if (general) general.textContent = '';
+}
+
+// Connection indicator: <span class="conn"> with a dot and a label.
+export function setConn(el, up) {
+  if (!el) return;
+  el.classList.toggle('up', up);
+  el.classList.toggle('down', !up);
+  el.title = up ? t('conn.up') : t('conn.down');
+  el.replaceChildren(h('span.dot'), h('span.conn-label', up ? t('conn.up') : t('conn.down')));
+}
