@@ -87,7 +87,8 @@ pub async fn open(
         Some(id) => (Phase::Replay, id),
     };
     let hello = serde_json::json!({ "last_event_id": last_sent, "head": head });
-    first.insert_str(0, &format!("event: hello\ndata: {hello}\n\n"));
+    // The `id:` makes EventSource resume from here even if no event follows before a drop.
+    first.insert_str(0, &format!("id: {last_sent}\nevent: hello\ndata: {hello}\n\n"));
 
     let mut keepalive = tokio::time::interval_at(tokio::time::Instant::now() + KEEPALIVE, KEEPALIVE);
     keepalive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
