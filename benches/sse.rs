@@ -286,7 +286,7 @@ struct Probe {
 
 impl Probe {
     fn start(state: &AppState) -> Probe {
-        let sub = state.hub.subscribe(STORE, Audience::Staff).expect("probe subscribes");
+        let sub = state.hub.subscribe(STORE, Audience::Staff, None).expect("probe subscribes");
         let thread = std::thread::spawn(move || {
             let (mut rx, _guard) = (sub.rx, sub.guard);
             let mut at = HashMap::new();

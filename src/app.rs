@@ -119,23 +119,12 @@ impl App {
         let mut background = crate::tasks::spawn(state.clone());
         let router = crate::http::router(state.clone());
         let stop_streams = shutdown_tx.clone();
-        let graceful = async move {
+        tokio::spawn(async move {
             shutdown.await;
             tracing::info!("shutting down");
             let _ = stop_streams.send(true);
-        };
-        let serve = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(graceful);
-        let mut done = shutdown_tx.subscribe();
-        let server = tokio::spawn(async move { serve.await });
-        // Wait for the shutdown signal, then give requests in flight a bounded time.
-        let _ = done.wait_for(|v| *v).await;
-        match tokio::time::timeout(DRAIN_TIMEOUT, server).await {
-            Ok(Ok(Ok(()))) => {}
-            Ok(Ok(Err(e))) => tracing::warn!(error = %e, "server error"),
-            Ok(Err(e)) => tracing::warn!(error = %e, "server task failed"),
-            Err(_) => tracing::warn!("requests still running after the drain timeout; stopping anyway"),
-        }
+        });
+        crate::serve::serve(listener, router, shutdown_tx.subscribe(), DRAIN_TIMEOUT).await;
         background.abort_all();
         state.writer.stop().await;
         tracing::info!("stopped");

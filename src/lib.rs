@@ -8,6 +8,7 @@
 //! - [`events`]: the fan-out hub and Server-Sent Event streams
 //! - [`http`]: one router per feature, OpenAPI, the embedded web UI
 //! - [`cache`], [`ratelimit`], [`metrics`], [`clock`]: supporting pieces
+//! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
 //! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
 
 pub mod app;
@@ -24,5 +25,6 @@ pub mod http;
 pub mod mdns;
 pub mod metrics;
 pub mod ratelimit;
+pub mod serve;
 pub mod state;
 pub mod tasks;

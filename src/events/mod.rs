@@ -6,6 +6,7 @@ pub mod sse;
 
 use crate::db::events::StoredEvent;
 use crate::error::AppError;
+use crate::serve::Conn;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,7 +15,24 @@ use tokio::sync::mpsc;
 /// Events queued per connection before it counts as too slow (seed §3.1).
 pub const QUEUE_LEN: usize = 100;
 
-type Tx = mpsc::Sender<Arc<StoredEvent>>;
+/// How long a replaced table stream may take to end by itself before its connection is cut.
+const REPLACED_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// A registered stream: its queue and, when known, its connection (to cut it).
+struct Tx {
+    queue: mpsc::Sender<Arc<StoredEvent>>,
+    conn: Option<Conn>,
+}
+
+impl Tx {
+    /// Closes the client connection, so that a client that stopped reading lets go of
+    /// its socket instead of holding it while nothing can be written.
+    fn cut(&self) {
+        if let Some(c) = &self.conn {
+            c.kill();
+        }
+    }
+}
 
 #[derive(Default)]
 struct StoreSubs {
@@ -95,8 +113,9 @@ impl Hub {
     }
 
     /// Registers a stream, or refuses it with 409 `limit_reached`.
-    pub fn subscribe(self: &Arc<Hub>, store_id: &str, audience: Audience) -> Result<Subscription, AppError> {
-        let (tx, rx) = mpsc::channel(QUEUE_LEN);
+    pub fn subscribe(self: &Arc<Hub>, store_id: &str, audience: Audience, conn: Option<Conn>) -> Result<Subscription, AppError> {
+        let (queue, rx) = mpsc::channel(QUEUE_LEN);
+        let tx = Tx { queue, conn };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut g = self.inner.lock().expect("hub lock");
         let replacing = match &audience {
@@ -122,8 +141,15 @@ impl Hub {
                 inner.staff += 1;
             }
             Audience::Table(t) => {
-                // Dropping the old sender ends the old stream once it has drained.
-                if subs.tables.insert(*t, (id, tx)).is_some() {
+                // Dropping the old sender ends the old stream once it has drained; its
+                // connection is cut a little later in case its client no longer reads.
+                if let Some((_, old)) = subs.tables.insert(*t, (id, tx)) {
+                    if let Some(conn) = old.conn {
+                        tokio::spawn(async move {
+                            tokio::time::sleep(REPLACED_GRACE).await;
+                            conn.kill();
+                        });
+                    }
                     self.stats.replaced.fetch_add(1, Ordering::Relaxed);
                 } else {
                     inner.tables += 1;
@@ -180,10 +206,11 @@ impl Hub {
 
     /// Queues `ev` on one connection; false when the connection must go.
     fn offer(&self, tx: &Tx, ev: &Arc<StoredEvent>) -> bool {
-        match tx.try_send(ev.clone()) {
+        match tx.queue.try_send(ev.clone()) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
                 self.stats.dropped_lagging.fetch_add(1, Ordering::Relaxed);
+                tx.cut();
                 tracing::info!(store_id = %ev.store_id, "dropped an event stream that fell behind");
                 false
             }

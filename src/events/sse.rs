@@ -5,6 +5,7 @@ use super::{Audience, Hub, SubGuard};
 use crate::db::events::StoredEvent;
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
+use crate::serve::Conn;
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
@@ -67,12 +68,16 @@ pub async fn open(
     store_id: &str,
     audience: Audience,
     resume_from: Option<i64>,
+    conn: Option<Conn>,
 ) -> AppResult<Response> {
     if *shutdown.borrow() {
         return Err(AppError::Unavailable("the server is shutting down".into()));
     }
     // Subscribe before reading the database, so nothing committed in between is missed.
-    let sub = hub.subscribe(store_id, audience.clone())?;
+    if let Some(c) = &conn {
+        c.set_streaming();
+    }
+    let sub = hub.subscribe(store_id, audience.clone(), conn)?;
     let (head, floor) = db::read(pool, |c| Ok((db::events::head(c)?, db::events::floor(c)?))).await?;
 
     let mut first = format!("retry: {RETRY_MS}\n");

@@ -6,6 +6,8 @@ use crate::events::{Audience, sse};
 use crate::http::extract::Query;
 use crate::state::AppState;
 use axum::extract::State;
+use axum::Extension;
+use crate::serve::Conn;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
@@ -29,16 +31,29 @@ pub struct StreamQuery {
 /// `session_ended`, `call_created`, `call_acked`, `menu_changed`, `table_changed`.
 #[utoipa::path(get, path = "/api/v1/admin/events", tag = "events", security(("bearer" = [])), params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", body = String), (status = 409, description = "limit_reached")))]
-async fn staff_events(a: AdminUser, State(st): State<AppState>, headers: HeaderMap, Query(q): Query<StreamQuery>) -> AppResult<Response> {
+async fn staff_events(
+    a: AdminUser,
+    State(st): State<AppState>,
+    conn: Option<Extension<Conn>>,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
-    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &a.store_id, Audience::Staff, from).await
+    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &a.store_id, Audience::Staff, from, conn.map(|c| c.0)).await
 }
 
 /// One table's events: its own orders, session end and acknowledged calls, plus `menu_changed`.
 /// A second stream of the same table replaces the first.
 #[utoipa::path(get, path = "/api/v1/events", tag = "table", security(("bearer" = [])), params(StreamQuery),
     responses((status = 200, content_type = "text/event-stream", body = String), (status = 409, description = "limit_reached")))]
-async fn table_events(t: TableUser, State(st): State<AppState>, headers: HeaderMap, Query(q): Query<StreamQuery>) -> AppResult<Response> {
+async fn table_events(
+    t: TableUser,
+    State(st): State<AppState>,
+    conn: Option<Extension<Conn>>,
+    headers: HeaderMap,
+    Query(q): Query<StreamQuery>,
+) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
-    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &t.store_id, Audience::Table(t.table_id), from).await
+    let audience = Audience::Table(t.table_id);
+    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &t.store_id, audience, from, conn.map(|c| c.0)).await
 }

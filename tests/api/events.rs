@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tableorder::db::events::{EventType, MAX_EVENT_BYTES, NewEvent};
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{Instant, timeout, timeout_at};
 
 /// The longest wait for something that must arrive.
@@ -620,6 +620,39 @@ async fn a_client_that_stops_reading_is_dropped_while_another_keeps_receiving_ev
         seq += 1;
     }
     reading.abort();
+
+    // The server also lets go of the stalled client's socket: reading it now drains what
+    // was buffered and then finds the connection closed.
+    let mut sink = vec![0u8; 64 * 1024];
+    let closed = timeout(Duration::from_secs(10), async {
+        loop {
+            match stalled.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the dropped client's connection is closed by the server");
+}
+
+#[tokio::test]
+async fn shutdown_finishes_within_a_second_even_with_a_client_that_stopped_reading() {
+    let app = TestApp::spawn().await;
+    let menu = store_with_menu(&app, "a", 1).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stalled = socket.connect(format!("127.0.0.1:{}", app.port).parse().unwrap()).await.unwrap();
+    let request = format!("GET {STAFF} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n", menu.admin);
+    stalled.write_all(request.as_bytes()).await.unwrap();
+    eventually("the stalled stream is open", || app.state.hub.counts().0 == 1).await;
+    // Fill its socket buffers without overflowing its queue, so it stays registered.
+    let filler = "x".repeat(48 * 1024);
+    for seq in 0..20 {
+        emit(&app, "a", None, EventType::MenuChanged, json!({"seq": seq, "filler": filler})).await;
+    }
+    assert_eq!(lagging(&app), 0);
+    timeout(Duration::from_secs(1), app.stop()).await.expect("the server stops within a second");
     drop(stalled);
 }
 

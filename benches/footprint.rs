@@ -1,0 +1,209 @@
+//! Appliance footprint: start-up time on an existing database, idle memory, cached menu
+//! reads per second with the server pinned to one core, and memory with many open event
+//! streams. Runs the real release binary as a child process on 127.0.0.1.
+//!
+//! `cargo bench --bench footprint` (BENCH_SECS, BENCH_STREAMS to change the load).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tableorder::auth::{Claims, Keys};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SECRET: &str = "footprint-benchmark-secret-with-enough-length-0123456789";
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the binary (pinned to CPU 0 when `pin`), returns it once `ready` is logged.
+fn start(dir: &std::path::Path, pin: bool) -> (Server, Duration) {
+    let bin = env!("CARGO_BIN_EXE_tableorder");
+    let mut cmd = if pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", "0", bin]);
+        c
+    } else {
+        Command::new(bin)
+    };
+    let started = Instant::now();
+    let mut child = cmd
+        .args(["serve", "--no-mdns", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("TABLEORDER_JWT_SECRET", SECRET)
+        .env("TABLEORDER_MAX_STAFF_STREAMS", "0")
+        .env("TABLEORDER_MAX_STREAMS", "0")
+        .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
+        .env("TABLEORDER_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start the server");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let mut port = 0;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if line.contains("ready") {
+            let addr = line.split("addr=").nth(1).unwrap().split_whitespace().next().unwrap();
+            port = addr.rsplit(':').next().unwrap().parse().unwrap();
+            break;
+        }
+    }
+    let took = started.elapsed();
+    // Keep draining the log so the child never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    assert!(port > 0, "server did not become ready");
+    (Server { child, port }, took)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn seed(dir: &std::path::Path) {
+    let mut conn = tableorder::db::open_and_migrate(dir).unwrap();
+    let tx = conn.transaction().unwrap();
+    let hash = tableorder::auth::hash_password("benchmark").unwrap();
+    tableorder::db::stores::create_store(&tx, "bench", "Bench", "Asia/Seoul", 0).unwrap();
+    tableorder::db::stores::create_admin(&tx, "bench", "admin", &hash, 0).unwrap();
+    tx.execute("INSERT INTO tables (store_id, number, password_hash, created_at) VALUES ('bench', 1, ?1, 0)", [&hash]).unwrap();
+    for c in 0..5 {
+        tx.execute("INSERT INTO categories (store_id, name, sort_order, created_at) VALUES ('bench', ?1, ?2, 0)", (format!("Category {c}"), c))
+            .unwrap();
+        let cat = tx.last_insert_rowid();
+        for i in 0..8 {
+            tx.execute(
+                "INSERT INTO menu_items (store_id, category_id, name, description, price, sort_order, created_at, updated_at)
+                 VALUES ('bench', ?1, ?2, 'A dish the house is proud of, with rice and three side dishes', ?3, ?4, 0, 0)",
+                (cat, format!("메뉴 {c}-{i}"), 1000 * (i + 1), i),
+            )
+            .unwrap();
+        }
+    }
+    tx.commit().unwrap();
+}
+
+/// Cached menu reads for `secs` seconds from `clients` keep-alive connections.
+async fn menu_load(port: u16, token: &str, clients: usize, secs: u64, etag: Option<String>) -> (u64, u64) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let token = token.to_string();
+        let etag = etag.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let (mut ok, mut other) = (0u64, 0u64);
+            while Instant::now() < deadline {
+                let mut req = client.get(format!("http://127.0.0.1:{port}/api/v1/menu")).bearer_auth(&token);
+                if let Some(e) = &etag {
+                    req = req.header("if-none-match", e);
+                }
+                match req.send().await {
+                    Ok(r) if r.status().is_success() || r.status() == 304 => {
+                        let _ = r.bytes().await;
+                        ok += 1
+                    }
+                    _ => other += 1,
+                }
+            }
+            (ok, other)
+        }));
+    }
+    let mut total = (0, 0);
+    for t in tasks {
+        let (a, b) = t.await.unwrap();
+        total.0 += a;
+        total.1 += b;
+    }
+    total
+}
+
+/// Opens `n` staff event streams and keeps them open; returns the sockets.
+async fn open_streams(port: u16, token: &str, n: usize) -> Vec<tokio::net::TcpStream> {
+    let mut socks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        let req = format!("GET /api/v1/admin/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
+        s.write_all(req.as_bytes()).await.unwrap();
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
+        socks.push(s);
+    }
+    socks
+}
+
+fn main() {
+    let secs = env_num("BENCH_SECS", 5);
+    let streams = env_num("BENCH_STREAMS", 10_000) as usize;
+    // Both this process and the server need many descriptors for the stream test.
+    let _ = Command::new("prlimit").args(["--pid", &std::process::id().to_string(), "--nofile=65536:65536"]).status();
+    let dir = tempfile::tempdir().unwrap();
+    seed(dir.path());
+    let now = jiff::Timestamp::now().as_second();
+    let keys = Keys::new(SECRET.as_bytes());
+    let admin = keys.issue(&Claims::admin("bench", 1, now)).unwrap();
+    let table = keys.issue(&Claims::table("bench", 1, now)).unwrap();
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
+
+    // Start-up on an existing database: best of five.
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let (s, took) = start(dir.path(), false);
+        best = best.min(took);
+        drop(s);
+    }
+    println!("start to ready (existing database, best of 5): {:.1} ms", best.as_secs_f64() * 1000.0);
+
+    let (server, _) = start(dir.path(), true);
+    std::thread::sleep(Duration::from_secs(1));
+    println!("idle RSS: {:.1} MB", rss_kib(server.child.id()) as f64 / 1024.0);
+
+    rt.block_on(async {
+        let first = reqwest::Client::new()
+            .get(format!("http://127.0.0.1:{}/api/v1/menu", server.port))
+            .bearer_auth(&table)
+            .send()
+            .await
+            .unwrap();
+        let etag = first.headers()["etag"].to_str().unwrap().to_string();
+        let size = first.bytes().await.unwrap().len();
+        for (label, tag) in [("200, full menu", None), ("304, If-None-Match", Some(etag))] {
+            let (ok, other) = menu_load(server.port, &table, 32, secs, tag).await;
+            println!(
+                "cached menu reads ({label}, {size} B body), server on 1 core, 32 clients: {:.0} req/s ({other} failed)",
+                ok as f64 / secs as f64
+            );
+        }
+        println!("RSS after menu load: {:.1} MB", rss_kib(server.child.id()) as f64 / 1024.0);
+        let t = Instant::now();
+        let socks = open_streams(server.port, &admin, streams).await;
+        println!(
+            "opened {} event streams in {:.1} s; server RSS {:.1} MB",
+            socks.len(),
+            t.elapsed().as_secs_f64(),
+            rss_kib(server.child.id()) as f64 / 1024.0
+        );
+        drop(socks);
+    });
+}
