@@ -1,1 +1,489 @@
-fn main() {}
+//! Placing orders under load: the real server in-process, clients over loopback HTTP with
+//! keep-alive, every order durable (`synchronous=FULL`) before it is answered.
+//!
+//! `cargo bench --bench orders`. Environment: `BENCH_SECS` (default 5) for the closed-loop
+//! runs, `BENCH_PACED_SECS` (default 10) and `BENCH_RATE` (default 100) for the paced run,
+//! `BENCH_SESSION_ORDERS` (default 20; 0 = never): staff end a table's session after this
+//! many of its orders, as guests leave, so sessions stay the size they have in a restaurant;
+//! `BENCH_SERVER_THREADS` / `BENCH_CLIENT_THREADS` (default 2 each): the runtimes' workers.
+//!
+//! 1. one table-token client placing 3-line orders back to back: orders/s, p50/p99 latency;
+//! 2. 64 clients (distinct tables) back to back: orders/s (the writer's group commit);
+//! 3. a paced run at `BENCH_RATE` orders/s, open loop (a late answer does not delay the next
+//!    order; latency counts from the scheduled send time): p50/p99/max latency;
+//! 4. for comparison, the writer alone: 64 jobs in flight calling `db::orders::place`
+//!    directly, no HTTP, no JSON, no client (what the database side costs);
+//! 5. reads once the store holds every order above: a table's `GET /api/v1/orders` and the
+//!    staff's `GET /api/v1/admin/orders` (they must not slow down as history grows).
+//!
+//! At the end the database must hold exactly one order (and three lines) per 201 answer.
+//! Client and server share the machine's cores; each side has its own runtime.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tableorder::app::{App, Options};
+use tableorder::auth::Claims;
+use tableorder::config::Config;
+use tableorder::db::menu::ItemFields;
+use tableorder::db::orders::Line;
+use tableorder::state::AppState;
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+
+const STORE: &str = "bench";
+const TABLES: i64 = 64;
+/// No request may take longer than this.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most orders one run may place, whatever the time.
+const MAX_ORDERS_PER_RUN: u64 = 2_000_000;
+/// Requests per read measurement.
+const READS: usize = 500;
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn runtime(name: &str, workers: usize) -> Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers.max(1))
+        .thread_name(name)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// What one run measured.
+struct Run {
+    name: String,
+    created: u64,
+    errors: u64,
+    elapsed: Duration,
+    /// Latencies of the answered requests, in microseconds.
+    latencies_us: Vec<u64>,
+}
+
+impl Run {
+    fn new(name: &str) -> Run {
+        Run { name: name.into(), created: 0, errors: 0, elapsed: Duration::ZERO, latencies_us: Vec::new() }
+    }
+
+    fn rate(&self) -> f64 {
+        self.created as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile_ms(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let mut v = self.latencies_us.clone();
+        v.sort_unstable();
+        let i = ((p / 100.0) * (v.len() - 1) as f64).round() as usize;
+        v[i.min(v.len() - 1)] as f64 / 1000.0
+    }
+
+    fn max_ms(&self) -> f64 {
+        self.latencies_us.iter().max().map(|&m| m as f64 / 1000.0).unwrap_or(f64::NAN)
+    }
+
+    fn print(&self) {
+        println!(
+            "{:<30} {:>8} {:>7.2} {:>10.0} {:>8.2} {:>8.2} {:>8.2} {:>7}",
+            self.name,
+            self.created,
+            self.elapsed.as_secs_f64(),
+            self.rate(),
+            self.percentile_ms(50.0),
+            self.percentile_ms(99.0),
+            self.max_ms(),
+            self.errors
+        );
+    }
+}
+
+fn header(first: &str) {
+    println!(
+        "{:<30} {:>8} {:>7} {:>10} {:>8} {:>8} {:>8} {:>7}",
+        first, "count", "secs", "per s", "p50 ms", "p99 ms", "max ms", "errors"
+    );
+    println!("{}", "-".repeat(94));
+}
+
+/// A client of one table: its token, its order and the staff token that ends its sessions.
+#[derive(Clone)]
+struct Tablet {
+    client: Client,
+    addr: String,
+    token: String,
+    admin: String,
+    body: Arc<Value>,
+    table_id: i64,
+    lines: Arc<Vec<(i64, i64)>>,
+}
+
+static KEYS: AtomicU64 = AtomicU64::new(0);
+
+impl Tablet {
+    /// Places one order with a fresh key; Ok when it was created (201).
+    async fn order(&self) -> Result<(), String> {
+        let key = format!("b-{}", KEYS.fetch_add(1, Ordering::Relaxed));
+        let r = self
+            .client
+            .post(format!("{}/api/v1/orders", self.addr))
+            .bearer_auth(&self.token)
+            .header("idempotency-key", key)
+            .json(&*self.body)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(|e| e.to_string())?;
+        if status == StatusCode::CREATED {
+            Ok(())
+        } else {
+            Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)))
+        }
+    }
+
+    /// Staff end this table's session (not timed).
+    async fn end_session(&self) -> Result<(), String> {
+        let r = self
+            .client
+            .post(format!("{}/api/v1/admin/tables/{}/end-session", self.addr, self.table_id))
+            .bearer_auth(&self.admin)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(|e| e.to_string())?;
+        if status == StatusCode::OK {
+            Ok(())
+        } else {
+            Err(format!("end-session {status}: {}", String::from_utf8_lossy(&bytes)))
+        }
+    }
+
+    /// One GET; Ok when it answered 200.
+    async fn get(&self, path: &str, token: &str) -> Result<(), String> {
+        let r = self
+            .client
+            .get(format!("{}{path}", self.addr))
+            .bearer_auth(token)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(|e| e.to_string())?;
+        if status == StatusCode::OK {
+            Ok(())
+        } else {
+            Err(format!("GET {path} {status}: {}", String::from_utf8_lossy(&bytes)))
+        }
+    }
+}
+
+/// Creates the store, a menu of a few items and the tables; returns the tablets' clients.
+async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
+    let admin = tableorder::auth::hash_password("bench-admin-password").unwrap();
+    let table = tableorder::auth::hash_password("1234").unwrap();
+    let (admin_id, items, tables) = state
+        .writer
+        .write(move |ctx| {
+            tableorder::db::stores::create_store(ctx.conn, STORE, "Bench store", "Asia/Seoul", ctx.now_ms)?;
+            let admin_id = tableorder::db::stores::create_admin(ctx.conn, STORE, "admin", &admin, ctx.now_ms)?;
+            let cat = tableorder::db::menu::create_category(ctx, STORE, "Meals", None, 0)?;
+            let mut items = Vec::new();
+            for (name, price) in
+                [("김치찌개", 9000), ("된장찌개", 8500), ("공기밥", 1000), ("콜라", 2000), ("맥주", 5000)]
+            {
+                let f = ItemFields {
+                    category_id: Some(cat.id),
+                    name: Some(name.into()),
+                    price: Some(price),
+                    ..Default::default()
+                };
+                items.push(tableorder::db::menu::create_item(ctx, STORE, &f, 0)?.id);
+            }
+            let mut tables = Vec::new();
+            for n in 1..=TABLES {
+                tables.push(tableorder::db::tables::create(ctx, STORE, n, &table, 0)?.id);
+            }
+            Ok((admin_id, items, tables))
+        })
+        .await
+        .expect("seed");
+    let now_s = state.clock.now_ms() / 1000;
+    let admin = state.keys.issue(&Claims::admin(STORE, admin_id, now_s)).unwrap();
+    tables
+        .iter()
+        .enumerate()
+        .map(|(i, &table_id)| {
+            // Three lines, varying by table.
+            let lines: Vec<(i64, i64)> =
+                (0..3).map(|j| (items[(i + j) % items.len()], 1 + ((i + j) % 3) as i64)).collect();
+            let body: Vec<Value> = lines.iter().map(|(id, q)| json!({"menu_item_id": id, "quantity": q})).collect();
+            Tablet {
+                client: client.clone(),
+                addr: addr.to_string(),
+                token: state.keys.issue(&Claims::table(STORE, table_id, now_s)).unwrap(),
+                admin: admin.clone(),
+                body: Arc::new(json!({ "items": body })),
+                table_id,
+                lines: Arc::new(lines),
+            }
+        })
+        .collect()
+}
+
+fn note_error(errors: &mut u64, e: &str) {
+    if *errors == 0 {
+        eprintln!("request failed: {e}");
+    }
+    *errors += 1;
+}
+
+/// Each tablet ordering back to back for `secs`; every `session_orders` orders staff end
+/// the table's session.
+async fn closed_loop(name: &str, tablets: &[Tablet], secs: u64, session_orders: u64) -> Run {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let per_client = MAX_ORDERS_PER_RUN / tablets.len() as u64;
+    let start = Instant::now();
+    let tasks: Vec<_> = tablets
+        .iter()
+        .cloned()
+        .map(|t| {
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let (mut created, mut errors) = (0u64, 0u64);
+                while Instant::now() < deadline && created + errors < per_client {
+                    let t0 = Instant::now();
+                    match t.order().await {
+                        Ok(()) => {
+                            lat.push(t0.elapsed().as_micros() as u64);
+                            created += 1;
+                            if session_orders > 0 && created % session_orders == 0 {
+                                if let Err(e) = t.end_session().await {
+                                    note_error(&mut errors, &e);
+                                }
+                            }
+                        }
+                        Err(e) => note_error(&mut errors, &e),
+                    }
+                }
+                (created, errors, lat)
+            })
+        })
+        .collect();
+    let mut run = Run::new(name);
+    for t in tasks {
+        let (c, e, l) = t.await.expect("client task");
+        run.created += c;
+        run.errors += e;
+        run.latencies_us.extend(l);
+    }
+    run.elapsed = start.elapsed();
+    run
+}
+
+/// Orders at `rate` per second for `secs`, round robin over the tablets, open loop.
+async fn paced(name: &str, tablets: &[Tablet], rate: u64, secs: u64) -> Run {
+    let total = (rate * secs).min(MAX_ORDERS_PER_RUN);
+    let period = Duration::from_secs_f64(1.0 / rate.max(1) as f64);
+    let start = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        let due = start + period.mul_f64(i as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let t = tablets[i as usize % tablets.len()].clone();
+        tasks.push(tokio::spawn(async move {
+            let r = t.order().await;
+            (r, due.elapsed())
+        }));
+    }
+    let mut run = Run::new(name);
+    for t in tasks {
+        let (r, lat) = t.await.expect("client task");
+        match r {
+            Ok(()) => {
+                run.created += 1;
+                run.latencies_us.push(lat.as_micros() as u64);
+            }
+            Err(e) => note_error(&mut run.errors, &e),
+        }
+    }
+    run.elapsed = start.elapsed();
+    run
+}
+
+/// The writer alone: one job in flight per tablet, for `secs`, sessions ended as above.
+async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64, session_orders: u64) -> Run {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let per_client = MAX_ORDERS_PER_RUN / tablets.len() as u64;
+    let start = Instant::now();
+    let tasks: Vec<_> = tablets
+        .iter()
+        .cloned()
+        .map(|t| {
+            let writer = state.writer.clone();
+            tokio::spawn(async move {
+                let mut lat = Vec::new();
+                let mut errors = 0u64;
+                while Instant::now() < deadline && (lat.len() as u64) + errors < per_client {
+                    let key = format!("w-{}", KEYS.fetch_add(1, Ordering::Relaxed));
+                    let lines: Vec<Line> =
+                        t.lines.iter().map(|&(menu_item_id, quantity)| Line { menu_item_id, quantity }).collect();
+                    let table_id = t.table_id;
+                    let t0 = Instant::now();
+                    match writer
+                        .write(move |ctx| tableorder::db::orders::place(ctx, STORE, table_id, &key, &lines, 0))
+                        .await
+                    {
+                        Ok(p) if p.created => {
+                            lat.push(t0.elapsed().as_micros() as u64);
+                            if session_orders > 0 && lat.len() as u64 % session_orders == 0 {
+                                let ended = writer
+                                    .write(move |ctx| tableorder::db::tables::end_session(ctx, STORE, table_id))
+                                    .await;
+                                if let Err(e) = ended {
+                                    note_error(&mut errors, &e.to_string());
+                                }
+                            }
+                        }
+                        Ok(_) => note_error(&mut errors, "a new key answered as a retry"),
+                        Err(e) => note_error(&mut errors, &e.to_string()),
+                    }
+                }
+                (errors, lat)
+            })
+        })
+        .collect();
+    let mut run = Run::new(name);
+    for t in tasks {
+        let (e, l) = t.await.expect("writer task");
+        run.created += l.len() as u64;
+        run.errors += e;
+        run.latencies_us.extend(l);
+    }
+    run.elapsed = start.elapsed();
+    run
+}
+
+/// `READS` GETs of `path`, one after the other.
+async fn reads(name: &str, tablet: &Tablet, path: &str, token: &str) -> Run {
+    let mut run = Run::new(name);
+    let start = Instant::now();
+    for _ in 0..READS {
+        let t0 = Instant::now();
+        match tablet.get(path, token).await {
+            Ok(()) => {
+                run.created += 1;
+                run.latencies_us.push(t0.elapsed().as_micros() as u64);
+            }
+            Err(e) => note_error(&mut run.errors, &e),
+        }
+    }
+    run.elapsed = start.elapsed();
+    run
+}
+
+fn main() {
+    let secs = env_u64("BENCH_SECS", 5).clamp(1, 600);
+    let paced_secs = env_u64("BENCH_PACED_SECS", 10).clamp(1, 600);
+    let rate = env_u64("BENCH_RATE", 100).clamp(1, 100_000);
+    let session_orders = env_u64("BENCH_SESSION_ORDERS", 20);
+    let server_threads = env_u64("BENCH_SERVER_THREADS", 2) as usize;
+    let client_threads = env_u64("BENCH_CLIENT_THREADS", 2) as usize;
+
+    // On the target directory's disk, so that fsync costs what it costs (not a tmpfs).
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).expect("temp dir");
+    let server_rt = runtime("bench-server", server_threads);
+    let client_rt = runtime("bench-client", client_threads);
+
+    let mut config = Config::for_data_dir(dir.path());
+    config.limits.orders_per_minute = 0;
+    config.limits.max_active_orders = 0;
+    config.limits.max_tables = 0;
+    let app = server_rt.block_on(App::build_with(config, Options::default())).expect("server builds");
+    let addr = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let server = server_rt.spawn(app.run_until(async move {
+        let _ = stop_rx.await;
+    }));
+
+    let (writes, read_runs) = client_rt.block_on(async {
+        let client = Client::builder()
+            .pool_max_idle_per_host(256)
+            .timeout(REQUEST_TIMEOUT)
+            .tcp_nodelay(true)
+            .build()
+            .expect("client");
+        let tablets = seed(&state, &addr, &client).await;
+        // Warm up connections and caches.
+        let warm = closed_loop("warm-up, 8 clients", &tablets[..8], 1, session_orders).await;
+
+        let one = closed_loop("1 client, back to back", &tablets[..1], secs, session_orders).await;
+        let many = closed_loop(&format!("{TABLES} clients, back to back"), &tablets, secs, session_orders).await;
+        let slow = paced(&format!("paced {rate}/s, open loop"), &tablets, rate, paced_secs).await;
+        let direct =
+            writer_only(&format!("writer only, {TABLES} in flight"), &state, &tablets, secs, session_orders).await;
+
+        let t = &tablets[0];
+        let mine = reads("GET /api/v1/orders (table)", t, "/api/v1/orders", &t.token).await;
+        let staff = reads("GET /api/v1/admin/orders", t, "/api/v1/admin/orders", &t.admin).await;
+        (vec![warm, one, many, slow, direct], vec![mine, staff])
+    });
+
+    // Every 201 is exactly one order with its three lines (warm-up included).
+    let conn = state.pool.get().expect("read connection");
+    let count = |sql: &str| -> u64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let in_db = count("SELECT count(*) FROM orders");
+    let lines = count("SELECT count(*) FROM order_items");
+    let events = count("SELECT count(*) FROM events WHERE type = 'order_created'");
+    let sessions = count("SELECT count(*) FROM table_sessions");
+    drop(conn);
+    let server_created = state.metrics.orders_created.load(Ordering::Relaxed);
+
+    let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    println!();
+    println!(
+        "orders of 3 lines, synchronous=FULL; {cpus} CPUs shared by the client ({client_threads} workers) and the server ({server_threads} workers + writer thread)"
+    );
+    println!(
+        "sessions end every {} orders of a table; database in {}",
+        if session_orders == 0 { "(never)".to_string() } else { session_orders.to_string() },
+        dir.path().display()
+    );
+    println!();
+    header("orders");
+    for r in &writes {
+        r.print();
+    }
+    println!();
+    header(&format!("reads, {in_db} orders in {sessions} sessions"));
+    for r in &read_runs {
+        r.print();
+    }
+    println!();
+    let answered: u64 = writes.iter().map(|r| r.created).sum();
+    let over_http: u64 = writes[..writes.len() - 1].iter().map(|r| r.created).sum();
+    let ok = in_db == answered && server_created == over_http && lines == 3 * in_db && events == in_db;
+    println!(
+        "check: {over_http} answers 201 over HTTP (server counted {server_created}) + {} placed by the writer alone; \
+         database holds {in_db} orders, {lines} lines, {events} order_created events: {}",
+        answered - over_http,
+        if ok { "OK" } else { "MISMATCH" }
+    );
+
+    let _ = stop_tx.send(());
+    server_rt.block_on(async {
+        let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    });
+    let errors: u64 = writes.iter().chain(&read_runs).map(|r| r.errors).sum();
+    if !ok || errors > 0 {
+        eprintln!("orders bench: {errors} errors, database check {}", if ok { "ok" } else { "failed" });
+        std::process::exit(1);
+    }
+}

@@ -42,6 +42,9 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async move {
         let app = App::build(config.clone()).await?;
+        // Listen for SIGTERM from here on: one arriving right after READY=1 must still
+        // stop the server cleanly rather than kill it.
+        let stop = shutdown_signal();
         if demo {
             seed_demo(&app).await?;
         }
@@ -61,16 +64,17 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
             None
         };
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
-        app.run_until(shutdown_signal()).await?;
+        app.run_until(stop).await?;
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
         Ok(())
     })
 }
 
 async fn seed_demo(app: &App) -> Result<(), String> {
-    let (admin_hash, table_hash) = db::blocking(|| Ok((auth::hash_password(cli::DEMO_PASSWORD)?, auth::hash_password(cli::DEMO_TABLE_PASSWORD)?)))
-        .await
-        .map_err(|e| e.to_string())?;
+    let (admin_hash, table_hash) =
+        db::blocking(|| Ok((auth::hash_password(cli::DEMO_PASSWORD)?, auth::hash_password(cli::DEMO_TABLE_PASSWORD)?)))
+            .await
+            .map_err(|e| e.to_string())?;
     let created = app
         .state()
         .writer
@@ -84,28 +88,39 @@ async fn seed_demo(app: &App) -> Result<(), String> {
     println!(
         "\n  tableorder demo store{}\n  staff dashboard: http://127.0.0.1:{port}/staff  (store {}, user {}, password {})\n  table tablet:    http://127.0.0.1:{port}/table  (store {}, tables 1–{}, password {})\n",
         if created { " created" } else { "" },
-        cli::DEMO_STORE, cli::DEMO_ADMIN, cli::DEMO_PASSWORD, cli::DEMO_STORE, cli::DEMO_TABLES, cli::DEMO_TABLE_PASSWORD
+        cli::DEMO_STORE,
+        cli::DEMO_ADMIN,
+        cli::DEMO_PASSWORD,
+        cli::DEMO_STORE,
+        cli::DEMO_TABLES,
+        cli::DEMO_TABLE_PASSWORD
     );
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM. The SIGTERM handler is installed when this is called,
+/// not when the future is first polled.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    let term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
+    async move {
+        let ctrl_c = async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        #[cfg(unix)]
+        let term = async move {
+            match term {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
             }
-            Err(_) => std::future::pending::<()>().await,
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }

@@ -68,14 +68,18 @@ async fn scheduled_backups(st: AppState) {
     }
 }
 
-/// Half the systemd watchdog period, when systemd asked for one.
+/// Half the systemd watchdog period, when systemd asked for one: `WATCHDOG_USEC` set
+/// and, if `WATCHDOG_PID` is set too, naming this process (sd_watchdog_enabled(3)).
+/// Read here rather than with `sd_notify::watchdog_enabled`, which also insists on
+/// `WATCHDOG_PID`, unlike systemd's own library.
 fn watchdog_interval() -> Option<Duration> {
-    let mut usec = 0u64;
-    if sd_notify::watchdog_enabled(false, &mut usec) && usec > 0 {
-        Some(Duration::from_micros(usec / 2))
-    } else {
-        None
+    let usec: u64 = std::env::var("WATCHDOG_USEC").ok()?.trim().parse().ok()?;
+    if let Ok(pid) = std::env::var("WATCHDOG_PID")
+        && pid.trim().parse::<u32>().ok() != Some(std::process::id())
+    {
+        return None;
     }
+    (usec > 0).then(|| Duration::from_micros(usec / 2))
 }
 
 /// Pings the systemd watchdog while the database answers: a wedged box gets restarted.

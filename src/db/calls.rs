@@ -56,6 +56,11 @@ pub fn list(conn: &Connection, store_id: &str, open_only: bool) -> AppResult<Vec
 
 /// Creates a call, or returns the table's call that is still open (a second tap adds nothing).
 pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
+    // A deleted table's token may still be alive: it calls nobody, open call or not.
+    tables::get(ctx.conn, store_id, table_id).map_err(|e| match e {
+        AppError::NotFound(_) => AppError::Unauthorized("this table no longer exists".into()),
+        other => other,
+    })?;
     let open: Option<i64> = ctx
         .conn
         .query_row(
@@ -67,7 +72,6 @@ pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -
     if let Some(id) = open {
         return Ok((get(ctx.conn, store_id, id)?, false));
     }
-    tables::get(ctx.conn, store_id, table_id).map_err(|_| AppError::Unauthorized("this table no longer exists".into()))?;
     let session = tables::open_session_id(ctx.conn, store_id, table_id)?;
     ctx.conn.execute(
         "INSERT INTO staff_calls (store_id, table_id, session_id, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -70,10 +70,13 @@ fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> r
         return Ok(orders);
     }
     let mut items: HashMap<i64, Vec<OrderItemDto>> = HashMap::new();
+    // The lines of exactly those orders: written as IN so that SQLite looks them up by
+    // (store_id, order_id) instead of walking every line of the store.
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity
-         FROM order_items oi JOIN orders o ON o.id = oi.order_id
-         WHERE oi.store_id = ?1 AND o.store_id = ?1 AND {cond} ORDER BY oi.id"
+         FROM order_items oi
+         WHERE oi.store_id = ?1 AND oi.order_id IN (SELECT o.id FROM orders o WHERE o.store_id = ?1 AND {cond})
+         ORDER BY oi.id"
     ))?;
     let mut rows = stmt.query(params_from_iter(all.iter()))?;
     while let Some(r) = rows.next()? {
@@ -185,9 +188,11 @@ pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines
 
     if max_active > 0 {
         let active: i64 = conn
+            // From the open sessions outwards (CROSS JOIN fixes the order): orders left pending
+            // in ended sessions pile up over months and must not be walked on every order.
             .prepare_cached(
-                "SELECT count(*) FROM orders o JOIN table_sessions s ON s.id = o.session_id
-                 WHERE o.store_id = ?1 AND o.status IN ('pending', 'preparing') AND s.ended_at IS NULL",
+                "SELECT count(*) FROM table_sessions s CROSS JOIN orders o ON o.store_id = s.store_id AND o.session_id = s.id
+                 WHERE s.store_id = ?1 AND s.ended_at IS NULL AND o.status IN ('pending', 'preparing')",
             )?
             .query_row([store_id], |r| r.get(0))?;
         if active as u64 >= max_active {

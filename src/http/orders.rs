@@ -185,7 +185,8 @@ async fn history(a: AdminUser, State(st): State<AppState>, Query(q): Query<Histo
                 }
                 None => i64::MAX,
             };
-            if from > to {
+            // `to` is the start of the day after the last one: an empty range means from is after to.
+            if from >= to {
                 return Err(AppError::validation("from", "must not be after to"));
             }
             db::orders::history(c, &a.store_id, q.table_id, from, to, limit)
