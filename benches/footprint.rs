@@ -86,10 +86,14 @@ fn seed(dir: &std::path::Path) {
     let hash = tableorder::auth::hash_password("benchmark").unwrap();
     tableorder::db::stores::create_store(&tx, "bench", "Bench", "Asia/Seoul", 0).unwrap();
     tableorder::db::stores::create_admin(&tx, "bench", "admin", &hash, 0).unwrap();
-    tx.execute("INSERT INTO tables (store_id, number, password_hash, created_at) VALUES ('bench', 1, ?1, 0)", [&hash]).unwrap();
+    tx.execute("INSERT INTO tables (store_id, number, password_hash, created_at) VALUES ('bench', 1, ?1, 0)", [&hash])
+        .unwrap();
     for c in 0..5 {
-        tx.execute("INSERT INTO categories (store_id, name, sort_order, created_at) VALUES ('bench', ?1, ?2, 0)", (format!("Category {c}"), c))
-            .unwrap();
+        tx.execute(
+            "INSERT INTO categories (store_id, name, sort_order, created_at) VALUES ('bench', ?1, ?2, 0)",
+            (format!("Category {c}"), c),
+        )
+        .unwrap();
         let cat = tx.last_insert_rowid();
         for i in 0..8 {
             tx.execute(

@@ -237,6 +237,11 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
         .collect()
 }
 
+/// Whether staff end the session after a table's `placed`-th order.
+fn session_ends(placed: u64, session_orders: u64) -> bool {
+    session_orders > 0 && placed.is_multiple_of(session_orders)
+}
+
 fn note_error(errors: &mut u64, e: &str) {
     if *errors == 0 {
         eprintln!("request failed: {e}");
@@ -263,10 +268,10 @@ async fn closed_loop(name: &str, tablets: &[Tablet], secs: u64, session_orders: 
                         Ok(()) => {
                             lat.push(t0.elapsed().as_micros() as u64);
                             created += 1;
-                            if session_orders > 0 && created % session_orders == 0 {
-                                if let Err(e) = t.end_session().await {
-                                    note_error(&mut errors, &e);
-                                }
+                            if session_ends(created, session_orders)
+                                && let Err(e) = t.end_session().await
+                            {
+                                note_error(&mut errors, &e);
                             }
                         }
                         Err(e) => note_error(&mut errors, &e),
@@ -337,12 +342,14 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                     let table_id = t.table_id;
                     let t0 = Instant::now();
                     match writer
-                        .write(move |ctx| tableorder::db::orders::place(ctx, STORE, table_id, &key, &lines, 0))
+                        .write(move |ctx| {
+                            tableorder::db::orders::place(ctx, STORE, table_id, &key, &lines, 0, || Ok(()))
+                        })
                         .await
                     {
                         Ok(p) if p.created => {
                             lat.push(t0.elapsed().as_micros() as u64);
-                            if session_orders > 0 && lat.len() as u64 % session_orders == 0 {
+                            if session_ends(lat.len() as u64, session_orders) {
                                 let ended = writer
                                     .write(move |ctx| tableorder::db::tables::end_session(ctx, STORE, table_id))
                                     .await;

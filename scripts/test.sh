@@ -21,9 +21,9 @@ if [ "${need_pip:-0}" = 1 ]; then
 fi
 
 if command -v cargo-nextest >/dev/null 2>&1; then
-  cargo nextest run --all-targets --no-fail-fast
+  cargo nextest run --lib --bins --tests --no-fail-fast
 else
-  cargo test --all-targets
+  cargo test --lib --bins --tests
 fi
 
 # The web UI in a real browser (tablet and staff dashboard against a demo server).

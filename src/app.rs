@@ -4,7 +4,11 @@ use crate::auth::Keys;
 use crate::cache::{InMemoryCache, MenuCache};
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::db::{self, events::{EventType, StoredEvent}, writer::Writer};
+use crate::db::{
+    self,
+    events::{EventType, StoredEvent},
+    writer::Writer,
+};
 use crate::events::Hub;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimits;
@@ -43,9 +47,8 @@ impl App {
         let started = Instant::now();
         let clock = opts.clock.unwrap_or_else(Clock::system);
         let data_dir = config.data_dir.clone();
-        let writer_conn = tokio::task::spawn_blocking(move || db::open_and_migrate(&data_dir))
-            .await
-            .map_err(|e| e.to_string())??;
+        let writer_conn =
+            tokio::task::spawn_blocking(move || db::open_and_migrate(&data_dir)).await.map_err(|e| e.to_string())??;
         let pool = db::pool(&config.data_dir, &config.pool)?;
         let keys = Keys::load(&config.data_dir, config.jwt_secret.as_deref())?;
 
@@ -69,9 +72,8 @@ impl App {
         let writer = Writer::start(writer_conn, now, publish);
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let listener =
+            TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
 
         let setup_code = first_run_code(&pool)?;
         let limits = RateLimits::new(config.limits.orders_per_minute, config.limits.logins_per_minute);

@@ -5,8 +5,8 @@
 
 use crate::error::AppError;
 use crate::state::AppState;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -24,10 +24,7 @@ pub struct Keys {
 
 impl Keys {
     pub fn new(secret: &[u8]) -> Keys {
-        Keys {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        }
+        Keys { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
     }
 
     /// The key from `secret`, or the one in `DATA_DIR/jwt.key`, generated (mode 0600) on first start.
@@ -51,8 +48,7 @@ impl Keys {
     }
 
     pub fn issue(&self, claims: &Claims) -> Result<String, AppError> {
-        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding)
-            .map_err(AppError::internal)
+        jsonwebtoken::encode(&Header::new(Algorithm::HS256), claims, &self.encoding).map_err(AppError::internal)
     }
 
     pub fn verify(&self, token: &str, now_s: i64) -> Result<Claims, AppError> {
@@ -79,12 +75,8 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     opts.write(true).create_new(true);
     #[cfg(unix)]
     opts.mode(0o600);
-    let mut f = opts
-        .open(path)
-        .map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    let mut f = opts.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 pub fn random_bytes<const N: usize>() -> [u8; N] {
@@ -143,17 +135,12 @@ impl Claims {
 /// Hashes a password with argon2id (blocking: call from a blocking context).
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(AppError::internal)?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(AppError::internal)
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
 }
 
 /// Checks a password against a stored hash (blocking).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A hash to verify against when the user does not exist, so that timing does not tell.
@@ -208,10 +195,7 @@ impl FromRequestParts<AppState> for AdminUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let c = claims(parts, state)?;
         match (c.user_type, c.admin_id) {
-            (UserType::Admin, Some(admin_id)) => Ok(AdminUser {
-                store_id: c.store_id,
-                admin_id,
-            }),
+            (UserType::Admin, Some(admin_id)) => Ok(AdminUser { store_id: c.store_id, admin_id }),
             (UserType::Admin, None) => Err(AppError::Unauthorized("invalid token".into())),
             _ => Err(AppError::Forbidden("this needs a staff login".into())),
         }
@@ -224,10 +208,7 @@ impl FromRequestParts<AppState> for TableUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let c = claims(parts, state)?;
         match (c.user_type, c.table_id) {
-            (UserType::Table, Some(table_id)) => Ok(TableUser {
-                store_id: c.store_id,
-                table_id,
-            }),
+            (UserType::Table, Some(table_id)) => Ok(TableUser { store_id: c.store_id, table_id }),
             (UserType::Table, None) => Err(AppError::Unauthorized("invalid token".into())),
             _ => Err(AppError::Forbidden("this needs a table login".into())),
         }

@@ -21,7 +21,10 @@ pub fn store_create(id: &str, name: &str, admin: &str, timezone: &str, settings:
         Ok(p) if !p.is_empty() => p,
         _ => {
             let mut line = String::new();
-            std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
             line.trim_end_matches(['\r', '\n']).to_string()
         }
     };
@@ -75,7 +78,8 @@ pub fn healthcheck(url: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot resolve {hostport}: {e}"))?
         .next()
         .ok_or_else(|| format!("cannot resolve {hostport}"))?;
-    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3)).map_err(|e| format!("cannot connect to {hostport}: {e}"))?;
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(3))
+        .map_err(|e| format!("cannot connect to {hostport}: {e}"))?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok();
     let path = format!("{}healthz", if base.ends_with('/') { base } else { format!("{base}/") });
     write!(s, "GET {path} HTTP/1.1\r\nHost: {hostport}\r\nConnection: close\r\n\r\n").map_err(|e| e.to_string())?;
@@ -108,21 +112,20 @@ pub fn seed_demo(ctx: &mut WriteCtx, admin_hash: &str, table_hash: &str) -> Resu
     }
     type Items = &'static [(&'static str, i64, &'static str)];
     let menu: [(&str, Items); 3] = [
-        ("식사 Meals", &[
-            ("김치찌개", 9000, "Kimchi stew with pork and tofu"),
-            ("된장찌개", 8000, "Soybean paste stew"),
-            ("비빔밥", 10000, "Rice with vegetables, egg and gochujang"),
-            ("불고기 정식", 13000, "Bulgogi set with rice and side dishes"),
-        ]),
-        ("안주 Sides", &[
-            ("해물파전", 15000, "Seafood and green onion pancake"),
-            ("계란말이", 7000, "Rolled omelette"),
-        ]),
-        ("음료 Drinks", &[
-            ("콜라", 2000, "Cola"),
-            ("사이다", 2000, "Lemon-lime soda"),
-            ("맥주", 5000, "Beer 500 ml"),
-        ]),
+        (
+            "식사 Meals",
+            &[
+                ("김치찌개", 9000, "Kimchi stew with pork and tofu"),
+                ("된장찌개", 8000, "Soybean paste stew"),
+                ("비빔밥", 10000, "Rice with vegetables, egg and gochujang"),
+                ("불고기 정식", 13000, "Bulgogi set with rice and side dishes"),
+            ],
+        ),
+        (
+            "안주 Sides",
+            &[("해물파전", 15000, "Seafood and green onion pancake"), ("계란말이", 7000, "Rolled omelette")],
+        ),
+        ("음료 Drinks", &[("콜라", 2000, "Cola"), ("사이다", 2000, "Lemon-lime soda"), ("맥주", 5000, "Beer 500 ml")]),
     ];
     for (ci, (cat, items)) in menu.iter().enumerate() {
         let c = db::menu::create_category(ctx, DEMO_STORE, cat, Some(ci as i64), 0)?;

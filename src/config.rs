@@ -10,7 +10,11 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 #[derive(Parser, Debug)]
-#[command(name = "tableorder", version, about = "Restaurant table ordering on one box: guest tablets, live staff dashboard, no internet needed")]
+#[command(
+    name = "tableorder",
+    version,
+    about = "Restaurant table ordering on one box: guest tablets, live staff dashboard, no internet needed"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -193,13 +197,15 @@ impl Settings {
             Ok(t) => t,
             // A configuration file is optional (the systemd unit names one that may be deleted).
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                eprintln!("tableorder: config file {} not found; using flags, environment and defaults", path.display());
+                eprintln!(
+                    "tableorder: config file {} not found; using flags, environment and defaults",
+                    path.display()
+                );
                 return Ok(self);
             }
             Err(e) => return Err(format!("cannot read config file {}: {e}", path.display())),
         };
-        let file: Settings = toml::from_str(&text)
-            .map_err(|e| format!("config file {}: {e}", path.display()))?;
+        let file: Settings = toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))?;
         Ok(self.merge(file))
     }
 
@@ -209,22 +215,16 @@ impl Settings {
         let mdns_name = s.mdns_name.unwrap_or_else(|| "tableorder".into());
         if mdns_name.is_empty()
             || mdns_name.len() > 63
-            || !mdns_name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || !mdns_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         {
-            return Err(format!(
-                "mdns name {mdns_name:?} must be 1–63 letters, digits or '-'"
-            ));
+            return Err(format!("mdns name {mdns_name:?} must be 1–63 letters, digits or '-'"));
         }
         let pool_max_size = s.pool_max_size.unwrap_or(20);
         if pool_max_size == 0 {
             return Err("pool_max_size must be at least 1".into());
         }
         Ok(Config {
-            listen: s
-                .listen
-                .unwrap_or_else(|| "0.0.0.0:8080".parse().expect("valid")),
+            listen: s.listen.unwrap_or_else(|| "0.0.0.0:8080".parse().expect("valid")),
             data_dir: s.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
             mdns: !s.no_mdns.unwrap_or(false),
             mdns_name,
@@ -315,9 +315,7 @@ impl Config {
         if let serde_json::Value::Object(map) = value {
             for (k, v) in map {
                 let (k, v) = match k.as_str() {
-                    "max_size" | "min_idle" | "timeout_secs" | "max_lifetime_secs" => {
-                        (format!("pool_{k}"), v)
-                    }
+                    "max_size" | "min_idle" | "timeout_secs" | "max_lifetime_secs" => (format!("pool_{k}"), v),
                     "mdns" => ("no_mdns".into(), serde_json::Value::Bool(!v.as_bool().unwrap_or(true))),
                     _ => (k, v),
                 };

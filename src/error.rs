@@ -149,10 +149,7 @@ impl IntoResponse for AppError {
         }
         let mut resp = (self.status(), Json(self.body())).into_response();
         if let AppError::TooManyRequests { retry_after_s } = &self {
-            resp.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_s.max(&1).to_owned()),
-            );
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after_s.max(&1).to_owned()));
         }
         resp
     }
@@ -161,8 +158,7 @@ impl IntoResponse for AppError {
 impl From<rusqlite::Error> for AppError {
     fn from(e: rusqlite::Error) -> Self {
         if let rusqlite::Error::SqliteFailure(f, _) = &e
-            && (f.code == rusqlite::ErrorCode::DatabaseBusy
-                || f.code == rusqlite::ErrorCode::DatabaseLocked)
+            && (f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked)
         {
             return AppError::Unavailable("database busy, try again".into());
         }
@@ -186,9 +182,5 @@ pub fn is_unique_violation(e: &rusqlite::Error) -> bool {
 
 /// Maps a unique-constraint failure to a 409 with `message`; anything else stays a database error.
 pub fn on_constraint(e: rusqlite::Error, message: &str) -> AppError {
-    if is_unique_violation(&e) {
-        AppError::Conflict(message.to_string())
-    } else {
-        e.into()
-    }
+    if is_unique_violation(&e) { AppError::Conflict(message.to_string()) } else { e.into() }
 }

@@ -11,17 +11,13 @@ pub fn backup_dir(data_dir: &Path) -> PathBuf {
 /// Writes a complete copy of `conn`'s database to `path` (which must not exist).
 pub fn vacuum_into(conn: &Connection, path: &Path) -> Result<(), String> {
     if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     }
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
-    let target = path
-        .to_str()
-        .ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
-    conn.execute("VACUUM INTO ?1", [target])
-        .map_err(|e| format!("backup to {} failed: {e}", path.display()))?;
+    let target = path.to_str().ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
+    conn.execute("VACUUM INTO ?1", [target]).map_err(|e| format!("backup to {} failed: {e}", path.display()))?;
     Ok(())
 }
 
@@ -49,11 +45,7 @@ pub fn list(data_dir: &Path) -> Vec<BackupInfo> {
                     .and_then(|m| jiff::Timestamp::try_from(m).ok())
                     .map(|t| format!("{t:.0}"))
                     .unwrap_or_default();
-                out.push(BackupInfo {
-                    name,
-                    bytes: md.len(),
-                    created_at: modified,
-                });
+                out.push(BackupInfo { name, bytes: md.len(), created_at: modified });
             }
         }
     }
@@ -65,18 +57,13 @@ pub fn list(data_dir: &Path) -> Vec<BackupInfo> {
 pub fn valid_name(name: &str) -> bool {
     name.ends_with(".db")
         && name.len() <= 128
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.')
         && !name.starts_with('.')
 }
 
 /// Keeps the newest `keep` scheduled backups (`scheduled-*.db`), removing older ones.
 pub fn prune_scheduled(data_dir: &Path, keep: usize) {
-    let mut sched: Vec<BackupInfo> = list(data_dir)
-        .into_iter()
-        .filter(|b| b.name.starts_with("scheduled-"))
-        .collect();
+    let mut sched: Vec<BackupInfo> = list(data_dir).into_iter().filter(|b| b.name.starts_with("scheduled-")).collect();
     sched.sort_by(|a, b| b.name.cmp(&a.name));
     for old in sched.into_iter().skip(keep) {
         let _ = std::fs::remove_file(backup_dir(data_dir).join(&old.name));
@@ -86,9 +73,15 @@ pub fn prune_scheduled(data_dir: &Path, keep: usize) {
 /// A file name for a new backup of `kind` at the current time.
 pub fn new_name(kind: &str) -> String {
     let now = jiff::Timestamp::now();
-    format!(
-        "{kind}-{}-{:03}Z.db",
-        now.strftime("%Y%m%dT%H%M%S"),
-        now.subsec_millisecond()
-    )
+    format!("{kind}-{}-{:03}Z.db", now.strftime("%Y%m%dT%H%M%S"), now.subsec_millisecond())
+}
+
+/// `dir/name`, or `dir/stem-N.db` for the first N that does not exist yet.
+pub fn unused_path(dir: &Path, name: &str) -> PathBuf {
+    let first = dir.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let stem = name.trim_end_matches(".db");
+    (1..).map(|n| dir.join(format!("{stem}-{n}.db"))).find(|p| !p.exists()).expect("some name is free")
 }

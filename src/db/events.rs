@@ -35,13 +35,8 @@ impl EventType {
     }
 
     /// Types a table's own stream carries when the event is about that table.
-    pub const TABLE_OWN: [&'static str; 5] = [
-        "order_created",
-        "order_updated",
-        "order_cancelled",
-        "session_ended",
-        "call_acked",
-    ];
+    pub const TABLE_OWN: [&'static str; 5] =
+        ["order_created", "order_updated", "order_cancelled", "session_ended", "call_acked"];
 
     /// Whether a table's stream receives this event (`for_table`: the event is about it).
     pub fn visible_to_table(self, for_table: bool) -> bool {
@@ -177,27 +172,22 @@ pub fn replay(
 /// The newest event id on the box (0 when none).
 pub fn head(conn: &Connection) -> rusqlite::Result<i64> {
     let max: Option<i64> = conn.query_row("SELECT max(id) FROM events", [], |r| r.get(0))?;
-    let seq: Option<i64> = conn
-        .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
-        .optional()?;
+    let seq: Option<i64> =
+        conn.query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0)).optional()?;
     Ok(max.unwrap_or(0).max(seq.unwrap_or(0)))
 }
 
 /// The highest pruned event id: a resume from below it has lost events.
 pub fn floor(conn: &Connection) -> rusqlite::Result<i64> {
-    let v: Option<String> = conn
-        .query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get(0))
-        .optional()?;
+    let v: Option<String> =
+        conn.query_row("SELECT value FROM meta WHERE key = 'events_floor'", [], |r| r.get(0)).optional()?;
     Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
 /// Deletes events created before `cutoff_ms` and raises the floor. Returns rows deleted.
 pub fn prune(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    let upto: Option<i64> = conn.query_row(
-        "SELECT max(id) FROM events WHERE created_at < ?1",
-        [cutoff_ms],
-        |r| r.get(0),
-    )?;
+    let upto: Option<i64> =
+        conn.query_row("SELECT max(id) FROM events WHERE created_at < ?1", [cutoff_ms], |r| r.get(0))?;
     let Some(upto) = upto else { return Ok(0) };
     let n = conn.execute("DELETE FROM events WHERE id <= ?1", [upto])?;
     let floor = floor(conn)?.max(upto);

@@ -132,7 +132,13 @@ pub fn category(conn: &Connection, store_id: &str, id: i64) -> AppResult<Categor
     .ok_or(AppError::NotFound("category"))
 }
 
-pub fn create_category(ctx: &mut WriteCtx, store_id: &str, name: &str, sort_order: Option<i64>, max: u64) -> AppResult<CategoryDto> {
+pub fn create_category(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    name: &str,
+    sort_order: Option<i64>,
+    max: u64,
+) -> AppResult<CategoryDto> {
     let (count, next): (i64, i64) = ctx.conn.query_row(
         "SELECT count(*), coalesce(max(sort_order) + 1, 0) FROM categories WHERE store_id = ?1",
         [store_id],
@@ -153,7 +159,13 @@ pub fn create_category(ctx: &mut WriteCtx, store_id: &str, name: &str, sort_orde
     Ok(c)
 }
 
-pub fn update_category(ctx: &mut WriteCtx, store_id: &str, id: i64, name: Option<&str>, sort_order: Option<i64>) -> AppResult<CategoryDto> {
+pub fn update_category(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    id: i64,
+    name: Option<&str>,
+    sort_order: Option<i64>,
+) -> AppResult<CategoryDto> {
     category(ctx.conn, store_id, id)?;
     ctx.conn
         .execute(
@@ -310,7 +322,13 @@ pub fn reorder_items(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64)]) -
 }
 
 /// Stores a new image for an item, replacing (and deleting) the old one.
-pub fn set_image(ctx: &mut WriteCtx, store_id: &str, id: i64, content_type: &str, data: &[u8]) -> AppResult<MenuItemDto> {
+pub fn set_image(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    id: i64,
+    content_type: &str,
+    data: &[u8],
+) -> AppResult<MenuItemDto> {
     let before = item(ctx.conn, store_id, id)?;
     ctx.conn.execute(
         "INSERT INTO images (store_id, content_type, data, created_at) VALUES (?1, ?2, ?3, ?4)",

@@ -8,10 +8,10 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The migrations, in order. Never edit one once released; add a new file.
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_init",
-    include_str!("../../migrations/0001_init.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/0001_init.sql")),
+    ("0002_orders_session_totals", include_str!("../../migrations/0002_orders_session_totals.sql")),
+];
 
 /// Schema version this binary writes.
 pub fn latest() -> i64 {
@@ -27,11 +27,7 @@ pub fn run(conn: &mut Connection, data_dir: &Path) -> Result<usize, String> {
     apply(conn, data_dir, MIGRATIONS)
 }
 
-pub fn apply(
-    conn: &mut Connection,
-    data_dir: &Path,
-    migrations: &[(&str, &str)],
-) -> Result<usize, String> {
+pub fn apply(conn: &mut Connection, data_dir: &Path, migrations: &[(&str, &str)]) -> Result<usize, String> {
     let version = current(conn).map_err(|e| format!("cannot read schema version: {e}"))?;
     let latest = migrations.len() as i64;
     if version > latest {
@@ -44,11 +40,8 @@ pub fn apply(
         return Ok(0);
     }
     if version > 0 {
-        let name = format!(
-            "pre-migrate-v{version}-to-v{latest}-{}.db",
-            jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ")
-        );
-        let path = crate::db::backup::backup_dir(data_dir).join(name);
+        let name = crate::db::backup::new_name(&format!("pre-migrate-v{version}-to-v{latest}"));
+        let path = crate::db::backup::unused_path(&crate::db::backup::backup_dir(data_dir), &name);
         crate::db::backup::vacuum_into(conn, &path)
             .map_err(|e| format!("backup before migration failed, nothing changed: {e}"))?;
         tracing::info!(backup = %path.display(), "backed up the database before migrating");
@@ -61,9 +54,7 @@ pub fn apply(
             .map_err(|e| format!("migration {name} failed, database left at version {version}: {e}"))?;
         tracing::info!(migration = name, version = i + 1, "applied migration");
     }
-    tx.pragma_update(None, "user_version", latest)
-        .map_err(|e| format!("cannot record schema version: {e}"))?;
-    tx.commit()
-        .map_err(|e| format!("cannot commit migration: {e}"))?;
+    tx.pragma_update(None, "user_version", latest).map_err(|e| format!("cannot record schema version: {e}"))?;
+    tx.commit().map_err(|e| format!("cannot commit migration: {e}"))?;
     Ok((latest - version) as usize)
 }

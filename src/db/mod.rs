@@ -73,11 +73,7 @@ pub fn pool(data_dir: &Path, cfg: &PoolConfig) -> Result<Pool, String> {
         .max_size(cfg.max_size)
         .min_idle(Some(cfg.min_idle))
         .connection_timeout(Duration::from_secs(cfg.timeout_secs.max(1)))
-        .max_lifetime(if cfg.max_lifetime_secs == 0 {
-            None
-        } else {
-            Some(Duration::from_secs(cfg.max_lifetime_secs))
-        })
+        .max_lifetime(if cfg.max_lifetime_secs == 0 { None } else { Some(Duration::from_secs(cfg.max_lifetime_secs)) })
         .test_on_check_out(true)
         .build(manager)
         .map_err(|e| format!("cannot build the database pool: {e}"))
@@ -115,7 +111,5 @@ pub type Millis = i64;
 
 /// Formats stored milliseconds as an RFC 3339 UTC timestamp.
 pub fn rfc3339(ms: Millis) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| format!("{t:.3}"))
-        .unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms).map(|t| format!("{t:.3}")).unwrap_or_default()
 }

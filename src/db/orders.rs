@@ -94,13 +94,16 @@ fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> r
 }
 
 pub fn get(conn: &Connection, store_id: &str, id: i64) -> AppResult<OrderDto> {
-    load(conn, store_id, "o.id = ?2", &[&id])?
-        .pop()
-        .ok_or(AppError::NotFound("order"))
+    load(conn, store_id, "o.id = ?2", &[&id])?.pop().ok_or(AppError::NotFound("order"))
 }
 
 /// Orders of open sessions, optionally for one table and/or status.
-pub fn open_orders(conn: &Connection, store_id: &str, table_id: Option<i64>, status: Option<OrderStatus>) -> AppResult<Vec<OrderDto>> {
+pub fn open_orders(
+    conn: &Connection,
+    store_id: &str,
+    table_id: Option<i64>,
+    status: Option<OrderStatus>,
+) -> AppResult<Vec<OrderDto>> {
     let status = status.map(|s| s.as_str());
     Ok(load(
         conn,
@@ -131,7 +134,15 @@ fn order_event(ctx: &mut WriteCtx, store_id: &str, kind: EventType, order: &Orde
 
 /// Places an order for a table, all in the caller's transaction (see the orders issue):
 /// idempotency, menu checks, active-order limit, session, daily number, event.
-pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines: &[Line], max_active: u64) -> AppResult<Placed> {
+pub fn place(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    table_id: i64,
+    key: &str,
+    lines: &[Line],
+    max_active: u64,
+    rate_limit: impl FnOnce() -> AppResult<()>,
+) -> AppResult<Placed> {
     let conn = ctx.conn;
     let existing: Option<i64> = conn
         .prepare_cached("SELECT id FROM orders WHERE store_id = ?1 AND table_id = ?2 AND idempotency_key = ?3")?
@@ -140,6 +151,8 @@ pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines
     if let Some(id) = existing {
         return Ok(Placed { order: get(conn, store_id, id)?, created: false });
     }
+    // Only a new order counts toward the table's rate: a retry always gets its answer.
+    rate_limit()?;
     let live: Option<i64> = conn
         .prepare_cached("SELECT number FROM tables WHERE store_id = ?1 AND id = ?2 AND deleted_at IS NULL")?
         .query_row(params![store_id, table_id], |r| r.get(0))
@@ -151,7 +164,8 @@ pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines
     // Menu checks: every item of this store, and available.
     let mut menu: HashMap<i64, (String, i64, bool)> = HashMap::new();
     {
-        let mut stmt = conn.prepare_cached("SELECT name, price, available FROM menu_items WHERE store_id = ?1 AND id = ?2")?;
+        let mut stmt =
+            conn.prepare_cached("SELECT name, price, available FROM menu_items WHERE store_id = ?1 AND id = ?2")?;
         for l in lines {
             if menu.contains_key(&l.menu_item_id) {
                 continue;
@@ -210,11 +224,8 @@ pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines
     };
 
     let tz = crate::db::stores::timezone(conn, store_id)?;
-    let day = jiff::Timestamp::from_millisecond(ctx.now_ms)
-        .map_err(AppError::internal)?
-        .to_zoned(tz)
-        .date()
-        .to_string();
+    let day =
+        jiff::Timestamp::from_millisecond(ctx.now_ms).map_err(AppError::internal)?.to_zoned(tz).date().to_string();
     let order_no: i64 = conn
         .prepare_cached(
             "INSERT INTO order_counters (store_id, day, last_no) VALUES (?1, ?2, 1)
@@ -237,7 +248,12 @@ pub fn place(ctx: &mut WriteCtx, store_id: &str, table_id: i64, key: &str, lines
         for l in lines {
             let (name, price, _) = &menu[&l.menu_item_id];
             stmt.execute(params![store_id, order_id, l.menu_item_id, name, price, l.quantity])?;
-            items.push(OrderItemDto { menu_item_id: l.menu_item_id, name: name.clone(), unit_price: *price, quantity: l.quantity });
+            items.push(OrderItemDto {
+                menu_item_id: l.menu_item_id,
+                name: name.clone(),
+                unit_price: *price,
+                quantity: l.quantity,
+            });
         }
     }
     let at = rfc3339(ctx.now_ms);
@@ -296,7 +312,14 @@ pub struct HistoryEntry {
 }
 
 /// Ended sessions whose end falls in [from_ms, to_ms), newest first.
-pub fn history(conn: &Connection, store_id: &str, table_id: Option<i64>, from_ms: i64, to_ms: i64, limit: i64) -> AppResult<Vec<HistoryEntry>> {
+pub fn history(
+    conn: &Connection,
+    store_id: &str,
+    table_id: Option<i64>,
+    from_ms: i64,
+    to_ms: i64,
+    limit: i64,
+) -> AppResult<Vec<HistoryEntry>> {
     let sessions: Vec<(i64, i64, i64, i64, i64)> = conn
         .prepare_cached(
             "SELECT s.id, s.table_id, t.number, s.started_at, s.ended_at FROM table_sessions s JOIN tables t ON t.id = s.table_id

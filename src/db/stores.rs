@@ -27,15 +27,11 @@ pub fn create_admin(conn: &Connection, store_id: &str, username: &str, hash: &st
 }
 
 pub fn store_exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
-    conn.query_row("SELECT 1 FROM stores WHERE id = ?1", [id], |_| Ok(()))
-        .optional()
-        .map(|o| o.is_some())
+    conn.query_row("SELECT 1 FROM stores WHERE id = ?1", [id], |_| Ok(())).optional().map(|o| o.is_some())
 }
 
 pub fn store_ids(conn: &Connection) -> rusqlite::Result<Vec<String>> {
-    conn.prepare("SELECT id FROM stores ORDER BY id")?
-        .query_map([], |r| r.get(0))?
-        .collect()
+    conn.prepare("SELECT id FROM stores ORDER BY id")?.query_map([], |r| r.get(0))?.collect()
 }
 
 pub fn timezone(conn: &Connection, store_id: &str) -> AppResult<jiff::tz::TimeZone> {

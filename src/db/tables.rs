@@ -46,12 +46,7 @@ pub fn session_summary(conn: &Connection, store_id: &str, session_id: i64) -> ru
          WHERE s.store_id = ?1 AND s.id = ?2 GROUP BY s.id",
     )?
     .query_row(params![store_id, session_id], |r| {
-        Ok(SessionSummary {
-            id: r.get(0)?,
-            started_at: rfc3339(r.get(1)?),
-            total: r.get(2)?,
-            order_count: r.get(3)?,
-        })
+        Ok(SessionSummary { id: r.get(0)?, started_at: rfc3339(r.get(1)?), total: r.get(2)?, order_count: r.get(3)? })
     })
     .optional()
 }
@@ -69,9 +64,8 @@ pub fn list(conn: &Connection, store_id: &str) -> rusqlite::Result<Vec<TableDto>
          LEFT JOIN table_sessions s ON s.store_id = t.store_id AND s.table_id = t.id AND s.ended_at IS NULL
          WHERE t.store_id = ?1 AND t.deleted_at IS NULL ORDER BY t.number",
     )?;
-    let rows: Vec<(i64, i64, Option<i64>)> = stmt
-        .query_map([store_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-        .collect::<Result<_, _>>()?;
+    let rows: Vec<(i64, i64, Option<i64>)> =
+        stmt.query_map([store_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
     for (id, number, session) in rows {
         let session = match session {
             Some(sid) => session_summary(conn, store_id, sid)?,
@@ -152,9 +146,7 @@ pub fn delete(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
 /// Ends the table's open session; 409 when none is open.
 pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<EndedSession> {
     let t = get(ctx.conn, store_id, table_id)?;
-    let s = t
-        .session
-        .ok_or_else(|| AppError::Conflict("the table has no open session".into()))?;
+    let s = t.session.ok_or_else(|| AppError::Conflict("the table has no open session".into()))?;
     ctx.conn.execute(
         "UPDATE table_sessions SET ended_at = ?3 WHERE store_id = ?1 AND id = ?2",
         params![store_id, s.id, ctx.now_ms],

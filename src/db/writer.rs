@@ -55,11 +55,7 @@ where
             self.result = Some(Err(e.into()));
             return None;
         }
-        let mut ctx = WriteCtx {
-            conn,
-            now_ms,
-            events: Vec::new(),
-        };
+        let mut ctx = WriteCtx { conn, now_ms, events: Vec::new() };
         // A panicking job must not take the writer down with it.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut ctx)))
             .unwrap_or_else(|_| Err(AppError::Internal("write job panicked".into())));
@@ -86,9 +82,7 @@ where
 
     fn finish(mut self: Box<Self>, committed: bool) {
         let result = match self.result.take() {
-            Some(Ok(_)) if !committed => Err(AppError::Unavailable(
-                "the database could not commit, try again".into(),
-            )),
+            Some(Ok(_)) if !committed => Err(AppError::Unavailable("the database could not commit, try again".into())),
             Some(r) => r,
             None => Err(AppError::Internal("job did not run".into())),
         };
@@ -134,16 +128,11 @@ impl Writer {
         F: FnOnce(&mut WriteCtx) -> AppResult<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
-        let job = FnJob {
-            f: Some(f),
-            result: None,
-            tx: Some(tx),
-        };
+        let job = FnJob { f: Some(f), result: None, tx: Some(tx) };
         self.tx
             .send(Msg::Job(Box::new(job)))
             .map_err(|_| AppError::Unavailable("the server is shutting down".into()))?;
-        rx.await
-            .map_err(|_| AppError::Unavailable("the server is shutting down".into()))?
+        rx.await.map_err(|_| AppError::Unavailable("the server is shutting down".into()))?
     }
 
     /// Finishes queued jobs, checkpoints the WAL and stops the thread.

@@ -9,7 +9,10 @@ fn text(field: &str, v: &str, min: usize, max: usize) -> Result<String, AppError
     let t = v.trim();
     let n = t.chars().count();
     if n < min {
-        return Err(AppError::validation(field, if min == 1 { "is required".to_string() } else { format!("must be at least {min} characters") }));
+        return Err(AppError::validation(
+            field,
+            if min == 1 { "is required".to_string() } else { format!("must be at least {min} characters") },
+        ));
     }
     if n > max {
         return Err(AppError::validation(field, format!("must be at most {max} characters")));

@@ -13,12 +13,8 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 4] = [
-        OrderStatus::Pending,
-        OrderStatus::Preparing,
-        OrderStatus::Completed,
-        OrderStatus::Cancelled,
-    ];
+    pub const ALL: [OrderStatus; 4] =
+        [OrderStatus::Pending, OrderStatus::Preparing, OrderStatus::Completed, OrderStatus::Cancelled];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -54,19 +50,10 @@ mod tests {
 
     #[test]
     fn only_the_documented_transitions_are_allowed() {
-        let allowed = [
-            (Pending, Preparing),
-            (Preparing, Completed),
-            (Pending, Cancelled),
-            (Preparing, Cancelled),
-        ];
+        let allowed = [(Pending, Preparing), (Preparing, Completed), (Pending, Cancelled), (Preparing, Cancelled)];
         for from in OrderStatus::ALL {
             for to in OrderStatus::ALL {
-                assert_eq!(
-                    from.can_become(to),
-                    allowed.contains(&(from, to)),
-                    "{from:?} -> {to:?}"
-                );
+                assert_eq!(from.can_become(to), allowed.contains(&(from, to)), "{from:?} -> {to:?}");
             }
         }
     }

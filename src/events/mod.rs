@@ -113,7 +113,12 @@ impl Hub {
     }
 
     /// Registers a stream, or refuses it with 409 `limit_reached`.
-    pub fn subscribe(self: &Arc<Hub>, store_id: &str, audience: Audience, conn: Option<Conn>) -> Result<Subscription, AppError> {
+    pub fn subscribe(
+        self: &Arc<Hub>,
+        store_id: &str,
+        audience: Audience,
+        conn: Option<Conn>,
+    ) -> Result<Subscription, AppError> {
         let (queue, rx) = mpsc::channel(QUEUE_LEN);
         let tx = Tx { queue, conn };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -132,10 +137,7 @@ impl Hub {
             Audience::Staff => {
                 if self.max_staff_per_store > 0 && subs.staff.len() as u64 >= self.max_staff_per_store {
                     self.stats.refused.fetch_add(1, Ordering::Relaxed);
-                    return Err(AppError::LimitReached {
-                        limit: "max_staff_streams",
-                        value: self.max_staff_per_store,
-                    });
+                    return Err(AppError::LimitReached { limit: "max_staff_streams", value: self.max_staff_per_store });
                 }
                 subs.staff.insert(id, tx);
                 inner.staff += 1;
@@ -157,10 +159,7 @@ impl Hub {
             }
         }
         drop(g);
-        Ok(Subscription {
-            rx,
-            guard: SubGuard { hub: self.clone(), store_id: store_id.to_string(), audience, id },
-        })
+        Ok(Subscription { rx, guard: SubGuard { hub: self.clone(), store_id: store_id.to_string(), audience, id } })
     }
 
     fn remove(&self, store_id: &str, audience: &Audience, id: u64) {

@@ -133,10 +133,8 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
         match st.phase {
             Phase::Replay => {
                 let (store, table, after) = (st.store_id.clone(), st.table, st.last_sent);
-                let page = db::read(&st.pool, move |c| {
-                    Ok(db::events::replay(c, &store, table, after, REPLAY_PAGE)?)
-                })
-                .await;
+                let page =
+                    db::read(&st.pool, move |c| Ok(db::events::replay(c, &store, table, after, REPLAY_PAGE)?)).await;
                 let page = match page {
                     Ok(p) => p,
                     Err(e) => {

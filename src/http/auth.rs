@@ -139,7 +139,8 @@ async fn table_login(
 ) -> AppResult<axum::Json<TableToken>> {
     bounded("store_id", &req.store_id, 32)?;
     bounded("password", &req.password, 128)?;
-    domain::table_number(req.table_number).map_err(|_| AppError::validation("table_number", "must be a whole number from 1 to 9999"))?;
+    domain::table_number(req.table_number)
+        .map_err(|_| AppError::validation("table_number", "must be a whole number from 1 to 9999"))?;
     st.limits.logins.check(&peer.ip())?;
     let (store, number) = (req.store_id.clone(), req.table_number);
     let creds = db::read(&st.pool, move |c| Ok(db::stores::table_credentials(c, &store, number)?)).await?;

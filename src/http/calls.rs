@@ -25,7 +25,11 @@ pub struct NewCall {
 /// Calls staff to the table. While a call is still open, calling again answers 200 with it.
 #[utoipa::path(post, path = "/api/v1/calls", tag = "table", security(("bearer" = [])), request_body = NewCall,
     responses((status = 201, body = CallDto), (status = 200, body = CallDto), (status = 422)))]
-async fn create(t: TableUser, State(st): State<AppState>, Body(body): Body) -> AppResult<(StatusCode, axum::Json<CallDto>)> {
+async fn create(
+    t: TableUser,
+    State(st): State<AppState>,
+    Body(body): Body,
+) -> AppResult<(StatusCode, axum::Json<CallDto>)> {
     // The body is optional: an empty one is a call without a reason.
     let call: NewCall = if body.iter().all(u8::is_ascii_whitespace) {
         NewCall::default()
@@ -53,7 +57,11 @@ pub struct CallsQuery {
 /// Staff calls, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/calls", tag = "calls", security(("bearer" = [])), params(CallsQuery),
     responses((status = 200, body = Vec<CallDto>)))]
-async fn list(a: AdminUser, State(st): State<AppState>, Query(q): Query<CallsQuery>) -> AppResult<axum::Json<Vec<CallDto>>> {
+async fn list(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Query(q): Query<CallsQuery>,
+) -> AppResult<axum::Json<Vec<CallDto>>> {
     let open = q.open.unwrap_or(false);
     Ok(axum::Json(db::read(&st.pool, move |c| db::calls::list(c, &a.store_id, open)).await?))
 }

@@ -30,7 +30,11 @@ pub struct Health {
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
     let ok = db::read(&st.pool, |c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok();
-    let body = Health { status: if ok { "ok" } else { "degraded" }, db: if ok { "ok" } else { "error" }, version: env!("CARGO_PKG_VERSION") };
+    let body = Health {
+        status: if ok { "ok" } else { "degraded" },
+        db: if ok { "ok" } else { "error" },
+        version: env!("CARGO_PKG_VERSION"),
+    };
     (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }
 
@@ -49,19 +53,73 @@ async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     let (staff, table) = st.hub.counts();
     let pool = st.pool.state();
     let g = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed) as f64;
-    family(&mut out, "tableorder_uptime_seconds", "gauge", "Seconds since start.", &[("", st.started.elapsed().as_secs_f64())]);
-    family(&mut out, "tableorder_http_responses_total", "counter", "HTTP responses by status class.",
-        &[("class=\"2xx\"", g(&m.http_2xx)), ("class=\"3xx\"", g(&m.http_3xx)), ("class=\"4xx\"", g(&m.http_4xx)), ("class=\"5xx\"", g(&m.http_5xx))]);
+    family(
+        &mut out,
+        "tableorder_uptime_seconds",
+        "gauge",
+        "Seconds since start.",
+        &[("", st.started.elapsed().as_secs_f64())],
+    );
+    family(
+        &mut out,
+        "tableorder_http_responses_total",
+        "counter",
+        "HTTP responses by status class.",
+        &[
+            ("class=\"2xx\"", g(&m.http_2xx)),
+            ("class=\"3xx\"", g(&m.http_3xx)),
+            ("class=\"4xx\"", g(&m.http_4xx)),
+            ("class=\"5xx\"", g(&m.http_5xx)),
+        ],
+    );
     family(&mut out, "tableorder_orders_created_total", "counter", "Orders placed.", &[("", g(&m.orders_created))]);
     family(&mut out, "tableorder_logins_failed_total", "counter", "Failed logins.", &[("", g(&m.logins_failed))]);
-    family(&mut out, "tableorder_sse_connections", "gauge", "Open event streams.", &[("kind=\"staff\"", staff as f64), ("kind=\"table\"", table as f64)]);
-    family(&mut out, "tableorder_sse_events_sent_total", "counter", "Events written to streams.", &[("", g(&hs.events_sent))]);
-    family(&mut out, "tableorder_sse_dropped_lagging_total", "counter", "Streams dropped for falling behind.", &[("", g(&hs.dropped_lagging))]);
+    family(
+        &mut out,
+        "tableorder_sse_connections",
+        "gauge",
+        "Open event streams.",
+        &[("kind=\"staff\"", staff as f64), ("kind=\"table\"", table as f64)],
+    );
+    family(
+        &mut out,
+        "tableorder_sse_events_sent_total",
+        "counter",
+        "Events written to streams.",
+        &[("", g(&hs.events_sent))],
+    );
+    family(
+        &mut out,
+        "tableorder_sse_dropped_lagging_total",
+        "counter",
+        "Streams dropped for falling behind.",
+        &[("", g(&hs.dropped_lagging))],
+    );
     family(&mut out, "tableorder_sse_refused_total", "counter", "Streams refused by a limit.", &[("", g(&hs.refused))]);
-    family(&mut out, "tableorder_sse_replaced_total", "counter", "Table streams replaced by a newer one.", &[("", g(&hs.replaced))]);
-    family(&mut out, "tableorder_db_pool_connections", "gauge", "Read pool connections.",
-        &[("state=\"idle\"", pool.idle_connections as f64), ("state=\"in_use\"", (pool.connections - pool.idle_connections) as f64)]);
-    family(&mut out, "tableorder_db_bytes", "gauge", "Database size on disk, WAL included.", &[("", db_bytes(&st) as f64)]);
+    family(
+        &mut out,
+        "tableorder_sse_replaced_total",
+        "counter",
+        "Table streams replaced by a newer one.",
+        &[("", g(&hs.replaced))],
+    );
+    family(
+        &mut out,
+        "tableorder_db_pool_connections",
+        "gauge",
+        "Read pool connections.",
+        &[
+            ("state=\"idle\"", pool.idle_connections as f64),
+            ("state=\"in_use\"", (pool.connections - pool.idle_connections) as f64),
+        ],
+    );
+    family(
+        &mut out,
+        "tableorder_db_bytes",
+        "gauge",
+        "Database size on disk, WAL included.",
+        &[("", db_bytes(&st) as f64)],
+    );
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
@@ -103,7 +161,12 @@ async fn system(_admin: AdminUser, State(st): State<AppState>) -> AppResult<Json
         version: env!("CARGO_PKG_VERSION"),
         uptime_s: st.started.elapsed().as_secs(),
         db_bytes: db_bytes(&st),
-        pool: PoolStatus { max: st.pool.max_size(), open: p.connections, idle: p.idle_connections, in_use: p.connections - p.idle_connections },
+        pool: PoolStatus {
+            max: st.pool.max_size(),
+            open: p.connections,
+            idle: p.idle_connections,
+            in_use: p.connections - p.idle_connections,
+        },
         sse: SseStatus {
             staff,
             table,

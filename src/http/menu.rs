@@ -2,7 +2,10 @@
 
 use crate::auth::{AdminUser, TableUser};
 use crate::cache::CachedMenu;
-use crate::db::{self, menu::{CategoryDto, ItemFields, MenuDto, MenuItemDto}};
+use crate::db::{
+    self,
+    menu::{CategoryDto, ItemFields, MenuDto, MenuItemDto},
+};
 use crate::domain;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{Body, Json, Path, Query};
@@ -29,11 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_items, create_item))
         .routes(routes!(update_item, delete_item))
         .routes(routes!(reorder_items))
-        .merge(
-            OpenApiRouter::new()
-                .routes(routes!(put_image))
-                .layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)),
-        )
+        .merge(OpenApiRouter::new().routes(routes!(put_image)).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)))
 }
 
 // ---- tablets --------------------------------------------------------------------------
@@ -68,7 +67,9 @@ async fn menu(t: TableUser, State(st): State<AppState>, headers: HeaderMap) -> A
         .is_some_and(|v| v.split(',').any(|t| t.trim() == cached.etag || t.trim() == "*"));
     let cache_control = HeaderValue::from_static("no-cache");
     if matches {
-        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)]).into_response());
+        return Ok(
+            (StatusCode::NOT_MODIFIED, [(header::ETAG, etag), (header::CACHE_CONTROL, cache_control)]).into_response()
+        );
     }
     Ok((
         [
@@ -115,7 +116,11 @@ pub struct CategoryBody {
 /// Creates a category (409 `limit_reached` at the store's category limit).
 #[utoipa::path(post, path = "/api/v1/admin/categories", tag = "menu", security(("bearer" = [])), request_body = CategoryBody,
     responses((status = 201, body = CategoryDto), (status = 409), (status = 422)))]
-async fn create_category(a: AdminUser, State(st): State<AppState>, Json(b): Json<CategoryBody>) -> AppResult<(StatusCode, axum::Json<CategoryDto>)> {
+async fn create_category(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(b): Json<CategoryBody>,
+) -> AppResult<(StatusCode, axum::Json<CategoryDto>)> {
     let name = domain::category_name(b.name.as_deref().unwrap_or(""))?;
     let sort = b.sort_order.map(domain::sort_order).transpose()?;
     let max = st.config.limits.max_categories;
@@ -126,10 +131,17 @@ async fn create_category(a: AdminUser, State(st): State<AppState>, Json(b): Json
 /// Renames or moves a category.
 #[utoipa::path(patch, path = "/api/v1/admin/categories/{id}", tag = "menu", security(("bearer" = [])), request_body = CategoryBody,
     params(("id" = i64, Path)), responses((status = 200, body = CategoryDto), (status = 404), (status = 422)))]
-async fn update_category(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(b): Json<CategoryBody>) -> AppResult<axum::Json<CategoryDto>> {
+async fn update_category(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<CategoryBody>,
+) -> AppResult<axum::Json<CategoryDto>> {
     let name = b.name.as_deref().map(domain::category_name).transpose()?;
     let sort = b.sort_order.map(domain::sort_order).transpose()?;
-    Ok(axum::Json(st.writer.write(move |ctx| db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort)).await?))
+    Ok(axum::Json(
+        st.writer.write(move |ctx| db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort)).await?,
+    ))
 }
 
 /// Deletes an empty category (409 while it holds items).
@@ -154,9 +166,9 @@ fn sort_entries(list: Vec<SortEntry>) -> AppResult<Vec<(i64, i64)>> {
     list.into_iter()
         .enumerate()
         .map(|(i, e)| {
-            domain::sort_order(e.sort_order)
-                .map(|s| (e.id, s))
-                .map_err(|_| AppError::validation(&format!("[{i}].sort_order"), "must be a whole number from 0 to 1000000"))
+            domain::sort_order(e.sort_order).map(|s| (e.id, s)).map_err(|_| {
+                AppError::validation(&format!("[{i}].sort_order"), "must be a whole number from 0 to 1000000")
+            })
         })
         .collect()
 }
@@ -164,7 +176,11 @@ fn sort_entries(list: Vec<SortEntry>) -> AppResult<Vec<(i64, i64)>> {
 /// Sets the order of categories.
 #[utoipa::path(put, path = "/api/v1/admin/categories/order", tag = "menu", security(("bearer" = [])), request_body = Vec<SortEntry>,
     responses((status = 204), (status = 404), (status = 422)))]
-async fn reorder_categories(a: AdminUser, State(st): State<AppState>, Json(b): Json<Vec<SortEntry>>) -> AppResult<StatusCode> {
+async fn reorder_categories(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(b): Json<Vec<SortEntry>>,
+) -> AppResult<StatusCode> {
     let order = sort_entries(b)?;
     st.writer.write(move |ctx| db::menu::reorder_categories(ctx, &a.store_id, &order)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -181,7 +197,11 @@ pub struct ItemsQuery {
 /// Menu items (sold-out ones included).
 #[utoipa::path(get, path = "/api/v1/admin/menu-items", tag = "menu", security(("bearer" = [])), params(ItemsQuery),
     responses((status = 200, body = Vec<MenuItemDto>)))]
-async fn list_items(a: AdminUser, State(st): State<AppState>, Query(q): Query<ItemsQuery>) -> AppResult<axum::Json<Vec<MenuItemDto>>> {
+async fn list_items(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Query(q): Query<ItemsQuery>,
+) -> AppResult<axum::Json<Vec<MenuItemDto>>> {
     Ok(axum::Json(db::read(&st.pool, move |c| db::menu::items(c, &a.store_id, q.category_id)).await?))
 }
 
@@ -230,7 +250,11 @@ fn item_fields(b: ItemBody, creating: bool) -> AppResult<ItemFields> {
 /// Adds a menu item (409 `limit_reached` at the store's item limit).
 #[utoipa::path(post, path = "/api/v1/admin/menu-items", tag = "menu", security(("bearer" = [])), request_body = ItemBody,
     responses((status = 201, body = MenuItemDto), (status = 409), (status = 422)))]
-async fn create_item(a: AdminUser, State(st): State<AppState>, Json(b): Json<ItemBody>) -> AppResult<(StatusCode, axum::Json<MenuItemDto>)> {
+async fn create_item(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(b): Json<ItemBody>,
+) -> AppResult<(StatusCode, axum::Json<MenuItemDto>)> {
     let f = item_fields(b, true)?;
     let max = st.config.limits.max_menu_items;
     let it = st.writer.write(move |ctx| db::menu::create_item(ctx, &a.store_id, &f, max)).await?;
@@ -240,7 +264,12 @@ async fn create_item(a: AdminUser, State(st): State<AppState>, Json(b): Json<Ite
 /// Edits any subset of an item's fields (e.g. `{"available": false}` marks it sold out).
 #[utoipa::path(patch, path = "/api/v1/admin/menu-items/{id}", tag = "menu", security(("bearer" = [])), request_body = ItemBody,
     params(("id" = i64, Path)), responses((status = 200, body = MenuItemDto), (status = 404), (status = 422)))]
-async fn update_item(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(b): Json<ItemBody>) -> AppResult<axum::Json<MenuItemDto>> {
+async fn update_item(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<ItemBody>,
+) -> AppResult<axum::Json<MenuItemDto>> {
     let f = item_fields(b, false)?;
     Ok(axum::Json(st.writer.write(move |ctx| db::menu::update_item(ctx, &a.store_id, id, &f)).await?))
 }
@@ -256,7 +285,11 @@ async fn delete_item(a: AdminUser, State(st): State<AppState>, Path(id): Path<i6
 /// Sets the order of menu items.
 #[utoipa::path(put, path = "/api/v1/admin/menu-items/order", tag = "menu", security(("bearer" = [])), request_body = Vec<SortEntry>,
     responses((status = 204), (status = 404), (status = 422)))]
-async fn reorder_items(a: AdminUser, State(st): State<AppState>, Json(b): Json<Vec<SortEntry>>) -> AppResult<StatusCode> {
+async fn reorder_items(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(b): Json<Vec<SortEntry>>,
+) -> AppResult<StatusCode> {
     let order = sort_entries(b)?;
     st.writer.write(move |ctx| db::menu::reorder_items(ctx, &a.store_id, &order)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -284,7 +317,12 @@ pub struct ImageUrl {
 #[utoipa::path(put, path = "/api/v1/admin/menu-items/{id}/image", tag = "menu", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/*"),
     responses((status = 200, body = ImageUrl), (status = 404), (status = 413), (status = 415)))]
-async fn put_image(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Body(data): Body) -> AppResult<axum::Json<ImageUrl>> {
+async fn put_image(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Body(data): Body,
+) -> AppResult<axum::Json<ImageUrl>> {
     if data.len() > MAX_IMAGE_BYTES {
         return Err(AppError::PayloadTooLarge("images are limited to 2 MB".into()));
     }

@@ -84,9 +84,9 @@ pub fn router(state: AppState) -> Router {
     .layer(TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
     .layer(
         // Spans carry the path only: query strings may hold tokens, which never reach logs.
-        TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
-        }),
+        TraceLayer::new_for_http().make_span_with(
+            |req: &Request| tracing::info_span!("http", method = %req.method(), path = %req.uri().path()),
+        ),
     )
     .with_state(state)
 }

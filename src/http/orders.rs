@@ -1,7 +1,10 @@
 //! Orders: tablets place and follow them; staff advance, cancel and look back.
 
 use crate::auth::{AdminUser, TableUser};
-use crate::db::{self, orders::{HistoryEntry, Line, OrderDto}};
+use crate::db::{
+    self,
+    orders::{HistoryEntry, Line, OrderDto},
+};
 use crate::domain::{self, OrderStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{Json, Path, Query};
@@ -41,7 +44,12 @@ pub struct NewLine {
     params(("Idempotency-Key" = String, Header, description = "one per order attempt")),
     responses((status = 201, body = OrderDto), (status = 200, body = OrderDto, description = "a retry of an order already placed"),
         (status = 409, description = "item_unavailable or limit_reached"), (status = 422), (status = 429)))]
-async fn place(t: TableUser, State(st): State<AppState>, headers: HeaderMap, Json(req): Json<NewOrder>) -> AppResult<(StatusCode, axum::Json<OrderDto>)> {
+async fn place(
+    t: TableUser,
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Json(req): Json<NewOrder>,
+) -> AppResult<(StatusCode, axum::Json<OrderDto>)> {
     let key = headers
         .get("idempotency-key")
         .ok_or_else(|| AppError::BadRequest("the Idempotency-Key header is required".into()))?
@@ -62,11 +70,14 @@ async fn place(t: TableUser, State(st): State<AppState>, headers: HeaderMap, Jso
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    st.limits.orders.check(&(t.store_id.clone(), t.table_id))?;
     let max = st.config.limits.max_active_orders;
+    let limits = st.limits.clone();
     let placed = st
         .writer
-        .write(move |ctx| db::orders::place(ctx, &t.store_id, t.table_id, &key, &lines, max))
+        .write(move |ctx| {
+            let rate_key = (t.store_id.clone(), t.table_id);
+            db::orders::place(ctx, &t.store_id, t.table_id, &key, &lines, max, || limits.orders.check(&rate_key))
+        })
         .await?;
     if placed.created {
         st.metrics.orders_created.fetch_add(1, Ordering::Relaxed);
@@ -111,7 +122,11 @@ pub struct OrdersQuery {
 /// Orders of open sessions, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/orders", tag = "orders", security(("bearer" = [])), params(OrdersQuery),
     responses((status = 200, body = Vec<OrderDto>), (status = 400)))]
-async fn list(a: AdminUser, State(st): State<AppState>, Query(q): Query<OrdersQuery>) -> AppResult<axum::Json<Vec<OrderDto>>> {
+async fn list(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Query(q): Query<OrdersQuery>,
+) -> AppResult<axum::Json<Vec<OrderDto>>> {
     let status = match q.status.as_deref() {
         None | Some("") => None,
         Some(s) => Some(OrderStatus::parse(s).ok_or_else(|| AppError::BadRequest(format!("unknown status {s:?}")))?),
@@ -128,7 +143,12 @@ pub struct StatusChange {
 /// Advances an order: pending → preparing → completed, or cancelled from pending or preparing.
 #[utoipa::path(patch, path = "/api/v1/admin/orders/{id}", tag = "orders", security(("bearer" = [])), request_body = StatusChange,
     params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 404), (status = 409), (status = 422)))]
-async fn update(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(b): Json<StatusChange>) -> AppResult<axum::Json<OrderDto>> {
+async fn update(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<StatusChange>,
+) -> AppResult<axum::Json<OrderDto>> {
     let to = OrderStatus::parse(&b.status)
         .ok_or_else(|| AppError::validation("status", "must be one of pending, preparing, completed, cancelled"))?;
     Ok(axum::Json(st.writer.write(move |ctx| db::orders::set_status(ctx, &a.store_id, id, to)).await?))
@@ -165,7 +185,11 @@ fn day_start(tz: &jiff::tz::TimeZone, field: &str, s: &str) -> AppResult<i64> {
 /// Ended sessions with their orders, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/history", tag = "orders", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = Vec<HistoryEntry>), (status = 422)))]
-async fn history(a: AdminUser, State(st): State<AppState>, Query(q): Query<HistoryQuery>) -> AppResult<axum::Json<Vec<HistoryEntry>>> {
+async fn history(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Query(q): Query<HistoryQuery>,
+) -> AppResult<axum::Json<Vec<HistoryEntry>>> {
     let limit = q.limit.unwrap_or(100);
     if !(1..=500).contains(&limit) {
         return Err(AppError::validation("limit", "must be from 1 to 500"));
@@ -179,7 +203,8 @@ async fn history(a: AdminUser, State(st): State<AppState>, Query(q): Query<Histo
             };
             let to = match q.to.as_deref() {
                 Some(s) => {
-                    let d: jiff::civil::Date = s.parse().map_err(|_| AppError::validation("to", "must be a date YYYY-MM-DD"))?;
+                    let d: jiff::civil::Date =
+                        s.parse().map_err(|_| AppError::validation("to", "must be a date YYYY-MM-DD"))?;
                     let next = d.tomorrow().map_err(|_| AppError::validation("to", "is out of range"))?;
                     day_start(&tz, "to", &next.to_string())?
                 }

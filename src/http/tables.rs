@@ -1,7 +1,10 @@
 //! Staff: tables, their passwords and sessions.
 
 use crate::auth::{self, AdminUser};
-use crate::db::{self, tables::{EndedSession, TableDto}};
+use crate::db::{
+    self,
+    tables::{EndedSession, TableDto},
+};
 use crate::domain;
 use crate::error::AppResult;
 use crate::http::extract::{Json, Path};
@@ -13,10 +16,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(list, create))
-        .routes(routes!(update, delete))
-        .routes(routes!(end_session))
+    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(update, delete)).routes(routes!(end_session))
 }
 
 /// Every table with its open session, if any.
@@ -36,7 +36,11 @@ pub struct NewTable {
 /// Adds a table (409 `limit_reached` at the store's table limit).
 #[utoipa::path(post, path = "/api/v1/admin/tables", tag = "tables", security(("bearer" = [])), request_body = NewTable,
     responses((status = 201, body = TableDto), (status = 409), (status = 422)))]
-async fn create(a: AdminUser, State(st): State<AppState>, Json(req): Json<NewTable>) -> AppResult<(StatusCode, axum::Json<TableDto>)> {
+async fn create(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(req): Json<NewTable>,
+) -> AppResult<(StatusCode, axum::Json<TableDto>)> {
     let number = domain::table_number(req.number)?;
     let password = domain::password("password", &req.password)?;
     let hash = db::blocking(move || auth::hash_password(&password)).await?;
@@ -54,7 +58,12 @@ pub struct TablePatch {
 /// Sets or resets a table's password (also lifts a login lockout).
 #[utoipa::path(patch, path = "/api/v1/admin/tables/{id}", tag = "tables", security(("bearer" = [])), request_body = TablePatch,
     params(("id" = i64, Path)), responses((status = 200, body = TableDto), (status = 404), (status = 422)))]
-async fn update(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>, Json(req): Json<TablePatch>) -> AppResult<axum::Json<TableDto>> {
+async fn update(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(req): Json<TablePatch>,
+) -> AppResult<axum::Json<TableDto>> {
     let password = domain::password("password", &req.password)?;
     let hash = db::blocking(move || auth::hash_password(&password)).await?;
     Ok(axum::Json(st.writer.write(move |ctx| db::tables::set_password(ctx, &a.store_id, id, &hash)).await?))
@@ -71,6 +80,10 @@ async fn delete(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -
 /// Ends the table's session ("이용 완료"): its orders move to history.
 #[utoipa::path(post, path = "/api/v1/admin/tables/{id}/end-session", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = EndedSession), (status = 404), (status = 409)))]
-async fn end_session(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<axum::Json<EndedSession>> {
+async fn end_session(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> AppResult<axum::Json<EndedSession>> {
     Ok(axum::Json(st.writer.write(move |ctx| db::tables::end_session(ctx, &a.store_id, id)).await?))
 }

@@ -18,8 +18,19 @@ async fn migrations_create_the_whole_schema_from_empty_and_rerun_as_a_no_op() {
         .collect::<Result<_, _>>()
         .unwrap();
     for t in [
-        "admins", "categories", "events", "images", "menu_items", "meta", "order_counters", "order_items", "orders",
-        "staff_calls", "stores", "table_sessions", "tables",
+        "admins",
+        "categories",
+        "events",
+        "images",
+        "menu_items",
+        "meta",
+        "order_counters",
+        "order_items",
+        "orders",
+        "staff_calls",
+        "stores",
+        "table_sessions",
+        "tables",
     ] {
         assert!(tables.contains(&t.to_string()), "missing table {t}: {tables:?}");
     }
@@ -78,22 +89,36 @@ async fn a_database_written_by_a_newer_binary_is_refused_naming_both_versions() 
 async fn staff_and_tables_log_in_with_the_right_password_only() {
     let app = TestApp::spawn().await;
     app.seed_store("a", 2).await;
-    let ok = app.post("/api/v1/auth/admin/login", None, json!({"store_id": "a", "username": "admin", "password": ADMIN_PASSWORD})).await;
+    let ok = app
+        .post(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"store_id": "a", "username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
     assert_eq!(ok.status, StatusCode::OK);
     assert_eq!(ok.body["store_id"], "a");
     assert_eq!(ok.body["username"], "admin");
     assert!(ok.body["expires_at"].as_str().unwrap().ends_with('Z'));
-    for (store, user, pw) in [("a", "admin", "wrong-password"), ("a", "nobody", ADMIN_PASSWORD), ("b", "admin", ADMIN_PASSWORD)] {
-        let r = app.post("/api/v1/auth/admin/login", None, json!({"store_id": store, "username": user, "password": pw})).await;
+    for (store, user, pw) in
+        [("a", "admin", "wrong-password"), ("a", "nobody", ADMIN_PASSWORD), ("b", "admin", ADMIN_PASSWORD)]
+    {
+        let r = app
+            .post("/api/v1/auth/admin/login", None, json!({"store_id": store, "username": user, "password": pw}))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{store}/{user}");
         assert_eq!(r.code(), "unauthorized");
     }
-    let t = app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 2, "password": TABLE_PASSWORD})).await;
+    let t = app
+        .post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 2, "password": TABLE_PASSWORD}))
+        .await;
     assert_eq!(t.status, StatusCode::OK);
     assert_eq!(t.body["table_number"], 2);
     assert!(t.body["table_id"].as_i64().is_some());
     for (n, pw) in [(2, "9999"), (3, TABLE_PASSWORD)] {
-        let r = app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": n, "password": pw})).await;
+        let r = app
+            .post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": n, "password": pw}))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // The tokens carry the documented claims.
@@ -171,14 +196,22 @@ async fn expired_and_tampered_tokens_answer_401() {
     let mut claims = claims_of(&admin);
     claims["store_id"] = json!("b");
     let edited = format!("{}.{}.{}", parts[0], base64_url::encode(claims.to_string().as_bytes()), parts[2]);
-    for (what, token) in [("foreign key", foreign.as_str()), ("alg none", &none), ("edited claims", &edited), ("garbage", "abc.def.ghi")] {
+    for (what, token) in
+        [("foreign key", foreign.as_str()), ("alg none", &none), ("edited claims", &edited), ("garbage", "abc.def.ghi")]
+    {
         let r = app.get("/api/v1/admin/tables", Some(token)).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{what}");
         assert_eq!(r.code(), "unauthorized", "{what}");
     }
     let r = app.get("/api/v1/admin/tables", None).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    let r = app.client.get(app.url("/api/v1/admin/tables")).header("authorization", format!("Basic {admin}")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/admin/tables"))
+        .header("authorization", format!("Basic {admin}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 
     // Expiry follows the server's clock.
@@ -211,13 +244,55 @@ async fn bad_input_to_the_login_endpoints_answers_4xx_json() {
     app.seed_store("a", 1).await;
     let long = "x".repeat(200);
     let cases: Vec<(&str, &str, Value, u16, &str)> = vec![
-        ("/api/v1/auth/admin/login", "missing field", json!({"store_id": "a", "username": "admin"}), 422, "validation_failed"),
-        ("/api/v1/auth/admin/login", "wrong type", json!({"store_id": 5, "username": "admin", "password": "x"}), 422, "validation_failed"),
-        ("/api/v1/auth/admin/login", "empty", json!({"store_id": "", "username": "admin", "password": "x"}), 422, "validation_failed"),
-        ("/api/v1/auth/admin/login", "overlong", json!({"store_id": "a", "username": long, "password": "x"}), 422, "validation_failed"),
-        ("/api/v1/auth/admin/login", "unknown field", json!({"store_id": "a", "username": "admin", "password": "x", "role": "root"}), 422, "validation_failed"),
-        ("/api/v1/auth/table/login", "number as string", json!({"store_id": "a", "table_number": "1", "password": "1234"}), 422, "validation_failed"),
-        ("/api/v1/auth/table/login", "number out of range", json!({"store_id": "a", "table_number": 0, "password": "1234"}), 422, "validation_failed"),
+        (
+            "/api/v1/auth/admin/login",
+            "missing field",
+            json!({"store_id": "a", "username": "admin"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "/api/v1/auth/admin/login",
+            "wrong type",
+            json!({"store_id": 5, "username": "admin", "password": "x"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "/api/v1/auth/admin/login",
+            "empty",
+            json!({"store_id": "", "username": "admin", "password": "x"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "/api/v1/auth/admin/login",
+            "overlong",
+            json!({"store_id": "a", "username": long, "password": "x"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "/api/v1/auth/admin/login",
+            "unknown field",
+            json!({"store_id": "a", "username": "admin", "password": "x", "role": "root"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "/api/v1/auth/table/login",
+            "number as string",
+            json!({"store_id": "a", "table_number": "1", "password": "1234"}),
+            422,
+            "validation_failed",
+        ),
+        (
+            "/api/v1/auth/table/login",
+            "number out of range",
+            json!({"store_id": "a", "table_number": 0, "password": "1234"}),
+            422,
+            "validation_failed",
+        ),
         ("/api/v1/auth/table/login", "not an object", json!([1, 2]), 422, "validation_failed"),
         ("/api/v1/setup", "missing fields", json!({"code": "1"}), 422, "validation_failed"),
     ];
@@ -263,10 +338,22 @@ async fn logins_are_rate_limited_per_client_address() {
     let app = TestApp::spawn_with(|c| c.limits.logins_per_minute = 3).await;
     app.seed_store("a", 1).await;
     for _ in 0..3 {
-        let r = app.post("/api/v1/auth/admin/login", None, json!({"store_id": "a", "username": "admin", "password": "nope-nope"})).await;
+        let r = app
+            .post(
+                "/api/v1/auth/admin/login",
+                None,
+                json!({"store_id": "a", "username": "admin", "password": "nope-nope"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
-    let r = app.post("/api/v1/auth/admin/login", None, json!({"store_id": "a", "username": "admin", "password": ADMIN_PASSWORD})).await;
+    let r = app
+        .post(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"store_id": "a", "username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(r.code(), "too_many_requests");
     assert!(r.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
@@ -277,11 +364,15 @@ async fn an_account_locks_after_repeated_failures_and_a_new_password_unlocks_a_t
     let app = TestApp::spawn().await;
     app.seed_store("a", 1).await;
     for _ in 0..tableorder::db::stores::LOCKOUT_AFTER {
-        let r = app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 1, "password": "0000"})).await;
+        let r = app
+            .post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 1, "password": "0000"}))
+            .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     }
     // Locked: even the right password waits.
-    let r = app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 1, "password": TABLE_PASSWORD})).await;
+    let r = app
+        .post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 1, "password": TABLE_PASSWORD}))
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.header("retry-after").is_some());
     // Staff reset the table's password, which lifts the lock.
@@ -290,13 +381,26 @@ async fn an_account_locks_after_repeated_failures_and_a_new_password_unlocks_a_t
     let id = tables.body[0]["id"].as_i64().unwrap();
     let r = app.patch(&format!("/api/v1/admin/tables/{id}"), Some(&admin), json!({"password": "5678"})).await;
     assert_eq!(r.status, StatusCode::OK);
-    let r = app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 1, "password": "5678"})).await;
+    let r = app
+        .post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 1, "password": "5678"}))
+        .await;
     assert_eq!(r.status, StatusCode::OK);
     // The lock also expires with time.
     for _ in 0..tableorder::db::stores::LOCKOUT_AFTER {
-        app.post("/api/v1/auth/admin/login", None, json!({"store_id": "a", "username": "admin", "password": "wrong-password"})).await;
+        app.post(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"store_id": "a", "username": "admin", "password": "wrong-password"}),
+        )
+        .await;
     }
-    let r = app.post("/api/v1/auth/admin/login", None, json!({"store_id": "a", "username": "admin", "password": ADMIN_PASSWORD})).await;
+    let r = app
+        .post(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"store_id": "a", "username": "admin", "password": ADMIN_PASSWORD}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     app.clock.advance(tableorder::db::stores::LOCKOUT_MS + 1000);
     app.admin_token("a").await;
@@ -316,18 +420,43 @@ async fn health_metrics_and_openapi_answer() {
     assert!(doc.body["openapi"].as_str().unwrap().starts_with("3."));
     let paths = doc.body["paths"].as_object().unwrap();
     for (path, method) in [
-        ("/healthz", "get"), ("/metrics", "get"), ("/api/v1/auth/admin/login", "post"), ("/api/v1/auth/table/login", "post"),
-        ("/api/v1/setup", "post"), ("/api/v1/images/{id}", "get"), ("/api/v1/menu", "get"), ("/api/v1/orders", "post"),
-        ("/api/v1/orders", "get"), ("/api/v1/calls", "post"), ("/api/v1/events", "get"), ("/api/v1/admin/tables", "get"),
-        ("/api/v1/admin/tables", "post"), ("/api/v1/admin/tables/{id}", "patch"), ("/api/v1/admin/tables/{id}", "delete"),
-        ("/api/v1/admin/tables/{id}/end-session", "post"), ("/api/v1/admin/orders", "get"), ("/api/v1/admin/orders/{id}", "patch"),
-        ("/api/v1/admin/orders/{id}", "delete"), ("/api/v1/admin/history", "get"), ("/api/v1/admin/categories", "get"),
-        ("/api/v1/admin/categories", "post"), ("/api/v1/admin/categories/{id}", "patch"), ("/api/v1/admin/categories/{id}", "delete"),
-        ("/api/v1/admin/menu-items", "get"), ("/api/v1/admin/menu-items", "post"), ("/api/v1/admin/menu-items/{id}", "patch"),
-        ("/api/v1/admin/menu-items/{id}", "delete"), ("/api/v1/admin/menu-items/{id}/image", "put"),
-        ("/api/v1/admin/menu-items/order", "put"), ("/api/v1/admin/calls", "get"), ("/api/v1/admin/calls/{id}/ack", "post"),
-        ("/api/v1/admin/events", "get"), ("/api/v1/admin/system", "get"), ("/api/v1/admin/backups", "post"),
-        ("/api/v1/admin/backups", "get"), ("/api/v1/admin/backups/{name}", "get"),
+        ("/healthz", "get"),
+        ("/metrics", "get"),
+        ("/api/v1/auth/admin/login", "post"),
+        ("/api/v1/auth/table/login", "post"),
+        ("/api/v1/setup", "post"),
+        ("/api/v1/images/{id}", "get"),
+        ("/api/v1/menu", "get"),
+        ("/api/v1/orders", "post"),
+        ("/api/v1/orders", "get"),
+        ("/api/v1/calls", "post"),
+        ("/api/v1/events", "get"),
+        ("/api/v1/admin/tables", "get"),
+        ("/api/v1/admin/tables", "post"),
+        ("/api/v1/admin/tables/{id}", "patch"),
+        ("/api/v1/admin/tables/{id}", "delete"),
+        ("/api/v1/admin/tables/{id}/end-session", "post"),
+        ("/api/v1/admin/orders", "get"),
+        ("/api/v1/admin/orders/{id}", "patch"),
+        ("/api/v1/admin/orders/{id}", "delete"),
+        ("/api/v1/admin/history", "get"),
+        ("/api/v1/admin/categories", "get"),
+        ("/api/v1/admin/categories", "post"),
+        ("/api/v1/admin/categories/{id}", "patch"),
+        ("/api/v1/admin/categories/{id}", "delete"),
+        ("/api/v1/admin/menu-items", "get"),
+        ("/api/v1/admin/menu-items", "post"),
+        ("/api/v1/admin/menu-items/{id}", "patch"),
+        ("/api/v1/admin/menu-items/{id}", "delete"),
+        ("/api/v1/admin/menu-items/{id}/image", "put"),
+        ("/api/v1/admin/menu-items/order", "put"),
+        ("/api/v1/admin/calls", "get"),
+        ("/api/v1/admin/calls/{id}/ack", "post"),
+        ("/api/v1/admin/events", "get"),
+        ("/api/v1/admin/system", "get"),
+        ("/api/v1/admin/backups", "post"),
+        ("/api/v1/admin/backups", "get"),
+        ("/api/v1/admin/backups/{name}", "get"),
     ] {
         assert!(paths.get(path).and_then(|p| p.get(method)).is_some(), "openapi lacks {method} {path}");
     }
@@ -337,7 +466,8 @@ async fn health_metrics_and_openapi_answer() {
 fn configuration_precedence_is_flags_then_environment_then_file_then_defaults() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("config.toml");
-    std::fs::write(&file, "max_tables = 11\nmax_categories = 12\nmax_menu_items = 13\nmdns_name = \"from-file\"\n").unwrap();
+    std::fs::write(&file, "max_tables = 11\nmax_categories = 12\nmax_menu_items = 13\nmdns_name = \"from-file\"\n")
+        .unwrap();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_tableorder"))
         .args(["config", "--config"])
         .arg(&file)
@@ -361,7 +491,11 @@ fn configuration_precedence_is_flags_then_environment_then_file_then_defaults() 
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "max_tabels = 1\n").unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tableorder")).args(["config", "--config"]).arg(&bad).output().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_tableorder"))
+        .args(["config", "--config"])
+        .arg(&bad)
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_tabels"));
 }
@@ -393,8 +527,35 @@ fn store_create_makes_a_store_whose_admin_can_log_in() {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let app = TestApp::spawn_in(dir, |_| {}).await;
-        let r = app.post("/api/v1/auth/admin/login", None, json!({"store_id": "bistro", "username": "owner", "password": "owner-password"})).await;
+        let r = app
+            .post(
+                "/api/v1/auth/admin/login",
+                None,
+                json!({"store_id": "bistro", "username": "owner", "password": "owner-password"}),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK);
         app.stop().await;
     });
+}
+
+#[tokio::test]
+async fn a_database_of_the_previous_schema_is_backed_up_and_upgraded_at_start_keeping_its_data() {
+    use tableorder::db::migrate;
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let mut conn = tableorder::db::open(&tableorder::db::db_path(dir.path())).unwrap();
+        migrate::apply(&mut conn, dir.path(), &migrate::MIGRATIONS[..1]).unwrap();
+        tableorder::db::stores::create_store(&conn, "old", "Old", "Asia/Seoul", 0).unwrap();
+        tableorder::db::stores::create_admin(&conn, "old", "admin", &hash(ADMIN_PASSWORD), 0).unwrap();
+    }
+    let app = TestApp::spawn_in(dir, |_| {}).await;
+    app.admin_token("old").await;
+    let backups: Vec<String> = std::fs::read_dir(app.dir.path().join("backups"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+        .collect();
+    assert!(backups.iter().any(|b| b.starts_with("pre-migrate-v1-to-v")), "{backups:?}");
+    let v = tableorder::db::read(&app.state.pool, |c| Ok(migrate::current(c)?)).await.unwrap();
+    assert_eq!(v, migrate::latest());
 }

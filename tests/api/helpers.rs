@@ -156,7 +156,14 @@ impl TestApp {
     }
 
     /// Sends a raw body with a content type.
-    pub async fn raw(&self, method: Method, path: &str, token: Option<&str>, content_type: &str, body: Vec<u8>) -> Resp {
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
         let mut req = self.client.request(method, self.url(path)).header("content-type", content_type).body(body);
         if let Some(t) = token {
             req = req.bearer_auth(t);
@@ -166,7 +173,11 @@ impl TestApp {
 
     pub async fn admin_token(&self, store_id: &str) -> String {
         let r = self
-            .post("/api/v1/auth/admin/login", None, json!({"store_id": store_id, "username": "admin", "password": ADMIN_PASSWORD}))
+            .post(
+                "/api/v1/auth/admin/login",
+                None,
+                json!({"store_id": store_id, "username": "admin", "password": ADMIN_PASSWORD}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "admin login: {:?}", r.body);
         r.body["token"].as_str().unwrap().to_string()
@@ -174,7 +185,11 @@ impl TestApp {
 
     pub async fn table_token(&self, store_id: &str, number: i64) -> String {
         let r = self
-            .post("/api/v1/auth/table/login", None, json!({"store_id": store_id, "table_number": number, "password": TABLE_PASSWORD}))
+            .post(
+                "/api/v1/auth/table/login",
+                None,
+                json!({"store_id": store_id, "table_number": number, "password": TABLE_PASSWORD}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::OK, "table login: {:?}", r.body);
         r.body["token"].as_str().unwrap().to_string()
@@ -190,7 +205,11 @@ impl TestApp {
     /// Creates a menu item and returns its id.
     pub async fn item(&self, admin: &str, category_id: i64, name: &str, price: i64) -> i64 {
         let r = self
-            .post("/api/v1/admin/menu-items", Some(admin), json!({"category_id": category_id, "name": name, "price": price}))
+            .post(
+                "/api/v1/admin/menu-items",
+                Some(admin),
+                json!({"category_id": category_id, "name": name, "price": price}),
+            )
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
         r.body["id"].as_i64().unwrap()

@@ -2,6 +2,8 @@
 
 mod helpers;
 
-mod foundation;
-mod store_setup;
+mod appliance;
 mod events;
+mod foundation;
+mod orders;
+mod store_setup;

@@ -36,7 +36,9 @@ async fn staff_add_list_rekey_and_remove_tables() {
     assert_eq!(list.body, json!([{"id": id, "number": 7, "session": null}]));
 
     // The tablet logs in with the password; a new password replaces it.
-    let login = |pw: &'static str| app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 7, "password": pw}));
+    let login = |pw: &'static str| {
+        app.post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 7, "password": pw}))
+    };
     assert_eq!(login("7777").await.status, StatusCode::OK);
     let r = app.patch(&format!("/api/v1/admin/tables/{id}"), Some(&admin), json!({"password": "8888"})).await;
     assert_eq!(r.status, StatusCode::OK);
@@ -119,7 +121,13 @@ async fn categories_are_created_renamed_reordered_and_deleted_only_when_empty() 
     let r = app.patch(&format!("/api/v1/admin/categories/{meals}"), Some(&admin), json!({"name": "Drinks"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
 
-    let r = app.put("/api/v1/admin/categories/order", Some(&admin), json!([{"id": meals, "sort_order": 5}, {"id": drinks, "sort_order": 1}])).await;
+    let r = app
+        .put(
+            "/api/v1/admin/categories/order",
+            Some(&admin),
+            json!([{"id": meals, "sort_order": 5}, {"id": drinks, "sort_order": 1}]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let list = app.get("/api/v1/admin/categories", Some(&admin)).await;
     assert_eq!(list.body[0]["id"], drinks);
@@ -134,7 +142,13 @@ async fn categories_are_created_renamed_reordered_and_deleted_only_when_empty() 
     let r = app.delete(&format!("/api/v1/admin/categories/{drinks}"), Some(&admin)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-    for body in [json!({}), json!({"name": ""}), json!({"name": "   "}), json!({"name": "x".repeat(51)}), json!({"name": "ok", "sort_order": -1})] {
+    for body in [
+        json!({}),
+        json!({"name": ""}),
+        json!({"name": "   "}),
+        json!({"name": "x".repeat(51)}),
+        json!({"name": "ok", "sort_order": -1}),
+    ] {
         let r = app.post("/api/v1/admin/categories", Some(&admin), body.clone()).await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     }
@@ -170,22 +184,42 @@ async fn menu_items_are_validated_edited_marked_sold_out_and_reordered() {
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {:?}", r.body);
         assert!(r.body["error"]["fields"][field].is_string(), "{body}: {:?}", r.body);
     }
-    let r = app.post("/api/v1/admin/menu-items", Some(&m.admin), json!({"category_id": m.category, "name": "free water", "price": 0})).await;
+    let r = app
+        .post(
+            "/api/v1/admin/menu-items",
+            Some(&m.admin),
+            json!({"category_id": m.category, "name": "free water", "price": 0}),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::CREATED, "price 0 is allowed");
 
-    let r = app.patch(&format!("/api/v1/admin/menu-items/{}", m.stew), Some(&m.admin), json!({"available": false})).await;
+    let r =
+        app.patch(&format!("/api/v1/admin/menu-items/{}", m.stew), Some(&m.admin), json!({"available": false})).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.body["available"], false);
     assert_eq!(r.body["price"], 9000, "a partial edit keeps the other fields");
-    let r = app.patch(&format!("/api/v1/admin/menu-items/{}", m.stew), Some(&m.admin), json!({"price": 9500, "name": "김치찌개 (L)"})).await;
+    let r = app
+        .patch(
+            &format!("/api/v1/admin/menu-items/{}", m.stew),
+            Some(&m.admin),
+            json!({"price": 9500, "name": "김치찌개 (L)"}),
+        )
+        .await;
     assert_eq!(r.body["price"], 9500);
     assert_eq!(r.body["available"], false);
-    let r = app.patch(&format!("/api/v1/admin/menu-items/{}", m.stew), Some(&m.admin), json!({"price": 99_999_999})).await;
+    let r =
+        app.patch(&format!("/api/v1/admin/menu-items/{}", m.stew), Some(&m.admin), json!({"price": 99_999_999})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app.patch("/api/v1/admin/menu-items/9999", Some(&m.admin), json!({"price": 1})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
 
-    let r = app.put("/api/v1/admin/menu-items/order", Some(&m.admin), json!([{"id": m.cola, "sort_order": 0}, {"id": m.stew, "sort_order": 3}])).await;
+    let r = app
+        .put(
+            "/api/v1/admin/menu-items/order",
+            Some(&m.admin),
+            json!([{"id": m.cola, "sort_order": 0}, {"id": m.stew, "sort_order": 3}]),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let items = app.get(&format!("/api/v1/admin/menu-items?category_id={}", m.category), Some(&m.admin)).await;
     assert_eq!(items.body[0]["id"], m.cola);
@@ -267,7 +301,10 @@ async fn tenant_limits_answer_409_with_the_limit() {
     app.seed_store("a", 0).await;
     let admin = app.admin_token("a").await;
     for n in 1..=2 {
-        assert_eq!(app.post("/api/v1/admin/tables", Some(&admin), json!({"number": n, "password": "1234"})).await.status, StatusCode::CREATED);
+        assert_eq!(
+            app.post("/api/v1/admin/tables", Some(&admin), json!({"number": n, "password": "1234"})).await.status,
+            StatusCode::CREATED
+        );
     }
     let r = app.post("/api/v1/admin/tables", Some(&admin), json!({"number": 3, "password": "1234"})).await;
     assert_eq!(r.status, StatusCode::CONFLICT);
@@ -279,12 +316,20 @@ async fn tenant_limits_answer_409_with_the_limit() {
     assert_eq!((r.code(), r.body["error"]["limit"].as_str()), ("limit_reached", Some("max_categories")));
     app.item(&admin, c, "one", 1).await;
     app.item(&admin, c, "two", 2).await;
-    let r = app.post("/api/v1/admin/menu-items", Some(&admin), json!({"category_id": c, "name": "three", "price": 3})).await;
-    assert_eq!((r.code(), r.body["error"]["limit"].as_str(), r.body["error"]["value"].as_u64()), ("limit_reached", Some("max_menu_items"), Some(2)));
+    let r = app
+        .post("/api/v1/admin/menu-items", Some(&admin), json!({"category_id": c, "name": "three", "price": 3}))
+        .await;
+    assert_eq!(
+        (r.code(), r.body["error"]["limit"].as_str(), r.body["error"]["value"].as_u64()),
+        ("limit_reached", Some("max_menu_items"), Some(2))
+    );
     // Limits are per store.
     app.seed_store("b", 0).await;
     let b = app.admin_token("b").await;
-    assert_eq!(app.post("/api/v1/admin/tables", Some(&b), json!({"number": 1, "password": "1234"})).await.status, StatusCode::CREATED);
+    assert_eq!(
+        app.post("/api/v1/admin/tables", Some(&b), json!({"number": 1, "password": "1234"})).await.status,
+        StatusCode::CREATED
+    );
 }
 
 #[tokio::test]
@@ -332,16 +377,31 @@ async fn the_tablet_menu_is_cached_with_an_etag_and_refreshed_by_every_edit() {
     assert_eq!(first.status, StatusCode::OK);
     let etag = first.header("etag").unwrap();
     assert_eq!(first.body["categories"][0]["name"], "Meals");
-    let names: Vec<&str> = first.body["categories"][0]["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        first.body["categories"][0]["items"].as_array().unwrap().iter().map(|i| i["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["김치찌개", "콜라"]);
     assert!(first.body["version"].as_i64().is_some());
 
-    let cached = app.client.get(app.url("/api/v1/menu")).bearer_auth(&table).header("if-none-match", &etag).send().await.unwrap();
+    let cached = app
+        .client
+        .get(app.url("/api/v1/menu"))
+        .bearer_auth(&table)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(cached.status(), StatusCode::NOT_MODIFIED);
 
     // Sold out: still listed, marked unavailable, new ETag.
     app.patch(&format!("/api/v1/admin/menu-items/{}", m.stew), Some(&m.admin), json!({"available": false})).await;
-    let after = app.client.get(app.url("/api/v1/menu")).bearer_auth(&table).header("if-none-match", &etag).send().await.unwrap();
+    let after = app
+        .client
+        .get(app.url("/api/v1/menu"))
+        .bearer_auth(&table)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(after.status(), StatusCode::OK);
     let etag2 = after.headers()["etag"].to_str().unwrap().to_string();
     assert_ne!(etag, etag2);
@@ -351,7 +411,12 @@ async fn the_tablet_menu_is_cached_with_an_etag_and_refreshed_by_every_edit() {
     for (what, path, method, payload) in [
         ("price", format!("/api/v1/admin/menu-items/{}", m.cola), Method::PATCH, json!({"price": 2500})),
         ("category", format!("/api/v1/admin/categories/{}", m.category), Method::PATCH, json!({"name": "식사"})),
-        ("new item", "/api/v1/admin/menu-items".to_string(), Method::POST, json!({"category_id": m.category, "name": "n", "price": 1})),
+        (
+            "new item",
+            "/api/v1/admin/menu-items".to_string(),
+            Method::POST,
+            json!({"category_id": m.category, "name": "n", "price": 1}),
+        ),
         ("order", "/api/v1/admin/menu-items/order".to_string(), Method::PUT, json!([{"id": m.cola, "sort_order": 0}])),
         ("delete", format!("/api/v1/admin/menu-items/{}", m.cola), Method::DELETE, Value::Null),
     ] {
@@ -388,7 +453,8 @@ async fn another_stores_admin_gets_404_for_every_setup_route_and_changes_nothing
         async move {
             let mut all = Vec::new();
             for p in ["/api/v1/admin/tables", "/api/v1/admin/categories", "/api/v1/admin/menu-items"] {
-                let v: Value = client.get(format!("{base}{p}")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
+                let v: Value =
+                    client.get(format!("{base}{p}")).bearer_auth(&admin).send().await.unwrap().json().await.unwrap();
                 all.push(v);
             }
             all
@@ -414,7 +480,9 @@ async fn another_stores_admin_gets_404_for_every_setup_route_and_changes_nothing
     let r = app.raw(Method::PUT, &png_path, Some(&b), "image/png", png()).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     // B cannot file an item under A's category either.
-    let r = app.post("/api/v1/admin/menu-items", Some(&b), json!({"category_id": a.category, "name": "x", "price": 1})).await;
+    let r = app
+        .post("/api/v1/admin/menu-items", Some(&b), json!({"category_id": a.category, "name": "x", "price": 1}))
+        .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     // B's lists show none of A's rows.
     for p in ["/api/v1/admin/tables", "/api/v1/admin/categories", "/api/v1/admin/menu-items"] {
