@@ -161,7 +161,10 @@ fn main() {
     let secs = env_num("BENCH_SECS", 5);
     let streams = env_num("BENCH_STREAMS", 10_000) as usize;
     // Both this process and the server need many descriptors for the stream test.
-    let _ = Command::new("prlimit").args(["--pid", &std::process::id().to_string(), "--nofile=65536:65536"]).status();
+    let _ = Command::new("prlimit")
+        .args(["--pid", &std::process::id().to_string(), "--nofile=65536:65536"])
+        .stderr(Stdio::null())
+        .status();
     let dir = tempfile::tempdir().unwrap();
     seed(dir.path());
     let now = jiff::Timestamp::now().as_second();
