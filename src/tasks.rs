@@ -55,7 +55,7 @@ async fn scheduled_backups(st: AppState) {
         let dir = st.config.data_dir.clone();
         let keep = st.config.backup_keep as usize;
         let r = db::read(&st.pool, move |c| {
-            let path = db::backup::backup_dir(&dir).join(db::backup::new_name("scheduled"));
+            let path = db::backup::new_path(&dir, "scheduled");
             db::backup::vacuum_into(c, &path).map_err(crate::error::AppError::Internal)?;
             db::backup::prune_scheduled(&dir, keep.max(1));
             Ok(path)
@@ -87,7 +87,7 @@ async fn watchdog(st: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let healthy = db::read(&st.pool, |c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok();
+        let healthy = db::ping(&st.pool).await;
         if healthy {
             let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
         } else {

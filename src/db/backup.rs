@@ -76,8 +76,14 @@ pub fn new_name(kind: &str) -> String {
     format!("{kind}-{}-{:03}Z.db", now.strftime("%Y%m%dT%H%M%S"), now.subsec_millisecond())
 }
 
+/// A path for a new backup of `kind` in the data directory's backups folder, never an
+/// existing file's.
+pub fn new_path(data_dir: &Path, kind: &str) -> PathBuf {
+    unused_path(&backup_dir(data_dir), &new_name(kind))
+}
+
 /// `dir/name`, or `dir/stem-N.db` for the first N that does not exist yet.
-pub fn unused_path(dir: &Path, name: &str) -> PathBuf {
+fn unused_path(dir: &Path, name: &str) -> PathBuf {
     let first = dir.join(name);
     if !first.exists() {
         return first;

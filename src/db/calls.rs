@@ -57,10 +57,7 @@ pub fn list(conn: &Connection, store_id: &str, open_only: bool) -> AppResult<Vec
 /// Creates a call, or returns the table's call that is still open (a second tap adds nothing).
 pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
     // A deleted table's token may still be alive: it calls nobody, open call or not.
-    tables::get(ctx.conn, store_id, table_id).map_err(|e| match e {
-        AppError::NotFound(_) => AppError::Unauthorized("this table no longer exists".into()),
-        other => other,
-    })?;
+    tables::live_number(ctx.conn, store_id, table_id)?;
     let open: Option<i64> = ctx
         .conn
         .query_row(

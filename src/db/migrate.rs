@@ -40,8 +40,7 @@ pub fn apply(conn: &mut Connection, data_dir: &Path, migrations: &[(&str, &str)]
         return Ok(0);
     }
     if version > 0 {
-        let name = crate::db::backup::new_name(&format!("pre-migrate-v{version}-to-v{latest}"));
-        let path = crate::db::backup::unused_path(&crate::db::backup::backup_dir(data_dir), &name);
+        let path = crate::db::backup::new_path(data_dir, &format!("pre-migrate-v{version}-to-v{latest}"));
         crate::db::backup::vacuum_into(conn, &path)
             .map_err(|e| format!("backup before migration failed, nothing changed: {e}"))?;
         tracing::info!(backup = %path.display(), "backed up the database before migrating");

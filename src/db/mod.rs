@@ -106,6 +106,11 @@ where
     .await
 }
 
+/// Whether the database answers a query (health check and watchdog).
+pub async fn ping(pool: &Pool) -> bool {
+    read(pool, |c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok()
+}
+
 /// Milliseconds since the Unix epoch, as stored.
 pub type Millis = i64;
 

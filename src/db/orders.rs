@@ -153,13 +153,7 @@ pub fn place(
     }
     // Only a new order counts toward the table's rate: a retry always gets its answer.
     rate_limit()?;
-    let live: Option<i64> = conn
-        .prepare_cached("SELECT number FROM tables WHERE store_id = ?1 AND id = ?2 AND deleted_at IS NULL")?
-        .query_row(params![store_id, table_id], |r| r.get(0))
-        .optional()?;
-    if live.is_none() {
-        return Err(AppError::Unauthorized("this table no longer exists".into()));
-    }
+    let table_number = tables::live_number(conn, store_id, table_id)?;
 
     // Menu checks: every item of this store, and available.
     let mut menu: HashMap<i64, (String, i64, bool)> = HashMap::new();
@@ -261,7 +255,7 @@ pub fn place(
         id: order_id,
         order_no,
         table_id,
-        table_number: live.unwrap_or_default(),
+        table_number,
         session_id,
         status: OrderStatus::Pending,
         total,

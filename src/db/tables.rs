@@ -90,6 +90,15 @@ pub fn get(conn: &Connection, store_id: &str, id: i64) -> AppResult<TableDto> {
     Ok(TableDto { id, number, session })
 }
 
+/// The number of a table that still exists; a deleted table's token, which may still be
+/// valid, answers 401 so that the tablet has to be set up again.
+pub fn live_number(conn: &Connection, store_id: &str, table_id: i64) -> AppResult<i64> {
+    conn.prepare_cached("SELECT number FROM tables WHERE store_id = ?1 AND id = ?2 AND deleted_at IS NULL")?
+        .query_row(params![store_id, table_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| AppError::Unauthorized("this table no longer exists".into()))
+}
+
 pub fn create(ctx: &mut WriteCtx, store_id: &str, number: i64, hash: &str, max: u64) -> AppResult<TableDto> {
     let count: i64 = ctx.conn.query_row(
         "SELECT count(*) FROM tables WHERE store_id = ?1 AND deleted_at IS NULL",

@@ -28,7 +28,7 @@ async fn list(_a: AdminUser, State(st): State<AppState>) -> AppResult<axum::Json
 async fn create(_a: AdminUser, State(st): State<AppState>) -> AppResult<(StatusCode, axum::Json<BackupInfo>)> {
     let dir = st.config.data_dir.clone();
     let info = db::read(&st.pool, move |c| {
-        let path = db::backup::unused_path(&db::backup::backup_dir(&dir), &db::backup::new_name("manual"));
+        let path = db::backup::new_path(&dir, "manual");
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         db::backup::vacuum_into(c, &path).map_err(AppError::Internal)?;
         db::backup::list(&dir).into_iter().find(|b| b.name == name).ok_or_else(|| AppError::internal("backup vanished"))

@@ -29,7 +29,7 @@ pub struct Health {
 #[utoipa::path(get, path = "/healthz", tag = "public",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
-    let ok = db::read(&st.pool, |c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?)).await.is_ok();
+    let ok = db::ping(&st.pool).await;
     let body = Health {
         status: if ok { "ok" } else { "degraded" },
         db: if ok { "ok" } else { "error" },

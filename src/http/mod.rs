@@ -61,13 +61,6 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(backups::router())
 }
 
-/// The OpenAPI document of the whole API.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    let (_, mut doc) = api().split_for_parts();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
-    doc
-}
-
 pub fn router(state: AppState) -> Router {
     let (api, mut doc) = api().split_for_parts();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
