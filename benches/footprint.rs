@@ -169,8 +169,8 @@ fn main() {
     seed(dir.path());
     let now = jiff::Timestamp::now().as_second();
     let keys = Keys::new(SECRET.as_bytes());
-    let admin = keys.issue(&Claims::admin("bench", 1, now)).unwrap();
-    let table = keys.issue(&Claims::table("bench", 1, now)).unwrap();
+    let admin = keys.issue(&Claims::admin("bench", 1, 0, now)).unwrap();
+    let table = keys.issue(&Claims::table("bench", 1, 0, now)).unwrap();
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().unwrap();
 
     // Start-up on an existing database: best of five.

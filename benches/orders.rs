@@ -215,7 +215,7 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
         .await
         .expect("seed");
     let now_s = state.clock.now_ms() / 1000;
-    let admin = state.keys.issue(&Claims::admin(STORE, admin_id, now_s)).unwrap();
+    let admin = state.keys.issue(&Claims::admin(STORE, admin_id, 0, now_s)).unwrap();
     tables
         .iter()
         .enumerate()
@@ -227,7 +227,7 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
             Tablet {
                 client: client.clone(),
                 addr: addr.to_string(),
-                token: state.keys.issue(&Claims::table(STORE, table_id, now_s)).unwrap(),
+                token: state.keys.issue(&Claims::table(STORE, table_id, 0, now_s)).unwrap(),
                 admin: admin.clone(),
                 body: Arc::new(json!({ "items": body })),
                 table_id,
@@ -451,7 +451,7 @@ fn main() {
     let events = count("SELECT count(*) FROM events WHERE type = 'order_created'");
     let sessions = count("SELECT count(*) FROM table_sessions");
     drop(conn);
-    let server_created = state.metrics.orders_created.load(Ordering::Relaxed);
+    let server_created = state.metrics.orders_created.get();
 
     let cpus = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
     println!();

@@ -163,7 +163,7 @@ fn run(staff: usize, tables: usize, secs: u64, rate: u64) {
 
     let committed = probe.finish();
     let hub = &state.hub.stats;
-    let (sent, lagging) = (hub.events_sent.load(Ordering::Relaxed), hub.dropped_lagging.load(Ordering::Relaxed));
+    let (sent, lagging) = (hub.events_sent.get(), hub.dropped_lagging.get());
     let _ = stop_tx.send(true);
     server_rt.block_on(server).expect("server task").expect("server stops");
     report.print(staff, tables, rate, &committed, sent, lagging);
@@ -188,10 +188,10 @@ async fn seed(state: &AppState, tables: usize) -> (String, Vec<(i64, String)>) {
         .await
         .expect("seed");
     let now = state.clock.now_ms() / 1000;
-    let admin = state.keys.issue(&Claims::admin(STORE, admin_id, now)).expect("token");
+    let admin = state.keys.issue(&Claims::admin(STORE, admin_id, 0, now)).expect("token");
     let tokens = table_ids
         .into_iter()
-        .map(|id| (id, state.keys.issue(&Claims::table(STORE, id, now)).expect("token")))
+        .map(|id| (id, state.keys.issue(&Claims::table(STORE, id, 0, now)).expect("token")))
         .collect();
     (admin, tokens)
 }
@@ -286,7 +286,7 @@ struct Probe {
 
 impl Probe {
     fn start(state: &AppState) -> Probe {
-        let sub = state.hub.subscribe(STORE, Audience::Staff, None).expect("probe subscribes");
+        let sub = state.hub.subscribe(STORE, Audience::Staff, None, None).expect("probe subscribes");
         let thread = std::thread::spawn(move || {
             let (mut rx, _guard) = (sub.rx, sub.guard);
             let mut at = HashMap::new();

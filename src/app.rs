@@ -1,6 +1,6 @@
 //! Building and running the server; used by `main`, the tests and the benchmarks.
 
-use crate::auth::Keys;
+use crate::auth::{Accounts, Hasher, Keys};
 use crate::cache::{InMemoryCache, MenuCache};
 use crate::clock::Clock;
 use crate::config::Config;
@@ -9,10 +9,10 @@ use crate::db::{
     events::{EventType, StoredEvent},
     writer::Writer,
 };
-use crate::events::Hub;
+use crate::events::{Hub, HubStats};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimits;
-use crate::state::AppState;
+use crate::state::{AppState, BackupGate};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -52,7 +52,12 @@ impl App {
         let pool = db::pool(&config.data_dir, &config.pool)?;
         let keys = Keys::load(&config.data_dir, config.jwt_secret.as_deref())?;
 
-        let hub = Arc::new(Hub::new(config.limits.max_staff_streams, config.limits.max_streams));
+        let metrics = Arc::new(Metrics::new());
+        let hub = Arc::new(Hub::new(
+            config.limits.max_staff_streams,
+            config.limits.max_streams,
+            HubStats::from_metrics(&metrics),
+        ));
         let menu_cache: Arc<dyn MenuCache> = Arc::new(InMemoryCache::default());
         let publish = {
             let hub = hub.clone();
@@ -70,13 +75,26 @@ impl App {
             Box::new(move || clock.now_ms())
         };
         let writer = Writer::start(writer_conn, now, publish);
+        {
+            let m = metrics.clone();
+            let _ = writer.stats.observe.set(Box::new(move |jobs, took| {
+                m.write_batch_jobs.observe(jobs as f64);
+                m.write_commit.observe(took.as_secs_f64());
+            }));
+        }
+        let accounts = Arc::new(Accounts::default());
+        {
+            let conn = pool.get().map_err(|e| e.to_string())?;
+            accounts.load(&conn).map_err(|e| format!("cannot read the accounts: {e}"))?;
+        }
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let listener =
             TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
 
         let setup_code = first_run_code(&pool)?;
-        let limits = RateLimits::new(config.limits.orders_per_minute, config.limits.logins_per_minute);
+        let limits = RateLimits::new(&config.limits);
+        let hasher = Arc::new(Hasher::new(config.hash_concurrency as usize, metrics.clone()));
         let state = AppState {
             config: Arc::new(config),
             pool,
@@ -86,10 +104,13 @@ impl App {
             hub,
             menu_cache,
             limits: Arc::new(limits),
-            metrics: Arc::new(Metrics::default()),
+            metrics,
             started,
             shutdown: shutdown_rx,
             setup_code: Arc::new(Mutex::new(setup_code)),
+            accounts,
+            hasher,
+            backups: Arc::new(BackupGate::default()),
         };
         Ok(App { listener, state, shutdown_tx, started })
     }
@@ -126,7 +147,11 @@ impl App {
             tracing::info!("shutting down");
             let _ = stop_streams.send(true);
         });
-        crate::serve::serve(listener, router, shutdown_tx.subscribe(), DRAIN_TIMEOUT).await;
+        let opts = crate::serve::ConnOptions {
+            header_timeout: Duration::from_secs(state.config.header_timeout_secs),
+            dead_peer_timeout: Duration::from_secs(state.config.dead_peer_timeout_secs),
+        };
+        crate::serve::serve(listener, router, shutdown_tx.subscribe(), DRAIN_TIMEOUT, opts).await;
         background.abort_all();
         state.writer.stop().await;
         tracing::info!("stopped");

@@ -97,9 +97,13 @@ pub struct Claims {
     pub admin_id: Option<i64>,
     pub iat: i64,
     pub exp: i64,
+    /// The account's token generation when the token was issued: a password change or
+    /// a table's deletion moves the account on, and older tokens stop working.
+    #[serde(default, rename = "gen")]
+    pub tgen: i64,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
 pub enum UserType {
     Admin,
@@ -107,8 +111,9 @@ pub enum UserType {
 }
 
 impl Claims {
-    pub fn admin(store_id: &str, admin_id: i64, now_s: i64) -> Claims {
+    pub fn admin(store_id: &str, admin_id: i64, tgen: i64, now_s: i64) -> Claims {
         Claims {
+            tgen,
             sub: format!("admin:{admin_id}"),
             user_type: UserType::Admin,
             store_id: store_id.into(),
@@ -119,8 +124,9 @@ impl Claims {
         }
     }
 
-    pub fn table(store_id: &str, table_id: i64, now_s: i64) -> Claims {
+    pub fn table(store_id: &str, table_id: i64, tgen: i64, now_s: i64) -> Claims {
         Claims {
+            tgen,
             sub: format!("table:{table_id}"),
             user_type: UserType::Table,
             store_id: store_id.into(),
@@ -180,6 +186,8 @@ fn claims(parts: &Parts, state: &AppState) -> Result<Claims, AppError> {
 pub struct AdminUser {
     pub store_id: String,
     pub admin_id: i64,
+    /// The box owner may act on the whole box (backups hold every store).
+    pub box_owner: bool,
 }
 
 /// A logged-in table tablet of `store_id`.
@@ -195,7 +203,10 @@ impl FromRequestParts<AppState> for AdminUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let c = claims(parts, state)?;
         match (c.user_type, c.admin_id) {
-            (UserType::Admin, Some(admin_id)) => Ok(AdminUser { store_id: c.store_id, admin_id }),
+            (UserType::Admin, Some(admin_id)) => {
+                let acc = state.accounts.check(&state.pool, UserType::Admin, admin_id, &c.store_id, c.tgen).await?;
+                Ok(AdminUser { store_id: c.store_id, admin_id, box_owner: acc.box_owner })
+            }
             (UserType::Admin, None) => Err(AppError::Unauthorized("invalid token".into())),
             _ => Err(AppError::Forbidden("this needs a staff login".into())),
         }
@@ -208,10 +219,172 @@ impl FromRequestParts<AppState> for TableUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         let c = claims(parts, state)?;
         match (c.user_type, c.table_id) {
-            (UserType::Table, Some(table_id)) => Ok(TableUser { store_id: c.store_id, table_id }),
+            (UserType::Table, Some(table_id)) => {
+                state.accounts.check(&state.pool, UserType::Table, table_id, &c.store_id, c.tgen).await?;
+                Ok(TableUser { store_id: c.store_id, table_id })
+            }
             (UserType::Table, None) => Err(AppError::Unauthorized("invalid token".into())),
             _ => Err(AppError::Forbidden("this needs a table login".into())),
         }
+    }
+}
+
+/// What the server knows of a live account: whose it is and which tokens it accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub store_id: String,
+    pub tgen: i64,
+    pub box_owner: bool,
+}
+
+/// Live accounts (staff and tables that exist) with their token generations, kept in
+/// memory so that checking a token costs no database read. The server updates it after
+/// every change it commits; changes made by the command line (another process) are
+/// noticed through `meta.accounts_version` within [`ACCOUNTS_REFRESH`].
+#[derive(Default)]
+pub struct Accounts {
+    // A std lock: held only to read or replace entries, never across an await.
+    map: std::sync::RwLock<std::collections::HashMap<(UserType, i64), Account>>,
+    version: std::sync::Mutex<Option<String>>,
+}
+
+/// How often the account list is compared with the database's `accounts_version`.
+pub const ACCOUNTS_REFRESH: std::time::Duration = std::time::Duration::from_secs(2);
+
+const STALE_TOKEN: &str = "this login is no longer valid (password changed or account removed); log in again";
+
+impl Accounts {
+    /// Checks a token's account and generation; a miss or a newer generation is looked up
+    /// in the database once (an account made a moment ago, or changed by the command line).
+    pub async fn check(
+        &self,
+        pool: &crate::db::Pool,
+        kind: UserType,
+        id: i64,
+        store_id: &str,
+        tgen: i64,
+    ) -> Result<Account, AppError> {
+        let known = self.map.read().expect("accounts lock").get(&(kind, id)).cloned();
+        if let Some(a) = &known
+            && a.tgen >= tgen
+        {
+            return if a.tgen == tgen && a.store_id == store_id {
+                Ok(a.clone())
+            } else {
+                Err(AppError::Unauthorized(STALE_TOKEN.into()))
+            };
+        }
+        let fresh = crate::db::read(pool, move |c| Ok(crate::db::stores::account(c, kind, id)?)).await?;
+        let mut map = self.map.write().expect("accounts lock");
+        match fresh {
+            Some(a) => {
+                map.insert((kind, id), a.clone());
+                if a.tgen == tgen && a.store_id == store_id {
+                    Ok(a)
+                } else {
+                    Err(AppError::Unauthorized(STALE_TOKEN.into()))
+                }
+            }
+            None => {
+                map.remove(&(kind, id));
+                Err(AppError::Unauthorized(STALE_TOKEN.into()))
+            }
+        }
+    }
+
+    /// Replaces the whole list from the database.
+    pub fn load(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        let version = crate::db::stores::meta_get(conn, "accounts_version")?;
+        let all = crate::db::stores::accounts(conn)?;
+        *self.map.write().expect("accounts lock") = all.into_iter().collect();
+        *self.version.lock().expect("accounts lock") = version;
+        Ok(())
+    }
+
+    /// Reloads when the database's `accounts_version` moved (cheap when it did not).
+    pub fn refresh(&self, conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+        let version = crate::db::stores::meta_get(conn, "accounts_version")?;
+        if *self.version.lock().expect("accounts lock") != version {
+            self.load(conn)?;
+        }
+        Ok(())
+    }
+
+    /// Records an account the server has just changed (after the commit).
+    pub fn set(&self, kind: UserType, id: i64, account: Option<Account>) {
+        let mut map = self.map.write().expect("accounts lock");
+        match account {
+            Some(a) => {
+                map.insert((kind, id), a);
+            }
+            None => {
+                map.remove(&(kind, id));
+            }
+        }
+    }
+}
+
+/// Bounds the password hashing that runs at once. argon2id takes 19 MiB per hash: with
+/// hashing unbounded, a hundred tablets logging in at opening time would take well over
+/// a gigabyte. Callers wait in line for a slot (they never fail for it).
+pub struct Hasher {
+    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+}
+
+impl Hasher {
+    pub fn new(slots: usize, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Hasher {
+        Hasher { slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1))), metrics }
+    }
+
+    /// Runs `f` (hashing work) on the blocking pool once a slot is free.
+    pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> Result<T, AppError> + Send + 'static,
+    {
+        struct Waiting<'a>(&'a crate::metrics::Metrics);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.hash_waiting.dec();
+            }
+        }
+        let queued = std::time::Instant::now();
+        self.metrics.hash_waiting.inc();
+        let waiting = Waiting(&self.metrics);
+        let permit = self.slots.clone().acquire_owned().await.map_err(AppError::internal)?;
+        drop(waiting);
+        self.metrics.hash_wait.observe(queued.elapsed().as_secs_f64());
+        let metrics = self.metrics.clone();
+        // The slot moves into the blocking task: it is held until the hash is done, even
+        // when the request that asked for it has gone away.
+        crate::db::blocking(move || {
+            metrics.hash_running.inc();
+            let r = f();
+            metrics.hash_running.dec();
+            drop(permit);
+            r
+        })
+        .await
+    }
+
+    pub async fn hash(&self, password: String) -> Result<String, AppError> {
+        self.run(move || hash_password(&password)).await
+    }
+
+    /// Checks `password` against `hash`, or against a dummy hash when there is none, so
+    /// that the time taken does not tell whether an account exists.
+    pub async fn verify(&self, password: String, hash: Option<String>) -> Result<bool, AppError> {
+        self.run(move || {
+            Ok(match hash {
+                Some(h) => verify_password(&password, &h),
+                None => {
+                    verify_password(&password, dummy_hash());
+                    false
+                }
+            })
+        })
+        .await
     }
 }
 
@@ -223,7 +396,7 @@ mod tests {
     fn a_token_verifies_with_its_key_only() {
         let k1 = Keys::new(&[1u8; 32]);
         let k2 = Keys::new(&[2u8; 32]);
-        let t = k1.issue(&Claims::table("demo", 3, 1000)).unwrap();
+        let t = k1.issue(&Claims::table("demo", 3, 0, 1000)).unwrap();
         assert_eq!(k1.verify(&t, 1001).unwrap().table_id, Some(3));
         assert!(k2.verify(&t, 1001).is_err());
         assert!(k1.verify(&t, 1000 + TOKEN_TTL_SECS).is_err());

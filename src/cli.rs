@@ -17,18 +17,7 @@ pub fn store_create(id: &str, name: &str, admin: &str, timezone: &str, settings:
     let name = domain::store_name(name).map_err(msg)?;
     let admin = domain::username(admin).map_err(msg)?;
     let tz = domain::timezone(timezone).map_err(msg)?;
-    let password = match std::env::var("TABLEORDER_ADMIN_PASSWORD") {
-        Ok(p) if !p.is_empty() => p,
-        _ => {
-            let mut line = String::new();
-            std::io::stdin()
-                .lock()
-                .read_line(&mut line)
-                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
-            line.trim_end_matches(['\r', '\n']).to_string()
-        }
-    };
-    let password = domain::admin_password(&password).map_err(msg)?;
+    let password = domain::admin_password(&read_password()?).map_err(msg)?;
     let hash = auth::hash_password(&password).map_err(msg)?;
     let mut conn = db::open_and_migrate(&cfg.data_dir)?;
     let now = jiff::Timestamp::now().as_millisecond();
@@ -37,6 +26,42 @@ pub fn store_create(id: &str, name: &str, admin: &str, timezone: &str, settings:
     db::stores::create_admin(&tx, &id, &admin, &hash, now).map_err(msg)?;
     tx.commit().map_err(|e| e.to_string())?;
     println!("created store {id} ({name}) with admin {admin}");
+    Ok(())
+}
+
+/// A new password from TABLEORDER_ADMIN_PASSWORD or the first line of stdin.
+fn read_password() -> Result<String, String> {
+    match std::env::var("TABLEORDER_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => Ok(p),
+        _ => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .map_err(|e| format!("cannot read the password from stdin: {e}"))?;
+            Ok(line.trim_end_matches(['\r', '\n']).to_string())
+        }
+    }
+}
+
+/// `tableorder admin reset-password`: new password, lock lifted, older logins ended. A
+/// running server notices within seconds (through `meta.accounts_version`).
+pub fn reset_password(store: &str, username: &str, settings: Settings) -> Result<(), String> {
+    let cfg = settings.resolve()?;
+    let password = domain::admin_password(&read_password()?).map_err(msg)?;
+    let hash = auth::hash_password(&password).map_err(msg)?;
+    let path = db::db_path(&cfg.data_dir);
+    if !path.exists() {
+        return Err(format!("no database at {}", path.display()));
+    }
+    let mut conn = db::open_and_migrate(&cfg.data_dir)?;
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| e.to_string())?;
+    let done = db::stores::set_admin_password(&tx, store, username, &hash).map_err(|e| e.to_string())?;
+    if done.is_none() {
+        return Err(format!("store {store:?} has no staff member {username:?}"));
+    }
+    tx.commit().map_err(|e| e.to_string())?;
+    println!("password of {username} in store {store} set; the account is unlocked and older logins have ended");
     Ok(())
 }
 

@@ -59,6 +59,28 @@ pub enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Manage staff accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Set a staff member's password (safe while the server runs). It also unlocks the
+    /// account and ends every login made with the old password. The new password comes
+    /// from TABLEORDER_ADMIN_PASSWORD or, when unset, the first line of stdin.
+    ResetPassword {
+        /// The store's id.
+        #[arg(long)]
+        store: String,
+        /// The staff member's username.
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -152,6 +174,26 @@ pub struct Settings {
     /// Seconds after which a pooled connection is replaced [default: 1800].
     #[arg(long, env = "TABLEORDER_POOL_MAX_LIFETIME_SECS")]
     pub pool_max_lifetime_secs: Option<u64>,
+    /// Login attempts per minute on the whole box, all addresses together, 0 = no limit [default: 300].
+    #[arg(long, env = "TABLEORDER_BOX_LOGINS_PER_MINUTE")]
+    pub box_logins_per_minute: Option<u64>,
+    /// Password hashes computed at once (each takes 19 MiB); more logins wait in line [default: 2].
+    #[arg(long, env = "TABLEORDER_HASH_CONCURRENCY")]
+    pub hash_concurrency: Option<u64>,
+    /// Seconds a client has to send a request's headers; also how long an idle
+    /// keep-alive connection stays open [default: 10].
+    #[arg(long, env = "TABLEORDER_HEADER_TIMEOUT_SECS")]
+    pub header_timeout_secs: Option<u64>,
+    /// Seconds after which a client that vanished (a tablet that left the Wi-Fi) has its
+    /// connection closed, through TCP keepalive and TCP_USER_TIMEOUT [default: 60].
+    #[arg(long, env = "TABLEORDER_DEAD_PEER_TIMEOUT_SECS")]
+    pub dead_peer_timeout_secs: Option<u64>,
+    /// Seconds between two backups made through the API [default: 60].
+    #[arg(long, env = "TABLEORDER_BACKUP_MIN_INTERVAL_SECS")]
+    pub backup_min_interval_secs: Option<u64>,
+    /// Free disk (MB) that must remain beyond the database's size for a backup to be made [default: 64].
+    #[arg(long, env = "TABLEORDER_BACKUP_MIN_FREE_MB")]
+    pub backup_min_free_mb: Option<u64>,
 }
 
 macro_rules! layer {
@@ -184,7 +226,13 @@ impl Settings {
             pool_max_size,
             pool_min_idle,
             pool_timeout_secs,
-            pool_max_lifetime_secs
+            pool_max_lifetime_secs,
+            box_logins_per_minute,
+            hash_concurrency,
+            header_timeout_secs,
+            dead_peer_timeout_secs,
+            backup_min_interval_secs,
+            backup_min_free_mb
         )
     }
 
@@ -238,10 +286,16 @@ impl Settings {
                 max_streams: s.max_streams.unwrap_or(10_000),
                 orders_per_minute: s.orders_per_minute.unwrap_or(30),
                 logins_per_minute: s.logins_per_minute.unwrap_or(5),
+                box_logins_per_minute: s.box_logins_per_minute.unwrap_or(300),
                 event_retention_days: s.event_retention_days.unwrap_or(7),
             },
             backup_interval_hours: s.backup_interval_hours.unwrap_or(24),
             backup_keep: s.backup_keep.unwrap_or(7),
+            backup_min_interval_secs: s.backup_min_interval_secs.unwrap_or(60),
+            backup_min_free_mb: s.backup_min_free_mb.unwrap_or(64),
+            hash_concurrency: s.hash_concurrency.unwrap_or(2).max(1),
+            header_timeout_secs: s.header_timeout_secs.unwrap_or(10).max(1),
+            dead_peer_timeout_secs: s.dead_peer_timeout_secs.unwrap_or(60).max(3),
             pool: PoolConfig {
                 max_size: pool_max_size,
                 min_idle: s.pool_min_idle.unwrap_or(5).min(pool_max_size),
@@ -268,6 +322,7 @@ pub struct Limits {
     pub max_streams: u64,
     pub orders_per_minute: u64,
     pub logins_per_minute: u64,
+    pub box_logins_per_minute: u64,
     pub event_retention_days: u64,
 }
 
@@ -293,6 +348,11 @@ pub struct Config {
     pub limits: Limits,
     pub backup_interval_hours: u64,
     pub backup_keep: u64,
+    pub backup_min_interval_secs: u64,
+    pub backup_min_free_mb: u64,
+    pub hash_concurrency: u64,
+    pub header_timeout_secs: u64,
+    pub dead_peer_timeout_secs: u64,
     #[serde(flatten)]
     pub pool: PoolConfig,
 }

@@ -50,6 +50,9 @@ pub enum AppError {
     /// 429 `too_many_requests`, with `Retry-After` seconds.
     #[error("too many requests, retry in {retry_after_s} s")]
     TooManyRequests { retry_after_s: u64 },
+    /// 507 `insufficient_storage`: not enough free disk for what was asked (a backup).
+    #[error("{0}")]
+    InsufficientStorage(String),
     /// 503 `unavailable`: the server is shutting down or the database is unusable.
     #[error("{0}")]
     Unavailable(String),
@@ -84,6 +87,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -104,6 +108,7 @@ impl AppError {
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
             AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::InsufficientStorage(_) => "insufficient_storage",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
         }
@@ -161,6 +166,19 @@ impl From<rusqlite::Error> for AppError {
             && (f.code == rusqlite::ErrorCode::DatabaseBusy || f.code == rusqlite::ErrorCode::DatabaseLocked)
         {
             return AppError::Unavailable("database busy, try again".into());
+        }
+        if let rusqlite::Error::SqliteFailure(f, _) = &e {
+            match f.code {
+                rusqlite::ErrorCode::DiskFull => {
+                    tracing::error!("the disk is full: writes fail until space is freed");
+                    return AppError::Unavailable("the box's storage is full, try again later".into());
+                }
+                rusqlite::ErrorCode::SystemIoFailure | rusqlite::ErrorCode::CannotOpen => {
+                    tracing::error!(error = %e, "storage error");
+                    return AppError::Unavailable("storage error, try again".into());
+                }
+                _ => {}
+            }
         }
         AppError::Internal(format!("database: {e}"))
     }

@@ -39,13 +39,16 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
 pub struct RateLimits {
     pub orders: KeyedLimit<(String, i64)>,
     pub logins: KeyedLimit<std::net::IpAddr>,
+    /// Logins on the whole box: many addresses together cannot queue unbounded hashing.
+    pub box_logins: KeyedLimit<()>,
 }
 
 impl RateLimits {
-    pub fn new(orders_per_minute: u64, logins_per_minute: u64) -> RateLimits {
+    pub fn new(limits: &crate::config::Limits) -> RateLimits {
         RateLimits {
-            orders: KeyedLimit::per_minute(orders_per_minute),
-            logins: KeyedLimit::per_minute(logins_per_minute),
+            orders: KeyedLimit::per_minute(limits.orders_per_minute),
+            logins: KeyedLimit::per_minute(limits.logins_per_minute),
+            box_logins: KeyedLimit::per_minute(limits.box_logins_per_minute),
         }
     }
 }

@@ -7,7 +7,7 @@
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -42,17 +42,57 @@ impl Conn {
     }
 }
 
+/// Largest request head (request line and headers) accepted; a longer one answers 431.
+pub const MAX_HEAD_BYTES: usize = 16 * 1024;
+/// Most header fields in a request.
+pub const MAX_HEADERS: usize = 64;
+
+/// How connections are guarded against clients that are slow on purpose or gone.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnOptions {
+    /// Time to send a request head; also the idle time allowed between keep-alive requests.
+    pub header_timeout: Duration,
+    /// Time after which an unresponsive peer's connection is closed (TCP keepalive for an
+    /// idle socket, TCP_USER_TIMEOUT for one whose sent data is never acknowledged: an
+    /// event stream to a tablet that left the Wi-Fi).
+    pub dead_peer_timeout: Duration,
+}
+
+impl Default for ConnOptions {
+    fn default() -> Self {
+        ConnOptions { header_timeout: Duration::from_secs(10), dead_peer_timeout: Duration::from_secs(60) }
+    }
+}
+
+/// Keepalive probes and a user timeout so that a vanished peer is noticed within `dead`.
+fn guard_socket(sock: &tokio::net::TcpStream, dead: Duration) {
+    let s = socket2::SockRef::from(sock);
+    let _ = s.set_tcp_nodelay(true);
+    let idle = (dead / 3).max(Duration::from_secs(1));
+    let interval = (dead / 6).max(Duration::from_secs(1));
+    let ka = socket2::TcpKeepalive::new().with_time(idle).with_interval(interval).with_retries(3);
+    let _ = s.set_tcp_keepalive(&ka);
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    let _ = s.set_tcp_user_timeout(Some(dead));
+}
+
 /// Serves `router` on `listener` until `shutdown` turns true, then lets connections finish
 /// (requests at most `drain`, event streams at most [`STREAM_GRACE`]).
-pub async fn serve(listener: TcpListener, router: Router, shutdown: watch::Receiver<bool>, drain: Duration) {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    shutdown: watch::Receiver<bool>,
+    drain: Duration,
+    opts: ConnOptions,
+) {
     let mut conns = JoinSet::new();
     let mut stop = shutdown.clone();
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((sock, peer)) => {
-                    let _ = sock.set_nodelay(true);
-                    conns.spawn(connection(sock, peer, router.clone(), shutdown.clone(), drain));
+                    guard_socket(&sock, opts.dead_peer_timeout);
+                    conns.spawn(connection(sock, peer, router.clone(), shutdown.clone(), drain, opts));
                 }
                 Err(e) => {
                     // Out of descriptors, most likely: wait a moment instead of spinning.
@@ -78,6 +118,7 @@ async fn connection(
     router: Router,
     mut shutdown: watch::Receiver<bool>,
     drain: Duration,
+    opts: ConnOptions,
 ) {
     let conn = Conn::default();
     let handle = conn.clone();
@@ -86,7 +127,12 @@ async fn connection(
         req.extensions_mut().insert(handle.clone());
         router.clone().oneshot(req)
     });
-    let http = hyper::server::conn::http1::Builder::new().serve_connection(TokioIo::new(sock), service);
+    let http = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(opts.header_timeout)
+        .max_buf_size(MAX_HEAD_BYTES)
+        .max_headers(MAX_HEADERS)
+        .serve_connection(TokioIo::new(sock), service);
     tokio::pin!(http);
     tokio::select! {
         _ = http.as_mut() => return,

@@ -1,6 +1,6 @@
 //! Shared application state handed to every handler.
 
-use crate::auth::Keys;
+use crate::auth::{Accounts, Hasher, Keys};
 use crate::cache::MenuCache;
 use crate::clock::Clock;
 use crate::config::Config;
@@ -29,4 +29,19 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// The one-time first-run setup code, while no store exists.
     pub setup_code: Arc<Mutex<Option<String>>>,
+    /// Live accounts and their token generations.
+    pub accounts: Arc<Accounts>,
+    /// Password hashing, a few at a time.
+    pub hasher: Arc<Hasher>,
+    /// Backups through the API: one at a time, not too often.
+    pub backups: Arc<BackupGate>,
+}
+
+/// Serialises API backups and spaces them out.
+#[derive(Default)]
+pub struct BackupGate {
+    /// Held while a backup is being written (a tokio mutex: held across the write).
+    pub running: tokio::sync::Mutex<()>,
+    /// When the last API backup finished.
+    pub last: Mutex<Option<Instant>>,
 }

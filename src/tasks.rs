@@ -10,6 +10,7 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     let mut set = JoinSet::new();
     set.spawn(prune_events(state.clone()));
     set.spawn(tidy_limits(state.clone()));
+    set.spawn(refresh_accounts(state.clone()));
     if state.config.backup_interval_hours > 0 {
         set.spawn(scheduled_backups(state.clone()));
     }
@@ -37,12 +38,26 @@ async fn prune_events(st: AppState) {
     }
 }
 
+/// Picks up account changes made by the command line (another process).
+async fn refresh_accounts(st: AppState) {
+    let mut tick = tokio::time::interval(crate::auth::ACCOUNTS_REFRESH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let accounts = st.accounts.clone();
+        if let Err(e) = db::read(&st.pool, move |c| Ok(accounts.refresh(c)?)).await {
+            tracing::warn!(error = %e, "could not refresh the accounts");
+        }
+    }
+}
+
 async fn tidy_limits(st: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tick.tick().await;
         st.limits.orders.tidy();
         st.limits.logins.tidy();
+        st.limits.box_logins.tidy();
     }
 }
 
@@ -54,6 +69,14 @@ async fn scheduled_backups(st: AppState) {
         tick.tick().await;
         let dir = st.config.data_dir.clone();
         let keep = st.config.backup_keep as usize;
+        let needed = db::backup::space_needed(&dir, st.config.backup_min_free_mb);
+        if let Some(free) = crate::metrics::free_bytes(&dir)
+            && free < needed
+        {
+            st.metrics.backups_failed.inc();
+            tracing::error!(free_bytes = free, needed_bytes = needed, "scheduled backup skipped: not enough free disk");
+            continue;
+        }
         let r = db::read(&st.pool, move |c| {
             let path = db::backup::new_path(&dir, "scheduled");
             db::backup::vacuum_into(c, &path).map_err(crate::error::AppError::Internal)?;
@@ -62,8 +85,14 @@ async fn scheduled_backups(st: AppState) {
         })
         .await;
         match r {
-            Ok(p) => tracing::info!(path = %p.display(), "scheduled backup written"),
-            Err(e) => tracing::error!(error = %e, "scheduled backup failed"),
+            Ok(p) => {
+                st.metrics.backups_written.get_or_create(&crate::metrics::KindLabel { kind: "scheduled" }).inc();
+                tracing::info!(path = %p.display(), "scheduled backup written")
+            }
+            Err(e) => {
+                st.metrics.backups_failed.inc();
+                tracing::error!(error = %e, "scheduled backup failed")
+            }
         }
     }
 }
@@ -82,16 +111,18 @@ fn watchdog_interval() -> Option<Duration> {
     (usec > 0).then(|| Duration::from_micros(usec / 2))
 }
 
-/// Pings the systemd watchdog while the database answers: a wedged box gets restarted.
+/// Pings the systemd watchdog while reads work and the writer answers: a wedged box
+/// (or one whose writer thread died) gets restarted.
 async fn watchdog(st: AppState, every: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
-        let healthy = db::ping(&st.pool).await;
+        let (db_ok, writer_ok) = crate::http::health::healthy(&st).await;
+        let healthy = db_ok && writer_ok;
         if healthy {
             let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Watchdog]);
         } else {
-            tracing::error!("database check failed; not feeding the watchdog");
+            tracing::error!(db_ok, writer_ok, "health check failed; not feeding the watchdog");
         }
     }
 }

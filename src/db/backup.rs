@@ -21,6 +21,15 @@ pub fn vacuum_into(conn: &Connection, path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Free bytes a new backup needs: about the database's size (WAL included) plus a margin
+/// that must stay free for the live database.
+pub fn space_needed(data_dir: &Path, margin_mb: u64) -> u64 {
+    let base = crate::db::db_path(data_dir);
+    let wal = base.with_extension("db-wal");
+    let size: u64 = [base, wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+    size + margin_mb * 1_000_000
+}
+
 /// A backup file in the backups directory.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct BackupInfo {

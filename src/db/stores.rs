@@ -1,5 +1,6 @@
 //! Stores, admins, logins and the box-wide `meta` facts.
 
+use crate::auth::{Account as AuthAccount, UserType};
 use crate::error::{AppError, AppResult, on_constraint};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -18,12 +19,16 @@ pub fn create_store(conn: &Connection, id: &str, name: &str, timezone: &str, now
 }
 
 pub fn create_admin(conn: &Connection, store_id: &str, username: &str, hash: &str, now: i64) -> AppResult<i64> {
+    // The first store's admins own the box.
+    let owner = store_count(conn)? <= 1;
     conn.execute(
-        "INSERT INTO admins (store_id, username, password_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![store_id, username, hash, now],
+        "INSERT INTO admins (store_id, username, password_hash, created_at, box_owner) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![store_id, username, hash, now, owner],
     )
     .map_err(|e| on_constraint(e, "this username exists already"))?;
-    Ok(conn.last_insert_rowid())
+    let id = conn.last_insert_rowid();
+    accounts_changed(conn)?;
+    Ok(id)
 }
 
 pub fn store_exists(conn: &Connection, id: &str) -> rusqlite::Result<bool> {
@@ -48,25 +53,45 @@ pub struct Credentials {
     pub id: i64,
     pub password_hash: String,
     pub locked_until: Option<i64>,
+    pub failed_logins: i64,
+    pub token_gen: i64,
     /// Table logins: the table number.
     pub number: i64,
 }
 
 pub fn admin_credentials(conn: &Connection, store_id: &str, username: &str) -> rusqlite::Result<Option<Credentials>> {
     conn.query_row(
-        "SELECT id, password_hash, locked_until FROM admins WHERE store_id = ?1 AND username = ?2",
+        "SELECT id, password_hash, locked_until, failed_logins, token_gen FROM admins WHERE store_id = ?1 AND username = ?2",
         params![store_id, username],
-        |r| Ok(Credentials { id: r.get(0)?, password_hash: r.get(1)?, locked_until: r.get(2)?, number: 0 }),
+        |r| {
+            Ok(Credentials {
+                id: r.get(0)?,
+                password_hash: r.get(1)?,
+                locked_until: r.get(2)?,
+                failed_logins: r.get(3)?,
+                token_gen: r.get(4)?,
+                number: 0,
+            })
+        },
     )
     .optional()
 }
 
 pub fn table_credentials(conn: &Connection, store_id: &str, number: i64) -> rusqlite::Result<Option<Credentials>> {
     conn.query_row(
-        "SELECT id, password_hash, locked_until, number FROM tables
+        "SELECT id, password_hash, locked_until, failed_logins, token_gen, number FROM tables
          WHERE store_id = ?1 AND number = ?2 AND deleted_at IS NULL",
         params![store_id, number],
-        |r| Ok(Credentials { id: r.get(0)?, password_hash: r.get(1)?, locked_until: r.get(2)?, number: r.get(3)? }),
+        |r| {
+            Ok(Credentials {
+                id: r.get(0)?,
+                password_hash: r.get(1)?,
+                locked_until: r.get(2)?,
+                failed_logins: r.get(3)?,
+                token_gen: r.get(4)?,
+                number: r.get(5)?,
+            })
+        },
     )
     .optional()
 }
@@ -87,30 +112,103 @@ impl Account {
     }
 }
 
-/// Counts a failed login; locks the account after [`LOCKOUT_AFTER`] in a row.
+/// Counts a failed login; after [`LOCKOUT_AFTER`] failures in a row the account locks for
+/// [`LOCKOUT_MS`] and the count starts again.
 pub fn login_failed(conn: &Connection, account: Account, id: i64, now: i64) -> rusqlite::Result<()> {
     let t = account.table();
     conn.execute(
         &format!(
-            "UPDATE {t} SET failed_logins = failed_logins + 1,
-                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END
+            "UPDATE {t} SET
+                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END,
+                 failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END
              WHERE id = ?1"
         ),
         params![id, LOCKOUT_AFTER, now + LOCKOUT_MS],
     )?;
-    conn.execute(
-        &format!("UPDATE {t} SET failed_logins = 0 WHERE id = ?1 AND failed_logins >= ?2"),
-        params![id, LOCKOUT_AFTER],
-    )?;
     Ok(())
 }
 
+/// A successful login ends the run of failures (and an expired lock).
 pub fn login_succeeded(conn: &Connection, account: Account, id: i64) -> rusqlite::Result<()> {
     conn.execute(
         &format!("UPDATE {} SET failed_logins = 0, locked_until = NULL WHERE id = ?1", account.table()),
         [id],
     )?;
     Ok(())
+}
+
+/// Notes that accounts changed, so that a running server reloads them (the command line
+/// changes them from another process).
+pub fn accounts_changed(conn: &Connection) -> rusqlite::Result<()> {
+    let v = u64::from_le_bytes(crate::auth::random_bytes::<8>());
+    meta_set(conn, "accounts_version", &v.to_string())
+}
+
+/// One live account: a staff member, or a table that is not deleted.
+pub fn account(conn: &Connection, kind: UserType, id: i64) -> rusqlite::Result<Option<AuthAccount>> {
+    let sql = match kind {
+        UserType::Admin => "SELECT store_id, token_gen, box_owner FROM admins WHERE id = ?1",
+        UserType::Table => "SELECT store_id, token_gen, 0 FROM tables WHERE id = ?1 AND deleted_at IS NULL",
+    };
+    conn.prepare_cached(sql)?
+        .query_row([id], |r| {
+            Ok(AuthAccount { store_id: r.get(0)?, tgen: r.get(1)?, box_owner: r.get::<_, i64>(2)? != 0 })
+        })
+        .optional()
+}
+
+/// Every live account of the box.
+pub fn accounts(conn: &Connection) -> rusqlite::Result<Vec<((UserType, i64), AuthAccount)>> {
+    let mut out = Vec::new();
+    for (kind, sql) in [
+        (UserType::Admin, "SELECT id, store_id, token_gen, box_owner FROM admins"),
+        (UserType::Table, "SELECT id, store_id, token_gen, 0 FROM tables WHERE deleted_at IS NULL"),
+    ] {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                (kind, r.get::<_, i64>(0)?),
+                AuthAccount { store_id: r.get(1)?, tgen: r.get(2)?, box_owner: r.get::<_, i64>(3)? != 0 },
+            ))
+        })?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}
+
+/// Sets a staff member's password: lifts a lock and ends every token issued before.
+/// Returns the account as it now is, or None when there is no such user.
+pub fn set_admin_password(
+    conn: &Connection,
+    store_id: &str,
+    username: &str,
+    hash: &str,
+) -> rusqlite::Result<Option<(i64, AuthAccount)>> {
+    let row: Option<(i64, i64, i64)> = conn
+        .query_row(
+            "UPDATE admins SET password_hash = ?3, failed_logins = 0, locked_until = NULL, token_gen = token_gen + 1
+             WHERE store_id = ?1 AND username = ?2 RETURNING id, token_gen, box_owner",
+            params![store_id, username, hash],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    accounts_changed(conn)?;
+    Ok(row.map(|(id, tgen, owner)| (id, AuthAccount { store_id: store_id.to_string(), tgen, box_owner: owner != 0 })))
+}
+
+pub fn admin_password_hash(
+    conn: &Connection,
+    store_id: &str,
+    admin_id: i64,
+) -> rusqlite::Result<Option<(String, String)>> {
+    conn.query_row(
+        "SELECT username, password_hash FROM admins WHERE store_id = ?1 AND id = ?2",
+        params![store_id, admin_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )
+    .optional()
 }
 
 pub fn meta_get(conn: &Connection, key: &str) -> rusqlite::Result<Option<String>> {

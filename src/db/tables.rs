@@ -115,6 +115,7 @@ pub fn create(ctx: &mut WriteCtx, store_id: &str, number: i64, hash: &str, max: 
         )
         .map_err(|e| on_constraint(e, "a table with this number exists already"))?;
     let t = TableDto { id: ctx.conn.last_insert_rowid(), number, session: None };
+    crate::db::stores::accounts_changed(ctx.conn)?;
     emit_changed(ctx, store_id, &t, "created")?;
     Ok(t)
 }
@@ -128,15 +129,19 @@ fn emit_changed(ctx: &mut WriteCtx, store_id: &str, t: &TableDto, change: &str) 
     ))
 }
 
-pub fn set_password(ctx: &mut WriteCtx, store_id: &str, id: i64, hash: &str) -> AppResult<TableDto> {
+/// Sets a table's password. It also lifts a lockout and ends the tokens issued before
+/// (the tablet logs in again with the new password). Returns the table and its new token generation.
+pub fn set_password(ctx: &mut WriteCtx, store_id: &str, id: i64, hash: &str) -> AppResult<(TableDto, i64)> {
     let t = get(ctx.conn, store_id, id)?;
-    // A new password also lifts a lockout.
-    ctx.conn.execute(
-        "UPDATE tables SET password_hash = ?3, failed_logins = 0, locked_until = NULL WHERE store_id = ?1 AND id = ?2",
+    let tgen: i64 = ctx.conn.query_row(
+        "UPDATE tables SET password_hash = ?3, failed_logins = 0, locked_until = NULL, token_gen = token_gen + 1
+         WHERE store_id = ?1 AND id = ?2 RETURNING token_gen",
         params![store_id, id, hash],
+        |r| r.get(0),
     )?;
+    crate::db::stores::accounts_changed(ctx.conn)?;
     emit_changed(ctx, store_id, &t, "password_changed")?;
-    Ok(t)
+    Ok((t, tgen))
 }
 
 pub fn delete(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
@@ -146,9 +151,10 @@ pub fn delete(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
     }
     // Soft delete: history keeps the table's number.
     ctx.conn.execute(
-        "UPDATE tables SET deleted_at = ?3 WHERE store_id = ?1 AND id = ?2",
+        "UPDATE tables SET deleted_at = ?3, token_gen = token_gen + 1 WHERE store_id = ?1 AND id = ?2",
         params![store_id, id, ctx.now_ms],
     )?;
+    crate::db::stores::accounts_changed(ctx.conn)?;
     emit_changed(ctx, store_id, &t, "deleted")
 }
 
@@ -156,16 +162,19 @@ pub fn delete(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
 pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<EndedSession> {
     let t = get(ctx.conn, store_id, table_id)?;
     let s = t.session.ok_or_else(|| AppError::Conflict("the table has no open session".into()))?;
-    ctx.conn.execute(
-        "UPDATE table_sessions SET ended_at = ?3 WHERE store_id = ?1 AND id = ?2",
+    // Never before the start, whatever the clock says (the writer's clock does not go
+    // back, but a session may have been started by a box whose clock was ahead).
+    let ended_ms: i64 = ctx.conn.query_row(
+        "UPDATE table_sessions SET ended_at = max(?3, started_at) WHERE store_id = ?1 AND id = ?2 RETURNING ended_at",
         params![store_id, s.id, ctx.now_ms],
+        |r| r.get(0),
     )?;
     let ended = EndedSession {
         session_id: s.id,
         table_id,
         table_number: t.number,
         started_at: s.started_at,
-        ended_at: rfc3339(ctx.now_ms),
+        ended_at: rfc3339(ended_ms),
         total: s.total,
         order_count: s.order_count,
     };

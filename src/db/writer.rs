@@ -3,14 +3,28 @@
 //! Handlers send a job (a closure) and await its answer. The writer thread takes the
 //! first job waiting, opens `BEGIN IMMEDIATE`, runs it inside a SAVEPOINT, then takes
 //! every further job already waiting (up to [`MAX_BATCH`]), each in its own SAVEPOINT,
-//! and commits once. A job that fails is rolled back to its savepoint alone; the others
-//! commit. Only after the COMMIT returns are the jobs' events handed to the hub and
-//! their answers sent, so nobody hears of a change that could still be lost.
+//! and commits once. A job's events are inserted inside its own savepoint, so a job that
+//! fails is rolled back to its savepoint alone, events and all; the others commit.
+//!
+//! Some errors (a full disk, an I/O error) make SQLite roll back the *whole* transaction,
+//! not only the failing statement. The writer checks `is_autocommit()` after every job:
+//! once the transaction is gone, nothing more runs in that batch (it would commit job by
+//! job outside any transaction) and every job of the batch is answered 503, because none
+//! of them is on disk. Only after the COMMIT returns are the jobs' events handed to the
+//! hub and their answers sent, so an answer always matches what is on disk and nobody
+//! hears of a change that could still be lost.
+//!
+//! Time: the writer hands jobs a clock that never goes back (the newest time it has
+//! written, kept across restarts through the events table), so a system clock that steps
+//! back (a box without a real-time clock) cannot break ordering checks.
 
 use crate::db::events::{NewEvent, StoredEvent};
 use crate::error::{AppError, AppResult};
 use rusqlite::Connection;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc as std_mpsc;
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// Jobs committed together at most.
@@ -24,16 +38,25 @@ pub struct WriteCtx<'c> {
 }
 
 impl WriteCtx<'_> {
-    /// Inserts an event row in this transaction; it is published after the commit.
+    /// Records an event; it is inserted in this job's savepoint and published after the commit.
     pub fn emit(&mut self, ev: NewEvent) -> AppResult<()> {
         self.events.push(ev);
         Ok(())
     }
 }
 
+/// How a job's run ended.
+enum Ran {
+    /// Its changes and events are in the transaction (not yet committed).
+    Done(Vec<StoredEvent>),
+    /// It failed and was rolled back to its savepoint; the transaction goes on.
+    Failed,
+    /// The transaction can no longer be trusted: roll back the whole batch.
+    Poisoned,
+}
+
 trait Job: Send {
-    /// Runs inside its savepoint; returns the events to publish when it succeeded.
-    fn run(&mut self, conn: &Connection, now_ms: i64) -> Option<Vec<NewEvent>>;
+    fn run(&mut self, conn: &Connection, now_ms: i64) -> Ran;
     /// Delivers the answer once the batch's fate is known.
     fn finish(self: Box<Self>, committed: bool);
 }
@@ -44,47 +67,60 @@ struct FnJob<T, F> {
     tx: Option<oneshot::Sender<AppResult<T>>>,
 }
 
+fn not_saved() -> AppError {
+    AppError::Unavailable("the change could not be saved, try again".into())
+}
+
 impl<T, F> Job for FnJob<T, F>
 where
     T: Send,
     F: FnOnce(&mut WriteCtx) -> AppResult<T> + Send,
 {
-    fn run(&mut self, conn: &Connection, now_ms: i64) -> Option<Vec<NewEvent>> {
+    fn run(&mut self, conn: &Connection, now_ms: i64) -> Ran {
         let f = self.f.take().expect("job runs once");
         if let Err(e) = conn.execute_batch("SAVEPOINT job") {
             self.result = Some(Err(e.into()));
-            return None;
+            return Ran::Poisoned;
         }
         let mut ctx = WriteCtx { conn, now_ms, events: Vec::new() };
         // A panicking job must not take the writer down with it.
         let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut ctx)))
             .unwrap_or_else(|_| Err(AppError::Internal("write job panicked".into())));
         let events = std::mem::take(&mut ctx.events);
+        // The job's events go into its own savepoint: if one cannot be written, the job
+        // is undone with it.
+        let out = out.and_then(|v| {
+            let mut stored = Vec::with_capacity(events.len());
+            for ev in events {
+                stored.push(crate::db::events::insert(conn, ev, now_ms)?);
+            }
+            conn.execute_batch("RELEASE job")?;
+            Ok((v, stored))
+        });
         match out {
-            Ok(v) => match conn.execute_batch("RELEASE job") {
-                Ok(()) => {
-                    self.result = Some(Ok(v));
-                    Some(events)
-                }
-                Err(e) => {
-                    let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
-                    self.result = Some(Err(e.into()));
-                    None
-                }
-            },
+            Ok((v, stored)) => {
+                self.result = Some(Ok(v));
+                Ran::Done(stored)
+            }
             Err(e) => {
-                let _ = conn.execute_batch("ROLLBACK TO job; RELEASE job");
                 self.result = Some(Err(e));
-                None
+                // A full disk or an I/O error may have rolled back the whole transaction
+                // already; then there is no savepoint to go back to.
+                if conn.is_autocommit() || conn.execute_batch("ROLLBACK TO job; RELEASE job").is_err() {
+                    return Ran::Poisoned;
+                }
+                Ran::Failed
             }
         }
     }
 
     fn finish(mut self: Box<Self>, committed: bool) {
         let result = match self.result.take() {
-            Some(Ok(_)) if !committed => Err(AppError::Unavailable("the database could not commit, try again".into())),
+            Some(Ok(_)) if !committed => Err(not_saved()),
+            // A job's own refusal (409, 422, …) stands whatever became of the batch.
             Some(r) => r,
-            None => Err(AppError::Internal("job did not run".into())),
+            // Never ran: the batch was abandoned before its turn.
+            None => Err(not_saved()),
         };
         if let Some(tx) = self.tx.take() {
             let _ = tx.send(result);
@@ -99,14 +135,27 @@ pub type NowFn = Box<dyn Fn() -> i64 + Send>;
 
 enum Msg {
     Job(Box<dyn Job>),
+    /// Liveness check: answered by the thread between batches.
+    Ping(oneshot::Sender<()>),
     /// Checkpoint the WAL and stop.
     Stop(oneshot::Sender<()>),
+}
+
+/// Figures the writer keeps for `/metrics`.
+#[derive(Default)]
+pub struct WriterStats {
+    pub batches: AtomicU64,
+    pub jobs: AtomicU64,
+    pub failed_commits: AtomicU64,
+    /// Observers of batch sizes and commit durations (set once at start).
+    pub observe: std::sync::OnceLock<Box<dyn Fn(usize, Duration) + Send + Sync>>,
 }
 
 /// A handle to the writer thread; cheap to clone.
 #[derive(Clone)]
 pub struct Writer {
     tx: std_mpsc::Sender<Msg>,
+    pub stats: Arc<WriterStats>,
 }
 
 impl Writer {
@@ -114,11 +163,13 @@ impl Writer {
     /// or every handle is dropped.
     pub fn start(conn: Connection, now: NowFn, publish: Publish) -> Writer {
         let (tx, rx) = std_mpsc::channel::<Msg>();
+        let stats = Arc::new(WriterStats::default());
+        let st = stats.clone();
         std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, rx, now, publish))
+            .spawn(move || writer_loop(conn, rx, now, publish, st))
             .expect("spawn writer thread");
-        Writer { tx }
+        Writer { tx, stats }
     }
 
     /// Runs `f` in a write transaction; resolves after it is durably committed.
@@ -135,6 +186,32 @@ impl Writer {
         rx.await.map_err(|_| AppError::Unavailable("the server is shutting down".into()))?
     }
 
+    /// Queues `f` now and returns without waiting for it: for bookkeeping whose outcome
+    /// the caller does not report (a failed-login count). Failures are logged.
+    pub fn submit<F>(&self, what: &'static str, f: F)
+    where
+        F: FnOnce(&mut WriteCtx) -> AppResult<()> + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job = FnJob { f: Some(f), result: None, tx: Some(tx) };
+        if self.tx.send(Msg::Job(Box::new(job))).is_ok() {
+            tokio::spawn(async move {
+                if let Ok(Err(e)) = rx.await {
+                    tracing::warn!(error = %e, "{what} failed");
+                }
+            });
+        }
+    }
+
+    /// True when the writer thread answers within `limit` (it is alive and not stuck).
+    pub async fn ping(&self, limit: Duration) -> bool {
+        let (tx, rx) = oneshot::channel();
+        if self.tx.send(Msg::Ping(tx)).is_err() {
+            return false;
+        }
+        matches!(tokio::time::timeout(limit, rx).await, Ok(Ok(())))
+    }
+
     /// Finishes queued jobs, checkpoints the WAL and stops the thread.
     pub async fn stop(&self) {
         let (tx, rx) = oneshot::channel();
@@ -144,13 +221,23 @@ impl Writer {
     }
 }
 
-fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publish: Publish) {
+/// The newest time already written, so that time never goes back across restarts.
+fn high_water(conn: &Connection) -> i64 {
+    conn.query_row("SELECT coalesce(max(created_at), 0) FROM events", [], |r| r.get(0)).unwrap_or(0)
+}
+
+fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publish: Publish, stats: Arc<WriterStats>) {
     let mut stop: Option<oneshot::Sender<()>> = None;
+    let mut last_ms = high_water(&conn);
     while stop.is_none() {
         let Ok(first) = rx.recv() else { break };
         let mut batch: Vec<Box<dyn Job>> = Vec::new();
         match first {
             Msg::Job(j) => batch.push(j),
+            Msg::Ping(p) => {
+                let _ = p.send(());
+                continue;
+            }
             Msg::Stop(s) => {
                 stop = Some(s);
                 break;
@@ -159,6 +246,9 @@ fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publis
         while batch.len() < MAX_BATCH {
             match rx.try_recv() {
                 Ok(Msg::Job(j)) => batch.push(j),
+                Ok(Msg::Ping(p)) => {
+                    let _ = p.send(());
+                }
                 Ok(Msg::Stop(s)) => {
                     stop = Some(s);
                     break;
@@ -166,7 +256,8 @@ fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publis
                 Err(_) => break,
             }
         }
-        run_batch(&conn, batch, &now, &publish);
+        last_ms = last_ms.max(now());
+        run_batch(&conn, batch, last_ms, &publish, &stats);
     }
     if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
         tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
@@ -177,43 +268,212 @@ fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publis
     }
 }
 
-fn run_batch(conn: &Connection, batch: Vec<Box<dyn Job>>, now: &NowFn, publish: &Publish) {
-    let mut batch = batch;
+fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, now_ms: i64, publish: &Publish, stats: &WriterStats) {
+    let started = Instant::now();
+    stats.batches.fetch_add(1, Ordering::Relaxed);
+    stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
     if let Err(e) = conn.execute_batch("BEGIN IMMEDIATE") {
         tracing::error!(error = %e, "cannot begin a write transaction");
+        stats.failed_commits.fetch_add(1, Ordering::Relaxed);
         for job in batch {
             job.finish(false);
         }
         return;
     }
-    let now_ms = now();
-    let mut pending: Vec<NewEvent> = Vec::new();
     let mut stored: Vec<StoredEvent> = Vec::new();
-    let mut insert_failed = false;
+    let mut poisoned = false;
     for job in batch.iter_mut() {
-        if let Some(events) = job.run(conn, now_ms) {
-            pending.extend(events);
-        }
-    }
-    for ev in pending {
-        match crate::db::events::insert(conn, ev, now_ms) {
-            Ok(s) => stored.push(s),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot record an event");
-                insert_failed = true;
+        match job.run(conn, now_ms) {
+            Ran::Done(events) => stored.extend(events),
+            Ran::Failed => {}
+            Ran::Poisoned => {
+                poisoned = true;
                 break;
             }
         }
+        if conn.is_autocommit() {
+            // Rolled back behind our back: whatever ran is gone.
+            poisoned = true;
+            break;
+        }
     }
-    let committed = !insert_failed && conn.execute_batch("COMMIT").is_ok();
+    let committed = !poisoned && {
+        match conn.execute_batch("COMMIT") {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "commit failed; the batch is rolled back");
+                false
+            }
+        }
+    };
     if !committed {
-        let _ = conn.execute_batch("ROLLBACK");
+        if poisoned {
+            tracing::error!("a write failed in a way that undid its transaction; the batch is rolled back");
+        }
+        stats.failed_commits.fetch_add(1, Ordering::Relaxed);
+        if !conn.is_autocommit() {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
         stored.clear();
+    }
+    if let Some(obs) = stats.observe.get() {
+        obs(batch.len(), started.elapsed());
     }
     if !stored.is_empty() {
         publish(stored);
     }
     for job in batch {
         job.finish(committed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::events::{EventType, NewEvent};
+    use std::sync::Mutex;
+
+    fn writer(dir: &std::path::Path) -> (Writer, Arc<Mutex<Vec<i64>>>) {
+        let conn = crate::db::open_and_migrate(dir).unwrap();
+        conn.execute("INSERT INTO stores (id, name, created_at) VALUES ('s', 'S', 0)", []).unwrap();
+        let published = Arc::new(Mutex::new(Vec::new()));
+        let p = published.clone();
+        let w = Writer::start(
+            conn,
+            Box::new(|| 1_000),
+            Box::new(move |evs| p.lock().unwrap().extend(evs.iter().map(|e| e.id))),
+        );
+        (w, published)
+    }
+
+    fn add_category(ctx: &mut WriteCtx, name: &str) -> AppResult<()> {
+        ctx.conn.execute("INSERT INTO categories (store_id, name, created_at) VALUES ('s', ?1, 0)", [name])?;
+        ctx.emit(NewEvent::new("s", None, EventType::MenuChanged, serde_json::json!({})))
+    }
+
+    fn categories(dir: &std::path::Path) -> Vec<String> {
+        let c = crate::db::open(&crate::db::db_path(dir)).unwrap();
+        let mut s = c.prepare("SELECT name FROM categories ORDER BY name").unwrap();
+        s.query_map([], |r| r.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_batch_whose_transaction_is_undone_mid_way_commits_nothing_and_answers_every_job_503() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, published) = writer(dir.path());
+        // A first job holds the writer so that the next three wait and form one batch.
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write(move |ctx| {
+                    go_rx.recv().unwrap();
+                    add_category(ctx, "before")
+                })
+                .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let a = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(|ctx| add_category(ctx, "a")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // What SQLite does on a full disk or an I/O error: the whole transaction is gone.
+        let b = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write(|ctx| {
+                    ctx.conn.execute_batch("ROLLBACK")?;
+                    Err::<(), _>(AppError::Unavailable("disk full".into()))
+                })
+                .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let c = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(|ctx| add_category(ctx, "c")).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        go_tx.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        let (a, b, c) = (a.await.unwrap(), b.await.unwrap(), c.await.unwrap());
+        assert!(matches!(a, Err(AppError::Unavailable(_))), "{a:?}");
+        assert!(b.is_err());
+        assert!(matches!(c, Err(AppError::Unavailable(_))), "{c:?}");
+        // Only the job of the earlier batch is on disk, and only its event was published.
+        assert_eq!(categories(dir.path()), vec!["before".to_string()]);
+        assert_eq!(published.lock().unwrap().len(), 1);
+        // The writer goes on normally afterwards.
+        w.write(|ctx| add_category(ctx, "after")).await.unwrap();
+        assert_eq!(categories(dir.path()), vec!["after".to_string(), "before".to_string()]);
+        assert_eq!(published.lock().unwrap().len(), 2);
+        w.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_job_that_fails_alone_is_undone_with_its_events_and_the_others_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let (w, published) = writer(dir.path());
+        let (go_tx, go_rx) = std::sync::mpsc::channel::<()>();
+        let blocker = tokio::spawn({
+            let w = w.clone();
+            async move {
+                w.write(move |_| {
+                    go_rx.recv().unwrap();
+                    Ok(())
+                })
+                .await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut jobs = Vec::new();
+        for name in ["x", "fails", "y"] {
+            let w = w.clone();
+            jobs.push(tokio::spawn(async move {
+                w.write(move |ctx| {
+                    add_category(ctx, name)?;
+                    if name == "fails" { Err(AppError::Conflict("no".into())) } else { Ok(()) }
+                })
+                .await
+            }));
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        go_tx.send(()).unwrap();
+        blocker.await.unwrap().unwrap();
+        let results: Vec<_> = futures_util::future::join_all(jobs).await.into_iter().map(|r| r.unwrap()).collect();
+        assert!(results[0].is_ok() && results[2].is_ok());
+        assert!(matches!(results[1], Err(AppError::Conflict(_))));
+        assert_eq!(categories(dir.path()), vec!["x".to_string(), "y".to_string()]);
+        assert_eq!(published.lock().unwrap().len(), 2);
+        w.stop().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_stuck_writer_fails_its_ping_and_time_never_goes_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = crate::db::open_and_migrate(dir.path()).unwrap();
+        conn.execute("INSERT INTO stores (id, name, created_at) VALUES ('s', 'S', 0)", []).unwrap();
+        let now = Arc::new(std::sync::atomic::AtomicI64::new(5_000));
+        let n = now.clone();
+        let w = Writer::start(conn, Box::new(move || n.load(Ordering::SeqCst)), Box::new(|_| {}));
+        assert!(w.ping(Duration::from_secs(1)).await);
+        let t1 = w.write(|ctx| Ok(ctx.now_ms)).await.unwrap();
+        // The clock steps back an hour: jobs still see the newest time written.
+        now.store(5_000 - 3_600_000, Ordering::SeqCst);
+        let t2 = w.write(|ctx| Ok(ctx.now_ms)).await.unwrap();
+        assert!(t2 >= t1);
+        let (tx, rx) = std::sync::mpsc::channel::<()>();
+        let stuck = tokio::spawn({
+            let w = w.clone();
+            async move { w.write(move |_| Ok(rx.recv_timeout(Duration::from_secs(10)).ok())).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!w.ping(Duration::from_millis(300)).await);
+        tx.send(()).unwrap();
+        stuck.await.unwrap().unwrap();
+        assert!(w.ping(Duration::from_secs(1)).await);
+        w.stop().await;
     }
 }

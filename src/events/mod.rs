@@ -7,6 +7,7 @@ pub mod sse;
 use crate::db::events::StoredEvent;
 use crate::error::AppError;
 use crate::serve::Conn;
+use prometheus_client::metrics::counter::Counter;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -22,6 +23,8 @@ const REPLACED_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 struct Tx {
     queue: mpsc::Sender<Arc<StoredEvent>>,
     conn: Option<Conn>,
+    /// The staff member whose login opened it (staff streams).
+    admin_id: Option<i64>,
 }
 
 impl Tx {
@@ -48,13 +51,29 @@ struct Inner {
     tables: usize,
 }
 
-/// Counters exported on `/metrics` and the system page.
-#[derive(Default)]
+/// Counters exported on `/metrics` and the system page (registered by [`crate::metrics`]).
+#[derive(Default, Clone)]
 pub struct HubStats {
-    pub events_sent: AtomicU64,
-    pub dropped_lagging: AtomicU64,
-    pub replaced: AtomicU64,
-    pub refused: AtomicU64,
+    pub events_sent: Counter,
+    pub dropped_lagging: Counter,
+    pub replaced: Counter,
+    pub refused: Counter,
+    pub resumed: Counter,
+    pub resync: Counter,
+}
+
+impl HubStats {
+    /// The hub's counters as registered in `m`.
+    pub fn from_metrics(m: &crate::metrics::Metrics) -> HubStats {
+        HubStats {
+            events_sent: m.sse_events_sent.clone(),
+            dropped_lagging: m.sse_dropped.clone(),
+            replaced: m.sse_replaced.clone(),
+            refused: m.sse_refused.clone(),
+            resumed: m.sse_resumed.clone(),
+            resync: m.sse_resync.clone(),
+        }
+    }
 }
 
 pub struct Hub {
@@ -95,13 +114,13 @@ impl Drop for SubGuard {
 }
 
 impl Hub {
-    pub fn new(max_staff_per_store: u64, max_total: u64) -> Hub {
+    pub fn new(max_staff_per_store: u64, max_total: u64, stats: HubStats) -> Hub {
         Hub {
             inner: Mutex::new(Inner::default()),
             next_id: AtomicU64::new(1),
             max_staff_per_store,
             max_total,
-            stats: HubStats::default(),
+            stats,
             published: AtomicI64::new(0),
         }
     }
@@ -118,9 +137,10 @@ impl Hub {
         store_id: &str,
         audience: Audience,
         conn: Option<Conn>,
+        admin_id: Option<i64>,
     ) -> Result<Subscription, AppError> {
         let (queue, rx) = mpsc::channel(QUEUE_LEN);
-        let tx = Tx { queue, conn };
+        let tx = Tx { queue, conn, admin_id };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut g = self.inner.lock().expect("hub lock");
         let replacing = match &audience {
@@ -128,7 +148,7 @@ impl Hub {
             Audience::Staff => false,
         };
         if self.max_total > 0 && !replacing && (g.staff + g.tables) as u64 >= self.max_total {
-            self.stats.refused.fetch_add(1, Ordering::Relaxed);
+            self.stats.refused.inc();
             return Err(AppError::LimitReached { limit: "max_streams", value: self.max_total });
         }
         let inner = &mut *g;
@@ -136,7 +156,7 @@ impl Hub {
         match &audience {
             Audience::Staff => {
                 if self.max_staff_per_store > 0 && subs.staff.len() as u64 >= self.max_staff_per_store {
-                    self.stats.refused.fetch_add(1, Ordering::Relaxed);
+                    self.stats.refused.inc();
                     return Err(AppError::LimitReached { limit: "max_staff_streams", value: self.max_staff_per_store });
                 }
                 subs.staff.insert(id, tx);
@@ -152,7 +172,7 @@ impl Hub {
                             conn.kill();
                         });
                     }
-                    self.stats.replaced.fetch_add(1, Ordering::Relaxed);
+                    self.stats.replaced.inc();
                 } else {
                     inner.tables += 1;
                 }
@@ -184,6 +204,36 @@ impl Hub {
         }
     }
 
+    /// Ends a table's stream at once (its password changed or it was deleted: the token
+    /// that opened it is no longer valid).
+    pub fn cut_table(&self, store_id: &str, table_id: i64) {
+        let mut g = self.inner.lock().expect("hub lock");
+        let inner = &mut *g;
+        if let Some(subs) = inner.stores.get_mut(store_id)
+            && let Some((_, tx)) = subs.tables.remove(&table_id)
+        {
+            inner.tables -= 1;
+            tx.cut();
+        }
+    }
+
+    /// Ends every stream a staff member's login opened (their password changed).
+    pub fn cut_admin(&self, store_id: &str, admin_id: i64) {
+        let mut g = self.inner.lock().expect("hub lock");
+        let inner = &mut *g;
+        if let Some(subs) = inner.stores.get_mut(store_id) {
+            let before = subs.staff.len();
+            subs.staff.retain(|_, tx| {
+                let keep = tx.admin_id != Some(admin_id);
+                if !keep {
+                    tx.cut();
+                }
+                keep
+            });
+            inner.staff -= before - subs.staff.len();
+        }
+    }
+
     /// Hands committed events to every matching connection without waiting.
     pub fn publish(&self, events: Vec<StoredEvent>) {
         let mut g = self.inner.lock().expect("hub lock");
@@ -208,7 +258,7 @@ impl Hub {
         match tx.queue.try_send(ev.clone()) {
             Ok(()) => true,
             Err(mpsc::error::TrySendError::Full(_)) => {
-                self.stats.dropped_lagging.fetch_add(1, Ordering::Relaxed);
+                self.stats.dropped_lagging.inc();
                 tx.cut();
                 tracing::info!(store_id = %ev.store_id, "dropped an event stream that fell behind");
                 false

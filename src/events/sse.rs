@@ -12,7 +12,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
 
@@ -60,16 +59,25 @@ struct State {
     _guard: SubGuard,
 }
 
+/// Whose stream it is.
+pub struct Who {
+    pub store_id: String,
+    pub audience: Audience,
+    /// The staff member whose login opens it (so that a password change can end it).
+    pub admin_id: Option<i64>,
+}
+
 /// Opens a stream for `audience` of `store_id`. Limits are checked before anything is sent.
 pub async fn open(
     hub: &Arc<Hub>,
     pool: &Pool,
     shutdown: watch::Receiver<bool>,
-    store_id: &str,
-    audience: Audience,
+    who: Who,
     resume_from: Option<i64>,
     conn: Option<Conn>,
 ) -> AppResult<Response> {
+    let Who { store_id, audience, admin_id } = who;
+    let store_id = store_id.as_str();
     if *shutdown.borrow() {
         return Err(AppError::Unavailable("the server is shutting down".into()));
     }
@@ -77,19 +85,23 @@ pub async fn open(
     if let Some(c) = &conn {
         c.set_streaming();
     }
-    let sub = hub.subscribe(store_id, audience.clone(), conn)?;
+    let sub = hub.subscribe(store_id, audience.clone(), conn, admin_id)?;
     let (head, floor) = db::read(pool, |c| Ok((db::events::head(c)?, db::events::floor(c)?))).await?;
 
     let mut first = format!("retry: {RETRY_MS}\n");
     let (phase, last_sent) = match resume_from {
         None => (Phase::Live, head),
         Some(id) if id < floor || id > head => {
+            hub.stats.resync.inc();
             first.push_str(&format!(
                 "event: resync\ndata: {{\"last_event_id\":{head},\"reason\":\"events after {id} are no longer retained\"}}\n\n"
             ));
             (Phase::Live, head)
         }
-        Some(id) => (Phase::Replay, id),
+        Some(id) => {
+            hub.stats.resumed.inc();
+            (Phase::Replay, id)
+        }
     };
     let hello = serde_json::json!({ "last_event_id": last_sent, "head": head });
     // The `id:` makes EventSource resume from here even if no event follows before a drop.
@@ -133,10 +145,32 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
         match st.phase {
             Phase::Replay => {
                 let (store, table, after) = (st.store_id.clone(), st.table, st.last_sent);
-                let page =
-                    db::read(&st.pool, move |c| Ok(db::events::replay(c, &store, table, after, REPLAY_PAGE)?)).await;
+                // The page and the prune floor come from one snapshot: when pruning removed
+                // events this stream has not sent yet, it must say so (resync) rather than
+                // skip them.
+                let page = db::read(&st.pool, move |c| {
+                    let tx = c.unchecked_transaction()?;
+                    let floor = db::events::floor(&tx)?;
+                    if floor > after {
+                        let head = db::events::head(&tx)?;
+                        return Ok(Err(head));
+                    }
+                    let page = db::events::replay(&tx, &store, table, after, REPLAY_PAGE)?;
+                    Ok(Ok(page))
+                })
+                .await;
                 let page = match page {
-                    Ok(p) => p,
+                    Ok(Ok(p)) => p,
+                    Ok(Err(head)) => {
+                        st.phase = Phase::Live;
+                        let from = st.last_sent;
+                        st.last_sent = head;
+                        st.hub.stats.resync.inc();
+                        let frame = format!(
+                            "event: resync\ndata: {{\"last_event_id\":{head},\"reason\":\"events after {from} are no longer retained\"}}\n\n"
+                        );
+                        return Some((Ok(Bytes::from(frame)), st));
+                    }
                     Err(e) => {
                         tracing::warn!(error = %e, "event replay failed; closing the stream");
                         return None;
@@ -153,7 +187,7 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
                     buf.extend_from_slice(&ev.frame);
                 }
                 st.last_sent = page.last().map(|e| e.id).unwrap_or(st.last_sent);
-                st.hub.stats.events_sent.fetch_add(page.len() as u64, Ordering::Relaxed);
+                st.hub.stats.events_sent.inc_by(page.len() as u64);
                 return Some((Ok(Bytes::from(buf)), st));
             }
             Phase::Live => {
@@ -164,7 +198,7 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
                         Some(ev) if ev.id <= st.last_sent => continue,
                         Some(ev) => {
                             st.last_sent = ev.id;
-                            st.hub.stats.events_sent.fetch_add(1, Ordering::Relaxed);
+                            st.hub.stats.events_sent.inc();
                             return Some((Ok(ev.frame.clone()), st));
                         }
                         // Dropped for lagging, or replaced by a newer stream of the same table.

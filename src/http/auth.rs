@@ -1,21 +1,25 @@
 //! Login for staff and tables, and the first-run setup.
 
-use crate::auth::{self, Claims};
+use crate::auth::{AdminUser, Claims, UserType};
 use crate::db::{self, stores::Account};
 use crate::domain;
 use crate::error::{AppError, AppResult};
 use crate::http::extract::Json;
+use crate::metrics::KindLabel;
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
-use std::sync::atomic::Ordering;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(admin_login)).routes(routes!(table_login)).routes(routes!(setup))
+    OpenApiRouter::new()
+        .routes(routes!(admin_login))
+        .routes(routes!(table_login))
+        .routes(routes!(setup))
+        .routes(routes!(change_password))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -61,9 +65,29 @@ fn bounded(field: &str, v: &str, max: usize) -> AppResult<()> {
     Ok(())
 }
 
-const BAD_LOGIN: &str = "wrong store, name or password";
+/// The one answer for a wrong store, name or password and for a locked account, so that
+/// nobody can tell which accounts exist or are locked.
+const BAD_LOGIN: &str =
+    "wrong store, name or password (after 10 failed attempts in a row an account is locked for 15 minutes)";
+
+/// Both login limits: the caller's address, then the whole box (many addresses at once).
+fn login_allowed(st: &AppState, peer: &SocketAddr) -> AppResult<()> {
+    if let Err(e) = st.limits.logins.check(&peer.ip()) {
+        st.metrics.logins_refused.get_or_create(&KindLabel { kind: "address" }).inc();
+        return Err(e);
+    }
+    if let Err(e) = st.limits.box_logins.check(&()) {
+        st.metrics.logins_refused.get_or_create(&KindLabel { kind: "box" }).inc();
+        return Err(e);
+    }
+    Ok(())
+}
 
 /// Checks a password for an account found (or not), counting failures and lockouts.
+///
+/// Every path costs one password hash and nothing else before the answer: the failure
+/// counter is written after answering, so that a real account's failed login does not
+/// take an fsync longer than an unknown one's.
 async fn check(
     st: &AppState,
     account: Account,
@@ -71,33 +95,27 @@ async fn check(
     password: String,
 ) -> AppResult<db::stores::Credentials> {
     let now = st.clock.now_ms();
-    if let Some(until) = creds.as_ref().and_then(|c| c.locked_until).filter(|u| *u > now) {
-        return Err(AppError::TooManyRequests { retry_after_s: ((until - now) / 1000).max(1) as u64 });
-    }
-    let hash = creds.as_ref().map(|c| c.password_hash.clone());
-    let ok = db::blocking(move || {
-        Ok(match hash {
-            Some(h) => auth::verify_password(&password, &h),
-            None => {
-                // Same work when the account does not exist, so timing does not tell.
-                auth::verify_password(&password, auth::dummy_hash());
-                false
-            }
-        })
-    })
-    .await?;
+    let locked = creds.as_ref().and_then(|c| c.locked_until).is_some_and(|u| u > now);
+    // A locked account is checked against the dummy hash: same time, same answer.
+    let hash = if locked { None } else { creds.as_ref().map(|c| c.password_hash.clone()) };
+    let ok = st.hasher.verify(password, hash).await?;
     match (ok, creds) {
         (true, Some(c)) => {
-            if c.locked_until.is_some() {
+            if c.failed_logins > 0 || c.locked_until.is_some() {
                 let id = c.id;
-                st.writer.write(move |ctx| Ok(db::stores::login_succeeded(ctx.conn, account, id)?)).await?;
+                st.writer.submit("resetting the failed-login count", move |ctx| {
+                    Ok(db::stores::login_succeeded(ctx.conn, account, id)?)
+                });
             }
             Ok(c)
         }
         (_, creds) => {
-            st.metrics.logins_failed.fetch_add(1, Ordering::Relaxed);
-            if let Some(c) = creds {
-                st.writer.write(move |ctx| Ok(db::stores::login_failed(ctx.conn, account, c.id, ctx.now_ms)?)).await?;
+            st.metrics.logins_failed.inc();
+            if let Some(c) = creds.filter(|_| !locked) {
+                let id = c.id;
+                st.writer.submit("counting a failed login", move |ctx| {
+                    Ok(db::stores::login_failed(ctx.conn, account, id, ctx.now_ms)?)
+                });
             }
             Err(AppError::Unauthorized(BAD_LOGIN.into()))
         }
@@ -115,12 +133,12 @@ async fn admin_login(
     bounded("store_id", &req.store_id, 32)?;
     bounded("username", &req.username, 64)?;
     bounded("password", &req.password, 128)?;
-    st.limits.logins.check(&peer.ip())?;
+    login_allowed(&st, &peer)?;
     let (store, user) = (req.store_id.clone(), req.username.clone());
     let creds = db::read(&st.pool, move |c| Ok(db::stores::admin_credentials(c, &store, &user)?)).await?;
     let c = check(&st, Account::Admin, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
-    let claims = Claims::admin(&req.store_id, c.id, now_s);
+    let claims = Claims::admin(&req.store_id, c.id, c.token_gen, now_s);
     Ok(axum::Json(AdminToken {
         token: st.keys.issue(&claims)?,
         expires_at: db::rfc3339(claims.exp * 1000),
@@ -141,12 +159,12 @@ async fn table_login(
     bounded("password", &req.password, 128)?;
     domain::table_number(req.table_number)
         .map_err(|_| AppError::validation("table_number", "must be a whole number from 1 to 9999"))?;
-    st.limits.logins.check(&peer.ip())?;
+    login_allowed(&st, &peer)?;
     let (store, number) = (req.store_id.clone(), req.table_number);
     let creds = db::read(&st.pool, move |c| Ok(db::stores::table_credentials(c, &store, number)?)).await?;
     let c = check(&st, Account::Table, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
-    let claims = Claims::table(&req.store_id, c.id, now_s);
+    let claims = Claims::table(&req.store_id, c.id, c.token_gen, now_s);
     Ok(axum::Json(TableToken {
         token: st.keys.issue(&claims)?,
         expires_at: db::rfc3339(claims.exp * 1000),
@@ -181,7 +199,7 @@ async fn setup(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(req): Json<SetupRequest>,
 ) -> AppResult<(StatusCode, axum::Json<SetupDone>)> {
-    st.limits.logins.check(&peer.ip())?;
+    login_allowed(&st, &peer)?;
     let expected = st.setup_code.lock().expect("setup lock").clone();
     let Some(expected) = expected else {
         return Err(AppError::Forbidden("this box is set up already".into()));
@@ -194,7 +212,7 @@ async fn setup(
     let username = domain::username(&req.username)?;
     let password = domain::admin_password(&req.password)?;
     let tz = domain::timezone(req.timezone.as_deref().unwrap_or("Asia/Seoul"))?;
-    let hash = db::blocking(move || auth::hash_password(&password)).await?;
+    let hash = st.hasher.hash(password).await?;
     let (sid, user) = (store_id.clone(), username.clone());
     st.writer
         .write(move |ctx| {
@@ -213,4 +231,50 @@ async fn setup(
 
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current_password: String,
+    new_password: String,
+}
+
+/// A staff member changes their own password. Every token issued before (on any device)
+/// stops working and open dashboards of this login are disconnected; the answer carries a
+/// fresh token for the caller.
+#[utoipa::path(post, path = "/api/v1/admin/password", tag = "auth", security(("bearer" = [])), request_body = PasswordChange,
+    responses((status = 200, body = AdminToken), (status = 401), (status = 422)))]
+async fn change_password(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(req): Json<PasswordChange>,
+) -> AppResult<axum::Json<AdminToken>> {
+    bounded("current_password", &req.current_password, 128)?;
+    let new = domain::admin_password(&req.new_password)
+        .map_err(|_| AppError::validation("new_password", "must be 8 to 128 characters"))?;
+    let (store, id) = (a.store_id.clone(), a.admin_id);
+    let (username, hash) = db::read(&st.pool, move |c| Ok(db::stores::admin_password_hash(c, &store, id)?))
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
+    if !st.hasher.verify(req.current_password, Some(hash)).await? {
+        return Err(AppError::validation("current_password", "is not your current password"));
+    }
+    let new_hash = st.hasher.hash(new).await?;
+    let (store, user) = (a.store_id.clone(), username.clone());
+    let (id, account) = st
+        .writer
+        .write(move |ctx| Ok(db::stores::set_admin_password(ctx.conn, &store, &user, &new_hash)?))
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
+    let tgen = account.tgen;
+    st.accounts.set(UserType::Admin, id, Some(account));
+    st.hub.cut_admin(&a.store_id, id);
+    let claims = Claims::admin(&a.store_id, id, tgen, st.clock.now_ms() / 1000);
+    Ok(axum::Json(AdminToken {
+        token: st.keys.issue(&claims)?,
+        expires_at: db::rfc3339(claims.exp * 1000),
+        store_id: a.store_id,
+        username,
+    }))
 }

@@ -4,43 +4,90 @@ use crate::auth::AdminUser;
 use crate::db::{self, backup::BackupInfo};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::Path;
+use crate::metrics::KindLabel;
 use crate::state::AppState;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use std::time::{Duration, Instant};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(download))
 }
 
-/// Backups in the data directory, newest first.
+/// A backup holds every store on the box (orders, staff password hashes): only the box
+/// owner may make, list or download one. Other staff get 403.
+fn owner(a: &AdminUser) -> AppResult<()> {
+    if a.box_owner {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("backups hold every store on this box; only the box owner can use them".into()))
+    }
+}
+
+/// Backups in the data directory, newest first (box owner only).
 #[utoipa::path(get, path = "/api/v1/admin/backups", tag = "system", security(("bearer" = [])),
-    responses((status = 200, body = Vec<BackupInfo>)))]
-async fn list(_a: AdminUser, State(st): State<AppState>) -> AppResult<axum::Json<Vec<BackupInfo>>> {
+    responses((status = 200, body = Vec<BackupInfo>), (status = 403)))]
+async fn list(a: AdminUser, State(st): State<AppState>) -> AppResult<axum::Json<Vec<BackupInfo>>> {
+    owner(&a)?;
     Ok(axum::Json(db::backup::list(&st.config.data_dir)))
 }
 
-/// Writes an online backup of the whole box (every store, images included) now.
+/// Writes an online backup of the whole box (every store, images included) now. Box owner
+/// only; one at a time (409), at most one per `backup_min_interval_secs` (429), and only
+/// while the disk keeps `backup_min_free_mb` free beyond the copy (507).
 #[utoipa::path(post, path = "/api/v1/admin/backups", tag = "system", security(("bearer" = [])),
-    responses((status = 201, body = BackupInfo)))]
-async fn create(_a: AdminUser, State(st): State<AppState>) -> AppResult<(StatusCode, axum::Json<BackupInfo>)> {
+    responses((status = 201, body = BackupInfo), (status = 403), (status = 409), (status = 429), (status = 507)))]
+async fn create(a: AdminUser, State(st): State<AppState>) -> AppResult<(StatusCode, axum::Json<BackupInfo>)> {
+    owner(&a)?;
+    let Ok(_running) = st.backups.running.try_lock() else {
+        return Err(AppError::Conflict("a backup is being written already; try again in a moment".into()));
+    };
+    let min_gap = Duration::from_secs(st.config.backup_min_interval_secs);
+    if let Some(last) = *st.backups.last.lock().expect("backup lock") {
+        let since = last.elapsed();
+        if since < min_gap {
+            return Err(AppError::TooManyRequests { retry_after_s: (min_gap - since).as_secs().max(1) });
+        }
+    }
     let dir = st.config.data_dir.clone();
+    let needed = db::backup::space_needed(&dir, st.config.backup_min_free_mb);
+    if let Some(free) = crate::metrics::free_bytes(&dir)
+        && free < needed
+    {
+        return Err(AppError::InsufficientStorage(format!(
+            "not enough free disk for a backup: {} MB free, {} MB needed",
+            free / 1_000_000,
+            needed.div_ceil(1_000_000)
+        )));
+    }
     let info = db::read(&st.pool, move |c| {
         let path = db::backup::new_path(&dir, "manual");
         let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
         db::backup::vacuum_into(c, &path).map_err(AppError::Internal)?;
         db::backup::list(&dir).into_iter().find(|b| b.name == name).ok_or_else(|| AppError::internal("backup vanished"))
     })
-    .await?;
-    Ok((StatusCode::CREATED, axum::Json(info)))
+    .await;
+    *st.backups.last.lock().expect("backup lock") = Some(Instant::now());
+    match info {
+        Ok(info) => {
+            st.metrics.backups_written.get_or_create(&KindLabel { kind: "manual" }).inc();
+            Ok((StatusCode::CREATED, axum::Json(info)))
+        }
+        Err(e) => {
+            st.metrics.backups_failed.inc();
+            Err(e)
+        }
+    }
 }
 
 /// Downloads a backup (an SQLite database file).
 #[utoipa::path(get, path = "/api/v1/admin/backups/{name}", tag = "system", security(("bearer" = [])),
-    params(("name" = String, Path)), responses((status = 200, content_type = "application/vnd.sqlite3"), (status = 404)))]
-async fn download(_a: AdminUser, State(st): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
+    params(("name" = String, Path)), responses((status = 200, content_type = "application/vnd.sqlite3"), (status = 403), (status = 404)))]
+async fn download(a: AdminUser, State(st): State<AppState>, Path(name): Path<String>) -> AppResult<Response> {
+    owner(&a)?;
     if !db::backup::valid_name(&name) {
         return Err(AppError::NotFound("backup"));
     }

@@ -39,7 +39,8 @@ async fn staff_events(
     Query(q): Query<StreamQuery>,
 ) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
-    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &a.store_id, Audience::Staff, from, conn.map(|c| c.0)).await
+    let who = sse::Who { store_id: a.store_id, audience: Audience::Staff, admin_id: Some(a.admin_id) };
+    sse::open(&st.hub, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
 }
 
 /// One table's events: its own orders, session end and acknowledged calls, plus `menu_changed`.
@@ -54,6 +55,6 @@ async fn table_events(
     Query(q): Query<StreamQuery>,
 ) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
-    let audience = Audience::Table(t.table_id);
-    sse::open(&st.hub, &st.pool, st.shutdown.clone(), &t.store_id, audience, from, conn.map(|c| c.0)).await
+    let who = sse::Who { store_id: t.store_id, audience: Audience::Table(t.table_id), admin_id: None };
+    sse::open(&st.hub, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
 }

@@ -3,14 +3,13 @@
 use crate::auth::AdminUser;
 use crate::db;
 use crate::error::AppResult;
-use crate::metrics::family;
+use crate::metrics::{KindLabel, StateLabel};
 use crate::state::AppState;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use serde::Serialize;
-use std::sync::atomic::Ordering;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -22,17 +21,31 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct Health {
     status: &'static str,
     db: &'static str,
+    /// The writer thread that every change goes through: "ok", or "error" when it is dead
+    /// or stuck (every write would fail).
+    writer: &'static str,
     version: &'static str,
 }
 
-/// Liveness and database health.
+/// How long the writer may take to answer a health check (it answers between batches).
+pub const WRITER_PING: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Reads and writes both work: the read pool answers and the writer thread is alive.
+pub async fn healthy(st: &AppState) -> (bool, bool) {
+    let (db_ok, writer_ok) = tokio::join!(db::ping(&st.pool), st.writer.ping(WRITER_PING));
+    (db_ok, writer_ok)
+}
+
+/// Liveness and database health (reads and the writer).
 #[utoipa::path(get, path = "/healthz", tag = "public",
     responses((status = 200, body = Health), (status = 503, body = Health)))]
 async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
-    let ok = db::ping(&st.pool).await;
+    let (db_ok, writer_ok) = healthy(&st).await;
+    let ok = db_ok && writer_ok;
     let body = Health {
         status: if ok { "ok" } else { "degraded" },
-        db: if ok { "ok" } else { "error" },
+        db: if db_ok { "ok" } else { "error" },
+        writer: if writer_ok { "ok" } else { "error" },
         version: env!("CARGO_PKG_VERSION"),
     };
     (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
@@ -44,83 +57,22 @@ fn db_bytes(st: &AppState) -> u64 {
     [base, wal].iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
 }
 
-/// Prometheus metrics.
+/// Prometheus metrics (OpenMetrics text).
 #[utoipa::path(get, path = "/metrics", tag = "public", responses((status = 200, body = String, content_type = "text/plain")))]
 async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
-    let mut out = String::new();
     let m = &st.metrics;
-    let hs = &st.hub.stats;
     let (staff, table) = st.hub.counts();
+    m.sse_connections.get_or_create(&KindLabel { kind: "staff" }).set(staff as i64);
+    m.sse_connections.get_or_create(&KindLabel { kind: "table" }).set(table as i64);
     let pool = st.pool.state();
-    let g = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed) as f64;
-    family(
-        &mut out,
-        "tableorder_uptime_seconds",
-        "gauge",
-        "Seconds since start.",
-        &[("", st.started.elapsed().as_secs_f64())],
-    );
-    family(
-        &mut out,
-        "tableorder_http_responses_total",
-        "counter",
-        "HTTP responses by status class.",
-        &[
-            ("class=\"2xx\"", g(&m.http_2xx)),
-            ("class=\"3xx\"", g(&m.http_3xx)),
-            ("class=\"4xx\"", g(&m.http_4xx)),
-            ("class=\"5xx\"", g(&m.http_5xx)),
-        ],
-    );
-    family(&mut out, "tableorder_orders_created_total", "counter", "Orders placed.", &[("", g(&m.orders_created))]);
-    family(&mut out, "tableorder_logins_failed_total", "counter", "Failed logins.", &[("", g(&m.logins_failed))]);
-    family(
-        &mut out,
-        "tableorder_sse_connections",
-        "gauge",
-        "Open event streams.",
-        &[("kind=\"staff\"", staff as f64), ("kind=\"table\"", table as f64)],
-    );
-    family(
-        &mut out,
-        "tableorder_sse_events_sent_total",
-        "counter",
-        "Events written to streams.",
-        &[("", g(&hs.events_sent))],
-    );
-    family(
-        &mut out,
-        "tableorder_sse_dropped_lagging_total",
-        "counter",
-        "Streams dropped for falling behind.",
-        &[("", g(&hs.dropped_lagging))],
-    );
-    family(&mut out, "tableorder_sse_refused_total", "counter", "Streams refused by a limit.", &[("", g(&hs.refused))]);
-    family(
-        &mut out,
-        "tableorder_sse_replaced_total",
-        "counter",
-        "Table streams replaced by a newer one.",
-        &[("", g(&hs.replaced))],
-    );
-    family(
-        &mut out,
-        "tableorder_db_pool_connections",
-        "gauge",
-        "Read pool connections.",
-        &[
-            ("state=\"idle\"", pool.idle_connections as f64),
-            ("state=\"in_use\"", (pool.connections - pool.idle_connections) as f64),
-        ],
-    );
-    family(
-        &mut out,
-        "tableorder_db_bytes",
-        "gauge",
-        "Database size on disk, WAL included.",
-        &[("", db_bytes(&st) as f64)],
-    );
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+    m.pool.get_or_create(&StateLabel { state: "idle" }).set(pool.idle_connections as i64);
+    m.pool.get_or_create(&StateLabel { state: "in_use" }).set((pool.connections - pool.idle_connections) as i64);
+    m.db_bytes.set(db_bytes(&st) as i64);
+    if let Some(free) = crate::metrics::free_bytes(&st.config.data_dir) {
+        m.disk_free.set(free as i64);
+    }
+    m.uptime.set(st.started.elapsed().as_secs_f64());
+    ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], st.metrics.render())
 }
 
 #[derive(Serialize, ToSchema)]
@@ -148,13 +100,18 @@ pub struct SystemStatus {
     sse: SseStatus,
     #[schema(value_type = Object)]
     limits: crate::config::Limits,
+    /// Free space on the data directory's filesystem.
+    disk_free_bytes: Option<u64>,
+    /// Whether this login is the box owner's (backups are theirs).
+    box_owner: bool,
+    /// Backups on the box (the box owner only; empty for other staff).
     backups: Vec<crate::db::backup::BackupInfo>,
 }
 
 /// Version, uptime, database, pool, streams, limits and backups.
 #[utoipa::path(get, path = "/api/v1/admin/system", tag = "system", security(("bearer" = [])),
     responses((status = 200, body = SystemStatus)))]
-async fn system(_admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<SystemStatus>> {
+async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<SystemStatus>> {
     let p = st.pool.state();
     let (staff, table) = st.hub.counts();
     Ok(Json(SystemStatus {
@@ -170,10 +127,12 @@ async fn system(_admin: AdminUser, State(st): State<AppState>) -> AppResult<Json
         sse: SseStatus {
             staff,
             table,
-            events_sent: st.hub.stats.events_sent.load(Ordering::Relaxed),
-            dropped_lagging: st.hub.stats.dropped_lagging.load(Ordering::Relaxed),
+            events_sent: st.hub.stats.events_sent.get(),
+            dropped_lagging: st.hub.stats.dropped_lagging.get(),
         },
         limits: st.config.limits.clone(),
-        backups: crate::db::backup::list(&st.config.data_dir),
+        disk_free_bytes: crate::metrics::free_bytes(&st.config.data_dir),
+        box_owner: admin.box_owner,
+        backups: if admin.box_owner { crate::db::backup::list(&st.config.data_dir) } else { Vec::new() },
     }))
 }

@@ -12,9 +12,10 @@ pub mod tables;
 pub mod web;
 
 use crate::error::AppError;
+use crate::metrics::RouteLabels;
 use crate::state::AppState;
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -93,7 +94,16 @@ async fn method_not_allowed() -> AppError {
 }
 
 async fn count_responses(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    // The route's pattern, not the path: ids do not make new series.
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| if req.uri().path().starts_with("/api/") { "other".into() } else { "web".into() });
+    let method = req.method().as_str().to_string();
+    let started = std::time::Instant::now();
     let mut resp = next.run(req).await;
+    st.metrics.http_duration.get_or_create(&RouteLabels { method, route }).observe(started.elapsed().as_secs_f64());
     st.metrics.count_status(resp.status().as_u16());
     resp.headers_mut().insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     resp

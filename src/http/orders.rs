@@ -13,7 +13,6 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -80,7 +79,7 @@ async fn place(
         })
         .await?;
     if placed.created {
-        st.metrics.orders_created.fetch_add(1, Ordering::Relaxed);
+        st.metrics.orders_created.inc();
         Ok((StatusCode::CREATED, axum::Json(placed.order)))
     } else {
         Ok((StatusCode::OK, axum::Json(placed.order)))

@@ -1,6 +1,6 @@
 //! Staff: tables, their passwords and sessions.
 
-use crate::auth::{self, AdminUser};
+use crate::auth::{Account, AdminUser, UserType};
 use crate::db::{
     self,
     tables::{EndedSession, TableDto},
@@ -43,7 +43,7 @@ async fn create(
 ) -> AppResult<(StatusCode, axum::Json<TableDto>)> {
     let number = domain::table_number(req.number)?;
     let password = domain::password("password", &req.password)?;
-    let hash = db::blocking(move || auth::hash_password(&password)).await?;
+    let hash = st.hasher.hash(password).await?;
     let max = st.config.limits.max_tables;
     let t = st.writer.write(move |ctx| db::tables::create(ctx, &a.store_id, number, &hash, max)).await?;
     Ok((StatusCode::CREATED, axum::Json(t)))
@@ -65,15 +65,23 @@ async fn update(
     Json(req): Json<TablePatch>,
 ) -> AppResult<axum::Json<TableDto>> {
     let password = domain::password("password", &req.password)?;
-    let hash = db::blocking(move || auth::hash_password(&password)).await?;
-    Ok(axum::Json(st.writer.write(move |ctx| db::tables::set_password(ctx, &a.store_id, id, &hash)).await?))
+    let hash = st.hasher.hash(password).await?;
+    let store = a.store_id.clone();
+    let (t, tgen) = st.writer.write(move |ctx| db::tables::set_password(ctx, &store, id, &hash)).await?;
+    // Tokens issued before stop working now; the tablet's open stream ends with them.
+    st.accounts.set(UserType::Table, id, Some(Account { store_id: a.store_id.clone(), tgen, box_owner: false }));
+    st.hub.cut_table(&a.store_id, id);
+    Ok(axum::Json(t))
 }
 
 /// Removes a table (409 while a session is open). Its history is kept.
 #[utoipa::path(delete, path = "/api/v1/admin/tables/{id}", tag = "tables", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 204), (status = 404), (status = 409)))]
 async fn delete(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<StatusCode> {
-    st.writer.write(move |ctx| db::tables::delete(ctx, &a.store_id, id)).await?;
+    let store = a.store_id.clone();
+    st.writer.write(move |ctx| db::tables::delete(ctx, &store, id)).await?;
+    st.accounts.set(UserType::Table, id, None);
+    st.hub.cut_table(&a.store_id, id);
     Ok(StatusCode::NO_CONTENT)
 }
 

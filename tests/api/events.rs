@@ -290,7 +290,7 @@ async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 fn lagging(app: &TestApp) -> u64 {
-    app.state.hub.stats.dropped_lagging.load(Ordering::Relaxed)
+    app.state.hub.stats.dropped_lagging.get()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -676,7 +676,7 @@ async fn a_staff_stream_beyond_the_store_limit_is_refused_and_a_closed_one_frees
     assert_eq!(refused.body["error"]["limit"], "max_staff_streams");
     assert_eq!(refused.body["error"]["value"], 2);
     assert!(refused.header("content-type").unwrap().starts_with("application/json"), "refused before streaming");
-    assert_eq!(app.state.hub.stats.refused.load(Ordering::Relaxed), 1);
+    assert_eq!(app.state.hub.stats.refused.get(), 1);
 
     // The limit is per store.
     let (_b, _) = Sse::open(&app, STAFF, &other.admin).await;
@@ -722,7 +722,7 @@ async fn a_second_stream_of_the_same_table_replaces_the_first() {
 
     old.assert_ends("the older stream").await;
     drop(old);
-    assert_eq!(app.state.hub.stats.replaced.load(Ordering::Relaxed), 1);
+    assert_eq!(app.state.hub.stats.replaced.get(), 1);
     // The old stream's end must not free the new one's registration.
     assert_eq!(app.state.hub.counts(), (0, 1));
     let order = place(&app, &menu, &t1).await;

@@ -72,6 +72,7 @@ impl TestApp {
     pub async fn spawn_in(dir: TempDir, tweak: impl FnOnce(&mut Config)) -> TestApp {
         let mut config = Config::for_data_dir(dir.path());
         config.limits.logins_per_minute = 0;
+        config.limits.box_logins_per_minute = 0;
         config.limits.orders_per_minute = 0;
         tweak(&mut config);
         let clock = Clock::system();
@@ -251,4 +252,9 @@ pub async fn store_with_menu(app: &TestApp, store_id: &str, tables: i64) -> Menu
     let stew = app.item(&admin, category, "김치찌개", 9000).await;
     let cola = app.item(&admin, category, "콜라", 2000).await;
     Menu { admin, category, stew, cola }
+}
+
+/// Waits until every write queued so far is committed (the writer runs jobs in order).
+pub async fn settle(app: &TestApp) {
+    app.state.writer.write(|_| Ok(())).await.unwrap();
 }
