@@ -35,6 +35,17 @@ impl Tx {
             c.kill();
         }
     }
+
+    /// Ends the stream: dropping the sender lets it finish what is queued and close
+    /// cleanly; the connection is cut a little later in case its client no longer reads.
+    fn end(self) {
+        if let Some(conn) = self.conn {
+            tokio::spawn(async move {
+                tokio::time::sleep(REPLACED_GRACE).await;
+                conn.kill();
+            });
+        }
+    }
 }
 
 #[derive(Default)]
@@ -166,12 +177,7 @@ impl Hub {
                 // Dropping the old sender ends the old stream once it has drained; its
                 // connection is cut a little later in case its client no longer reads.
                 if let Some((_, old)) = subs.tables.insert(*t, (id, tx)) {
-                    if let Some(conn) = old.conn {
-                        tokio::spawn(async move {
-                            tokio::time::sleep(REPLACED_GRACE).await;
-                            conn.kill();
-                        });
-                    }
+                    old.end();
                     self.stats.replaced.inc();
                 } else {
                     inner.tables += 1;
@@ -213,7 +219,7 @@ impl Hub {
             && let Some((_, tx)) = subs.tables.remove(&table_id)
         {
             inner.tables -= 1;
-            tx.cut();
+            tx.end();
         }
     }
 
@@ -222,15 +228,14 @@ impl Hub {
         let mut g = self.inner.lock().expect("hub lock");
         let inner = &mut *g;
         if let Some(subs) = inner.stores.get_mut(store_id) {
-            let before = subs.staff.len();
-            subs.staff.retain(|_, tx| {
-                let keep = tx.admin_id != Some(admin_id);
-                if !keep {
-                    tx.cut();
+            let gone: Vec<u64> =
+                subs.staff.iter().filter(|(_, tx)| tx.admin_id == Some(admin_id)).map(|(id, _)| *id).collect();
+            for id in gone {
+                if let Some(tx) = subs.staff.remove(&id) {
+                    inner.staff -= 1;
+                    tx.end();
                 }
-                keep
-            });
-            inner.staff -= before - subs.staff.len();
+            }
         }
     }
 

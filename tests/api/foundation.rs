@@ -137,7 +137,7 @@ fn claims_of(token: &str) -> Value {
     serde_json::from_slice(&decode(part)).unwrap()
 }
 
-mod base64_url {
+pub(crate) mod base64_url {
     /// Decodes unpadded base64url (enough for JWT segments).
     pub fn decode(s: &str) -> Vec<u8> {
         let val = |c: u8| -> u32 {

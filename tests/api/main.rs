@@ -1,9 +1,14 @@
 //! Integration tests: one binary, a real server per test.
 
 mod helpers;
+mod proc;
+mod sse;
 
 mod appliance;
 mod events;
+mod faults;
 mod foundation;
 mod orders;
+mod reliability;
+mod security;
 mod store_setup;
