@@ -1,6 +1,8 @@
 //! Appliance footprint: start-up time on an existing database, idle memory, cached menu
-//! reads per second with the server pinned to one core, and memory with many open event
-//! streams. Runs the real release binary as a child process on 127.0.0.1.
+//! reads per second with the server pinned to one core, memory during and after 100
+//! tablets logging in at once, memory after a saturation order load with 1,000 open
+//! streams, and memory with many open event streams. Runs the real release binary as a
+//! child process on 127.0.0.1.
 //!
 //! `cargo bench --bench footprint` (BENCH_SECS, BENCH_STREAMS to change the load).
 
@@ -46,6 +48,9 @@ fn start(dir: &std::path::Path, pin: bool) -> (Server, Duration) {
         .env("TABLEORDER_MAX_STAFF_STREAMS", "0")
         .env("TABLEORDER_MAX_STREAMS", "0")
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
+        .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
+        .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
         .env("TABLEORDER_LOG", "info")
         .env("NO_COLOR", "1")
         .stderr(Stdio::piped())
@@ -86,8 +91,13 @@ fn seed(dir: &std::path::Path) {
     let hash = tableorder::auth::hash_password("benchmark").unwrap();
     tableorder::db::stores::create_store(&tx, "bench", "Bench", "Asia/Seoul", 0).unwrap();
     tableorder::db::stores::create_admin(&tx, "bench", "admin", &hash, 0).unwrap();
-    tx.execute("INSERT INTO tables (store_id, number, password_hash, created_at) VALUES ('bench', 1, ?1, 0)", [&hash])
+    for n in 1..=100 {
+        tx.execute(
+            "INSERT INTO tables (store_id, number, password_hash, created_at) VALUES ('bench', ?1, ?2, 0)",
+            (n, &hash),
+        )
         .unwrap();
+    }
     for c in 0..5 {
         tx.execute(
             "INSERT INTO categories (store_id, name, sort_order, created_at) VALUES ('bench', ?1, ?2, 0)",
@@ -157,6 +167,78 @@ async fn open_streams(port: u16, token: &str, n: usize) -> Vec<tokio::net::TcpSt
     socks
 }
 
+/// Samples the server's RSS every 5 ms until `stop`; returns the highest (KiB).
+fn sample_peak(pid: u32, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<u64> {
+    std::thread::spawn(move || {
+        let mut peak = 0;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            peak = peak.max(rss_kib(pid));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        peak.max(rss_kib(pid))
+    })
+}
+
+/// 100 tablets logging in at the same moment (opening time): (all succeeded, seconds).
+async fn logins_at_once(port: u16, n: i64) -> (usize, f64) {
+    let client = reqwest::Client::new();
+    let t = Instant::now();
+    let tasks: Vec<_> = (1..=n)
+        .map(|table| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                client
+                    .post(format!("http://127.0.0.1:{port}/api/v1/auth/table/login"))
+                    .json(&serde_json::json!({"store_id": "bench", "table_number": table, "password": "benchmark"}))
+                    .send()
+                    .await
+                    .map(|r| r.status().is_success())
+                    .unwrap_or(false)
+            })
+        })
+        .collect();
+    let mut ok = 0;
+    for t in tasks {
+        ok += t.await.unwrap() as usize;
+    }
+    (ok, t.elapsed().as_secs_f64())
+}
+
+/// Orders (3 lines each) from `tokens.len()` tables back to back for `secs`: orders placed.
+async fn order_load(port: u16, tokens: &[String], secs: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let body = serde_json::json!({"items": [
+                    {"menu_item_id": 1 + (n % 40) as i64, "quantity": 1},
+                    {"menu_item_id": 1 + ((n + 7) % 40) as i64, "quantity": 2},
+                    {"menu_item_id": 1 + ((n + 13) % 40) as i64, "quantity": 1}]});
+                let r = client
+                    .post(format!("http://127.0.0.1:{port}/api/v1/orders"))
+                    .bearer_auth(&token)
+                    .header("idempotency-key", format!("fp-{i}-{n}"))
+                    .json(&body)
+                    .send()
+                    .await;
+                if r.map(|r| r.status().as_u16() == 201).unwrap_or(false) {
+                    n += 1;
+                }
+            }
+            n
+        }));
+    }
+    let mut total = 0;
+    for t in tasks {
+        total += t.await.unwrap();
+    }
+    total
+}
+
 fn main() {
     let secs = env_num("BENCH_SECS", 5);
     let streams = env_num("BENCH_STREAMS", 10_000) as usize;
@@ -203,6 +285,54 @@ fn main() {
             );
         }
         println!("RSS after menu load: {:.1} MB", rss_kib(server.child.id()) as f64 / 1024.0);
+
+        // 100 tablets log in at once.
+        let pid = server.child.id();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = sample_peak(pid, stop.clone());
+        let (ok, took) = logins_at_once(server.port, 100).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let peak = sampler.join().unwrap();
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        println!(
+            "100 logins at once: {ok} succeeded in {took:.2} s; peak RSS {:.1} MB, {:.1} MB 2 s after",
+            peak as f64 / 1024.0,
+            rss_kib(pid) as f64 / 1024.0
+        );
+
+        // A saturation order load from 64 tables with 1,000 streams open, then quiet.
+        let tokens: Vec<String> =
+            (1..=64).map(|t| keys.issue(&Claims::table("bench", t, 0, now)).unwrap()).collect();
+        let socks = open_streams(server.port, &admin, 1000).await;
+        let readers: Vec<_> = socks
+            .into_iter()
+            .map(|mut s| {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 16 * 1024];
+                    while let Ok(n) = s.read(&mut buf).await {
+                        if n == 0 {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let sampler = sample_peak(pid, stop.clone());
+        let placed = order_load(server.port, &tokens, 10).await;
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let peak = sampler.join().unwrap();
+        for r in &readers {
+            r.abort();
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        println!(
+            "10 s order load, 64 tables, 1,000 streams: {placed} orders ({:.0}/s); peak RSS {:.1} MB, {:.1} MB after (streams closed)",
+            placed as f64 / 10.0,
+            peak as f64 / 1024.0,
+            rss_kib(pid) as f64 / 1024.0
+        );
+
         let t = Instant::now();
         let socks = open_streams(server.port, &admin, streams).await;
         println!(

@@ -138,15 +138,40 @@ impl Claims {
     }
 }
 
+/// argon2id cost: 7 MiB and 5 passes, one of OWASP's equivalent settings for argon2id
+/// (with 19 MiB × 2, 12 MiB × 3, …): the same work for an attacker, but less than half the
+/// memory per login, which matters on a 1 GB box where a hundred tablets log in at opening
+/// time. Hashes made with other settings still verify (theirs are in the hash) and are
+/// upgraded at the next successful login.
+pub const HASH_MEMORY_KIB: u32 = 7 * 1024;
+pub const HASH_PASSES: u32 = 5;
+
+fn argon2() -> Argon2<'static> {
+    let params = argon2::Params::new(HASH_MEMORY_KIB, HASH_PASSES, 1, None).expect("valid argon2 parameters");
+    Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
+}
+
 /// Hashes a password with argon2id (blocking: call from a blocking context).
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::encode_b64(&random_bytes::<16>()).map_err(AppError::internal)?;
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
+    argon2().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(AppError::internal)
+}
+
+/// Whether a stored hash was made with other settings than today's (then it is redone at
+/// the next successful login).
+pub fn needs_rehash(hash: &str) -> bool {
+    let Ok(h) = PasswordHash::new(hash) else { return true };
+    let param = |name: &str| h.params.get_decimal(name);
+    h.algorithm.as_str() != "argon2id"
+        || param("m") != Some(HASH_MEMORY_KIB)
+        || param("t") != Some(HASH_PASSES)
+        || param("p") != Some(1)
 }
 
 /// Checks a password against a stored hash (blocking).
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    // The hash carries its own settings; `argon2()` only supplies the algorithm family.
+    PasswordHash::new(hash).map(|h| argon2().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
 }
 
 /// A hash to verify against when the user does not exist, so that timing does not tell.
@@ -324,48 +349,62 @@ impl Accounts {
     }
 }
 
-/// Bounds the password hashing that runs at once. argon2id takes 19 MiB per hash: with
-/// hashing unbounded, a hundred tablets logging in at opening time would take well over
-/// a gigabyte. Callers wait in line for a slot (they never fail for it).
+/// Password hashing on a few dedicated threads. argon2id takes several MiB per hash:
+/// with hashing unbounded (or spread over many threads, each keeping its allocator's
+/// memory), a hundred tablets logging in at opening time would take hundreds of MB.
+/// Callers wait in line for a thread (they never fail for it); the same threads hash
+/// every time, so the memory they use is reused rather than multiplied.
 pub struct Hasher {
-    slots: std::sync::Arc<tokio::sync::Semaphore>,
+    jobs: std::sync::mpsc::Sender<HashJob>,
     metrics: std::sync::Arc<crate::metrics::Metrics>,
 }
 
+type HashJob = (std::time::Instant, Box<dyn FnOnce() + Send>);
+
 impl Hasher {
-    pub fn new(slots: usize, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Hasher {
-        Hasher { slots: std::sync::Arc::new(tokio::sync::Semaphore::new(slots.max(1))), metrics }
+    pub fn new(threads: usize, metrics: std::sync::Arc<crate::metrics::Metrics>) -> Hasher {
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..threads.max(1) {
+            let (rx, m) = (rx.clone(), metrics.clone());
+            // The threads end when the Hasher (the only sender) is dropped.
+            std::thread::Builder::new()
+                .name(format!("hash-{i}"))
+                .spawn(move || {
+                    loop {
+                        // A std mutex held only to take the next job.
+                        let next = rx.lock().map(|r| r.recv());
+                        let Ok(Ok((queued, job))) = next else { return };
+                        m.hash_waiting.dec();
+                        m.hash_wait.observe(queued.elapsed().as_secs_f64());
+                        m.hash_running.inc();
+                        job();
+                        m.hash_running.dec();
+                    }
+                })
+                .expect("spawn a hashing thread");
+        }
+        Hasher { jobs: tx, metrics }
     }
 
-    /// Runs `f` (hashing work) on the blocking pool once a slot is free.
+    /// Runs `f` (hashing work) on a hashing thread once one is free.
     pub async fn run<T, F>(&self, f: F) -> Result<T, AppError>
     where
         T: Send + 'static,
         F: FnOnce() -> Result<T, AppError> + Send + 'static,
     {
-        struct Waiting<'a>(&'a crate::metrics::Metrics);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.hash_waiting.dec();
-            }
-        }
-        let queued = std::time::Instant::now();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let job: Box<dyn FnOnce() + Send> = Box::new(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+                .unwrap_or_else(|_| Err(AppError::Internal("password hashing panicked".into())));
+            let _ = tx.send(r);
+        });
         self.metrics.hash_waiting.inc();
-        let waiting = Waiting(&self.metrics);
-        let permit = self.slots.clone().acquire_owned().await.map_err(AppError::internal)?;
-        drop(waiting);
-        self.metrics.hash_wait.observe(queued.elapsed().as_secs_f64());
-        let metrics = self.metrics.clone();
-        // The slot moves into the blocking task: it is held until the hash is done, even
-        // when the request that asked for it has gone away.
-        crate::db::blocking(move || {
-            metrics.hash_running.inc();
-            let r = f();
-            metrics.hash_running.dec();
-            drop(permit);
-            r
-        })
-        .await
+        if self.jobs.send((std::time::Instant::now(), job)).is_err() {
+            self.metrics.hash_waiting.dec();
+            return Err(AppError::Unavailable("the server is shutting down".into()));
+        }
+        rx.await.map_err(|_| AppError::Unavailable("the server is shutting down".into()))?
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
@@ -405,9 +444,20 @@ mod tests {
     #[test]
     fn passwords_hash_and_verify() {
         let h = hash_password("1234").unwrap();
-        assert!(h.starts_with("$argon2id$"));
+        assert!(h.starts_with("$argon2id$v=19$m=7168,t=5,p=1$"), "{h}");
         assert!(verify_password("1234", &h));
         assert!(!verify_password("1235", &h));
         assert!(!verify_password("1234", "garbage"));
+        assert!(!needs_rehash(&h));
+    }
+
+    #[test]
+    fn hashes_with_the_older_settings_still_verify_and_are_marked_for_rehashing() {
+        let salt = SaltString::encode_b64(&[3u8; 16]).unwrap();
+        let old = Argon2::default().hash_password(b"1234", &salt).unwrap().to_string();
+        assert!(old.contains("m=19456,t=2"));
+        assert!(verify_password("1234", &old));
+        assert!(!verify_password("4321", &old));
+        assert!(needs_rehash(&old));
     }
 }

@@ -40,6 +40,10 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
     let config = settings.resolve()?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Blocking work is database reads (the pool holds at most pool_max_size connections)
+        // and file I/O: a few more threads than connections is plenty, and a burst of
+        // requests cannot create hundreds of threads (each with its own allocator cache).
+        .max_blocking_threads(config.pool.max_size as usize + 8)
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async move {

@@ -82,67 +82,59 @@ impl Metrics {
             }};
         }
         let latency = || Histogram::new(exponential_buckets(0.0001, 2.5, 14));
-        let http_responses = reg!("http_responses", "HTTP responses by status class.", Family::default());
+        let http_responses = reg!("http_responses", "HTTP responses by status class", Family::default());
         let http_duration = reg!(
             "http_request_duration_seconds",
-            "Time to answer a request (to the response head), per route.",
+            "Time to answer a request (to the response head), per route",
             Family::<RouteLabels, Histogram>::new_with_constructor(latency)
         );
         Metrics {
             http_responses,
             http_duration,
-            orders_created: reg!("orders_created", "Orders placed.", Counter::default()),
-            logins_failed: reg!("logins_failed", "Failed logins.", Counter::default()),
+            orders_created: reg!("orders_created", "Orders placed", Counter::default()),
+            logins_failed: reg!("logins_failed", "Failed logins", Counter::default()),
             logins_refused: reg!(
                 "logins_refused",
-                "Logins refused by a rate limit (kind: address or box).",
+                "Logins refused by a rate limit (kind: address or box)",
                 Family::default()
             ),
-            hash_waiting: reg!(
-                "password_hash_waiting",
-                "Password checks waiting for a hashing slot.",
-                Gauge::default()
-            ),
-            hash_running: reg!("password_hash_running", "Password checks running now.", Gauge::default()),
+            hash_waiting: reg!("password_hash_waiting", "Password checks waiting for a hashing slot", Gauge::default()),
+            hash_running: reg!("password_hash_running", "Password checks running now", Gauge::default()),
             hash_wait: reg!(
                 "password_hash_wait_seconds",
-                "Time a password check waited for a hashing slot.",
+                "Time a password check waited for a hashing slot",
                 Histogram::new(exponential_buckets(0.001, 2.5, 12))
             ),
             write_batch_jobs: reg!(
                 "db_write_batch_jobs",
-                "Write jobs committed together in one transaction.",
+                "Write jobs committed together in one transaction",
                 Histogram::new(exponential_buckets(1.0, 2.0, 9))
             ),
-            write_commit: reg!("db_write_batch_seconds", "Time to run and commit (fsync) one write batch.", latency()),
+            write_commit: reg!("db_write_batch_seconds", "Time to run and commit (fsync) one write batch", latency()),
             write_failed: reg!(
                 "db_write_failed_batches",
-                "Write batches rolled back (full disk, I/O).",
+                "Write batches rolled back (full disk, I/O)",
                 Counter::default()
             ),
-            sse_connections: reg!("sse_connections", "Open event streams.", Family::default()),
-            sse_events_sent: reg!("sse_events_sent", "Events written to streams.", Counter::default()),
-            sse_dropped: reg!("sse_dropped_lagging", "Streams dropped for falling behind.", Counter::default()),
-            sse_refused: reg!("sse_refused", "Streams refused by a limit.", Counter::default()),
-            sse_replaced: reg!("sse_replaced", "Table streams replaced by a newer one.", Counter::default()),
-            sse_resumed: reg!("sse_resumed", "Streams that resumed after an event id (replay).", Counter::default()),
-            sse_resync: reg!(
-                "sse_resync",
-                "Streams told to refetch (resume point no longer held).",
-                Counter::default()
-            ),
-            backups_written: reg!("backups_written", "Backups written, by kind.", Family::default()),
-            backups_failed: reg!("backups_failed", "Backups that failed.", Counter::default()),
-            disk_free: reg!("disk_free_bytes", "Free space on the data directory's filesystem.", Gauge::default()),
-            db_bytes: reg!("db_bytes", "Database size on disk, WAL included.", Gauge::default()),
-            pool: reg!("db_pool_connections", "Read pool connections.", Family::default()),
-            uptime: reg!("uptime_seconds", "Seconds since start.", FloatGauge::default()),
-            hub_backlog: reg!("hub_backlog_events", "Events not yet acknowledged by the hub.", Gauge::default()),
-            hub_acked: reg!("hub_acked_event_id", "Highest event id the hub holds.", Gauge::default()),
-            hub_up: reg!("hub_up", "1 when the last upload to the hub succeeded.", Gauge::default()),
+            sse_connections: reg!("sse_connections", "Open event streams", Family::default()),
+            sse_events_sent: reg!("sse_events_sent", "Events written to streams", Counter::default()),
+            sse_dropped: reg!("sse_dropped_lagging", "Streams dropped for falling behind", Counter::default()),
+            sse_refused: reg!("sse_refused", "Streams refused by a limit", Counter::default()),
+            sse_replaced: reg!("sse_replaced", "Table streams replaced by a newer one", Counter::default()),
+            sse_resumed: reg!("sse_resumed", "Streams that resumed after an event id (replay)", Counter::default()),
+            sse_resync: reg!("sse_resync", "Streams told to refetch (resume point no longer held)", Counter::default()),
+            backups_written: reg!("backups_written", "Backups written, by kind", Family::default()),
+            backups_failed: reg!("backups_failed", "Backups that failed", Counter::default()),
+            disk_free: reg!("disk_free_bytes", "Free space on the data directory's filesystem", Gauge::default()),
+            db_bytes: reg!("db_bytes", "Database size on disk, WAL included", Gauge::default()),
+            pool: reg!("db_pool_connections", "Read pool connections", Family::default()),
+            uptime: reg!("uptime_seconds", "Seconds since start", FloatGauge::default()),
+            hub_backlog: reg!("hub_backlog_events", "Events not yet acknowledged by the hub", Gauge::default()),
+            hub_acked: reg!("hub_acked_event_id", "Highest event id the hub holds", Gauge::default()),
+            hub_up: reg!("hub_up", "1 when the last upload to the hub succeeded", Gauge::default()),
             hub_last_upload: reg!(
                 "hub_last_upload_timestamp_seconds",
-                "When the last upload to the hub succeeded.",
+                "When the last upload to the hub succeeded",
                 FloatGauge::default()
             ),
             registry: r,

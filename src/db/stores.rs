@@ -137,6 +137,16 @@ pub fn login_succeeded(conn: &Connection, account: Account, id: i64) -> rusqlite
     Ok(())
 }
 
+/// Replaces a hash made with older settings by one of today's for the same password (only
+/// if the password was not changed meanwhile); tokens stay valid.
+pub fn upgrade_hash(conn: &Connection, account: Account, id: i64, old: &str, new: &str) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("UPDATE {} SET password_hash = ?3 WHERE id = ?1 AND password_hash = ?2", account.table()),
+        params![id, old, new],
+    )?;
+    Ok(())
+}
+
 /// Notes that accounts changed, so that a running server reloads them (the command line
 /// changes them from another process).
 pub fn accounts_changed(conn: &Connection) -> rusqlite::Result<()> {

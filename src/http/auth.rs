@@ -1,6 +1,6 @@
 //! Login for staff and tables, and the first-run setup.
 
-use crate::auth::{AdminUser, Claims, UserType};
+use crate::auth::{self, AdminUser, Claims, UserType};
 use crate::db::{self, stores::Account};
 use crate::domain;
 use crate::error::{AppError, AppResult};
@@ -98,9 +98,12 @@ async fn check(
     let locked = creds.as_ref().and_then(|c| c.locked_until).is_some_and(|u| u > now);
     // A locked account is checked against the dummy hash: same time, same answer.
     let hash = if locked { None } else { creds.as_ref().map(|c| c.password_hash.clone()) };
-    let ok = st.hasher.verify(password, hash).await?;
+    let ok = st.hasher.verify(password.clone(), hash).await?;
     match (ok, creds) {
         (true, Some(c)) => {
+            if auth::needs_rehash(&c.password_hash) {
+                upgrade_hash(st, account, c.id, c.password_hash.clone(), password);
+            }
             if c.failed_logins > 0 || c.locked_until.is_some() {
                 let id = c.id;
                 st.writer.submit("resetting the failed-login count", move |ctx| {
@@ -120,6 +123,19 @@ async fn check(
             Err(AppError::Unauthorized(BAD_LOGIN.into()))
         }
     }
+}
+
+/// Redoes a hash made with older settings, after the answer (it costs one more hash).
+fn upgrade_hash(st: &AppState, account: Account, id: i64, old: String, password: String) {
+    let (hasher, writer) = (st.hasher.clone(), st.writer.clone());
+    tokio::spawn(async move {
+        match hasher.hash(password).await {
+            Ok(new) => writer.submit("upgrading a password hash", move |ctx| {
+                Ok(db::stores::upgrade_hash(ctx.conn, account, id, &old, &new)?)
+            }),
+            Err(e) => tracing::warn!(error = %e, "could not upgrade a password hash"),
+        }
+    });
 }
 
 /// Staff login: a 16 h token.

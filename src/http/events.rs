@@ -11,11 +11,27 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(staff_events)).routes(routes!(table_events))
+}
+
+/// One Server-Sent Event as a client reads it off the stream: its id, its type and its
+/// data (a JSON document as text). The first is always `hello`; see the API notes for the
+/// payload of each type.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SseEvent {
+    /// The event id (what `Last-Event-ID` resumes after); absent on `resync`.
+    id: Option<String>,
+    /// `hello`, `resync` or a change such as `order_created`.
+    event: String,
+    /// The payload, JSON text.
+    data: String,
+    /// Suggested reconnect delay in milliseconds.
+    retry: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -30,7 +46,7 @@ pub struct StreamQuery {
 /// The whole store's events: `order_created`, `order_updated`, `order_cancelled`,
 /// `session_ended`, `call_created`, `call_acked`, `menu_changed`, `table_changed`.
 #[utoipa::path(get, path = "/api/v1/admin/events", tag = "events", security(("bearer" = [])), params(StreamQuery),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 409, description = "limit_reached")))]
+    responses((status = 200, content_type = "text/event-stream", body = SseEvent), (status = 409, description = "limit_reached")))]
 async fn staff_events(
     a: AdminUser,
     State(st): State<AppState>,
@@ -46,7 +62,7 @@ async fn staff_events(
 /// One table's events: its own orders, session end and acknowledged calls, plus `menu_changed`.
 /// A second stream of the same table replaces the first.
 #[utoipa::path(get, path = "/api/v1/events", tag = "table", security(("bearer" = [])), params(StreamQuery),
-    responses((status = 200, content_type = "text/event-stream", body = String), (status = 409, description = "limit_reached")))]
+    responses((status = 200, content_type = "text/event-stream", body = SseEvent), (status = 409, description = "limit_reached")))]
 async fn table_events(
     t: TableUser,
     State(st): State<AppState>,

@@ -58,7 +58,7 @@ fn db_bytes(st: &AppState) -> u64 {
 }
 
 /// Prometheus metrics (OpenMetrics text).
-#[utoipa::path(get, path = "/metrics", tag = "public", responses((status = 200, body = String, content_type = "text/plain")))]
+#[utoipa::path(get, path = "/metrics", tag = "public", responses((status = 200, body = String, content_type = "application/openmetrics-text")))]
 async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     let m = &st.metrics;
     let (staff, table) = st.hub.counts();

@@ -16,7 +16,7 @@ use crate::metrics::RouteLabels;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use std::time::Duration;
@@ -100,7 +100,13 @@ async fn count_responses(State(st): State<AppState>, req: Request, next: Next) -
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| if req.uri().path().starts_with("/api/") { "other".into() } else { "web".into() });
-    let method = req.method().as_str().to_string();
+    // Known methods only: a client inventing method names must not invent series.
+    let method = match *req.method() {
+        Method::GET | Method::POST | Method::PUT | Method::PATCH | Method::DELETE | Method::HEAD | Method::OPTIONS => {
+            req.method().as_str().to_string()
+        }
+        _ => "other".to_string(),
+    };
     let started = std::time::Instant::now();
     let mut resp = next.run(req).await;
     st.metrics.http_duration.get_or_create(&RouteLabels { method, route }).observe(started.elapsed().as_secs_f64());

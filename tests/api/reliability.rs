@@ -296,15 +296,18 @@ async fn health_says_so_when_the_writer_is_stuck() {
     let app = TestApp::spawn().await;
     assert_eq!(app.get("/healthz", None).await.body["writer"], json!("ok"));
     let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let (started_tx, started_rx) = tokio::sync::oneshot::channel::<()>();
     let writer = app.state.writer.clone();
     let stuck = tokio::spawn(async move {
         writer
             .write(move |_| {
+                let _ = started_tx.send(());
                 let _ = rx.recv_timeout(Duration::from_secs(30));
                 Ok(())
             })
             .await
     });
+    started_rx.await.unwrap();
     let r = app.get("/healthz", None).await;
     assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(r.body["writer"], json!("error"));
@@ -528,4 +531,39 @@ async fn an_sse_client_reading_after_a_password_change_gets_nothing_more() {
             Next::TimedOut => panic!("the stream did not end"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_password_hashed_with_older_settings_still_logs_in_and_is_rehashed_with_todays() {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let app = TestApp::spawn().await;
+    app.seed_store("a", 1).await;
+    let salt = SaltString::encode_b64(&[5u8; 16]).unwrap();
+    let old = argon2::Argon2::default().hash_password(b"1234", &salt).unwrap().to_string();
+    let hash_of_table = || -> String {
+        app.state
+            .pool
+            .get()
+            .unwrap()
+            .query_row("SELECT password_hash FROM tables WHERE number = 1", [], |r| r.get(0))
+            .unwrap()
+    };
+    let o = old.clone();
+    app.state
+        .writer
+        .write(move |ctx| Ok(ctx.conn.execute("UPDATE tables SET password_hash = ?1", [&o])?))
+        .await
+        .unwrap();
+    let first = table_login(&app, "a", 1, "1234").await;
+    assert_eq!(first.status, StatusCode::OK);
+    // The upgrade happens after the answer; wait for it.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while hash_of_table() == old {
+        assert!(tokio::time::Instant::now() < deadline, "the hash was not upgraded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!tableorder::auth::needs_rehash(&hash_of_table()));
+    // The token from before the upgrade still works, and so does the password.
+    assert_eq!(app.get("/api/v1/menu", Some(&token(&first))).await.status, StatusCode::OK);
+    assert_eq!(table_login(&app, "a", 1, "1234").await.status, StatusCode::OK);
 }
