@@ -4,6 +4,8 @@
 //! inside; the handle closes its socket when the hub drops the stream for lagging and,
 //! at shutdown, shortly after the streams have been told to end.
 
+mod stream;
+
 use axum::Router;
 use axum::extract::ConnectInfo;
 use hyper::body::Incoming;
@@ -120,6 +122,11 @@ async fn connection(
     drain: Duration,
     opts: ConnOptions,
 ) {
+    match stream::sniff(&sock, opts.header_timeout).await {
+        stream::Sniff::EventStream => return stream::serve(sock, peer, router, shutdown, opts.header_timeout).await,
+        stream::Sniff::Gone => return,
+        stream::Sniff::Other => {}
+    }
     let conn = Conn::default();
     let handle = conn.clone();
     let service = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
