@@ -243,7 +243,7 @@ fn main() {
                             eprintln!("order soak-{n}: {other:?}");
                         }
                     }
-                    if n % (20 * tables.len() as u64) == 0 {
+                    if n.is_multiple_of(20 * tables.len() as u64) {
                         let _ = post(&client, format!("{base}/api/v1/admin/tables/{table_id}/end-session"), Some(&admin), json!({})).await;
                     }
                 }
@@ -253,12 +253,12 @@ fn main() {
         let logins = {
             let (client, base, stop, bad) = (client.clone(), base.clone(), stop.clone(), bad.clone());
             tokio::spawn(async move {
-                let mut n = 0;
+                let mut n: u64 = 0;
                 while !stop.load(Ordering::Relaxed) {
                     tokio::time::sleep(Duration::from_secs(2)).await;
                     n += 1;
                     let (s, _) = post(&client, format!("{base}/api/v1/auth/table/login"), None, json!({"store_id": "demo", "table_number": 1 + n % 12, "password": "1234"})).await;
-                    if n % 5 == 0 {
+                    if n.is_multiple_of(5) {
                         let (a, _) = post(&client, format!("{base}/api/v1/auth/admin/login"), None, json!({"store_id": "demo", "username": "admin", "password": "demo1234"})).await;
                         if a != 200 {
                             bad.fetch_add(1, Ordering::Relaxed);
