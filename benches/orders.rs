@@ -5,7 +5,9 @@
 //! runs, `BENCH_PACED_SECS` (default 10) and `BENCH_RATE` (default 100) for the paced run,
 //! `BENCH_SESSION_ORDERS` (default 20; 0 = never): staff end a table's session after this
 //! many of its orders, as guests leave, so sessions stay the size they have in a restaurant;
-//! `BENCH_SERVER_THREADS` / `BENCH_CLIENT_THREADS` (default 2 each): the runtimes' workers.
+//! `BENCH_SERVER_THREADS` / `BENCH_CLIENT_THREADS` (default 2 each): the runtimes' workers;
+//! `BENCH_OPTIONS=1`: every item offers two option groups (맵기, pick 1; 추가, up to 2) and
+//! every line chooses two options, so each order carries 3 lines × 2 options.
 //!
 //! 1. one table-token client placing 3-line orders back to back: orders/s, p50/p99 latency;
 //! 2. 64 clients (distinct tables) back to back: orders/s (the writer's group commit);
@@ -28,6 +30,7 @@ use tableorder::app::{App, Options};
 use tableorder::auth::Claims;
 use tableorder::config::Config;
 use tableorder::db::menu::ItemFields;
+use tableorder::db::options::{GroupFields, NewOption};
 use tableorder::db::orders::Line;
 use tableorder::state::AppState;
 use tokio::runtime::Runtime;
@@ -121,6 +124,8 @@ struct Tablet {
     body: Arc<Value>,
     table_id: i64,
     lines: Arc<Vec<(i64, i64)>>,
+    /// The options of each line (empty without `BENCH_OPTIONS=1`).
+    options: Arc<Vec<Vec<i64>>>,
 }
 
 static KEYS: AtomicU64 = AtomicU64::new(0);
@@ -188,12 +193,38 @@ impl Tablet {
 async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
     let admin = tableorder::auth::hash_password("bench-admin-password").unwrap();
     let table = tableorder::auth::hash_password("1234").unwrap();
-    let (admin_id, items, tables) = state
+    let with_options = env_u64("BENCH_OPTIONS", 0) == 1;
+    let (admin_id, items, tables, choices) = state
         .writer
         .write(move |ctx| {
             tableorder::db::stores::create_store(ctx.conn, STORE, "Bench store", "Asia/Seoul", ctx.now_ms)?;
             let admin_id = tableorder::db::stores::create_admin(ctx.conn, STORE, "admin", &admin, ctx.now_ms)?;
-            let cat = tableorder::db::menu::create_category(ctx, STORE, "Meals", None, 0)?;
+            let cat = tableorder::db::menu::create_category(ctx, STORE, "Meals", None, None, 0)?;
+            let mut groups = Vec::new();
+            let mut choices = Vec::new();
+            if with_options {
+                let limits = tableorder::db::options::Limits { groups: 0, options_per_group: 0 };
+                for (name, min, max, opts) in [
+                    ("맵기", 1, 1, [("순한맛", 0), ("보통", 0), ("매운맛", 500)]),
+                    ("추가", 0, 2, [("라면사리", 1500), ("치즈", 2000), ("떡", 1000)]),
+                ] {
+                    let options: Vec<NewOption> = opts
+                        .iter()
+                        .map(|(n, d)| NewOption {
+                            name: n.to_string(),
+                            price_delta: *d,
+                            available: true,
+                            sort_order: None,
+                            translations: "{}".into(),
+                        })
+                        .collect();
+                    let f =
+                        GroupFields { name: Some(name.into()), min: Some(min), max: Some(max), ..Default::default() };
+                    let g = tableorder::db::options::create_group(ctx, STORE, &f, &options, limits)?;
+                    choices.push(g.options.iter().map(|o| o.id).collect::<Vec<_>>());
+                    groups.push(g.id);
+                }
+            }
             let mut items = Vec::new();
             for (name, price) in
                 [("김치찌개", 9000), ("된장찌개", 8500), ("공기밥", 1000), ("콜라", 2000), ("맥주", 5000)]
@@ -202,6 +233,7 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
                     category_id: Some(cat.id),
                     name: Some(name.into()),
                     price: Some(price),
+                    option_group_ids: Some(groups.clone()),
                     ..Default::default()
                 };
                 items.push(tableorder::db::menu::create_item(ctx, STORE, &f, 0)?.id);
@@ -210,7 +242,7 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
             for n in 1..=TABLES {
                 tables.push(tableorder::db::tables::create(ctx, STORE, n, &table, 0)?.id);
             }
-            Ok((admin_id, items, tables))
+            Ok((admin_id, items, tables, choices))
         })
         .await
         .expect("seed");
@@ -223,7 +255,14 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
             // Three lines, varying by table.
             let lines: Vec<(i64, i64)> =
                 (0..3).map(|j| (items[(i + j) % items.len()], 1 + ((i + j) % 3) as i64)).collect();
-            let body: Vec<Value> = lines.iter().map(|(id, q)| json!({"menu_item_id": id, "quantity": q})).collect();
+            // With options: one spice level and one extra per line.
+            let options: Vec<Vec<i64>> =
+                (0..3).map(|j| choices.iter().map(|c: &Vec<i64>| c[(i + j) % c.len()]).collect()).collect();
+            let body: Vec<Value> = lines
+                .iter()
+                .zip(&options)
+                .map(|((id, q), o)| json!({"menu_item_id": id, "quantity": q, "option_ids": o}))
+                .collect();
             Tablet {
                 client: client.clone(),
                 addr: addr.to_string(),
@@ -232,6 +271,7 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
                 body: Arc::new(json!({ "items": body })),
                 table_id,
                 lines: Arc::new(lines),
+                options: Arc::new(options),
             }
         })
         .collect()
@@ -337,8 +377,17 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                 let mut errors = 0u64;
                 while Instant::now() < deadline && (lat.len() as u64) + errors < per_client {
                     let key = format!("w-{}", KEYS.fetch_add(1, Ordering::Relaxed));
-                    let lines: Vec<Line> =
-                        t.lines.iter().map(|&(menu_item_id, quantity)| Line { menu_item_id, quantity }).collect();
+                    let lines: Vec<Line> = t
+                        .lines
+                        .iter()
+                        .zip(t.options.iter())
+                        .map(|(&(menu_item_id, quantity), o)| Line {
+                            menu_item_id,
+                            quantity,
+                            option_ids: o.clone(),
+                            note: String::new(),
+                        })
+                        .collect();
                     let table_id = t.table_id;
                     let t0 = Instant::now();
                     match writer

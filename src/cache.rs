@@ -14,18 +14,20 @@ pub struct CachedMenu {
     pub body: Bytes,
 }
 
+/// The cache of serialised guest menus, one per store and language. Every menu write of a
+/// store drops all of its languages at once.
 pub trait MenuCache: Send + Sync {
-    fn get(&self, store_id: &str) -> Option<Arc<CachedMenu>>;
+    fn get(&self, store_id: &str, lang: &str) -> Option<Arc<CachedMenu>>;
     /// A counter that changes on every invalidation of `store_id`.
     fn generation(&self, store_id: &str) -> u64;
     /// Stores `menu` unless the store was invalidated since `generation` was read,
     /// so that a slow reader never puts back a menu older than a write it raced with.
-    fn put(&self, store_id: &str, generation: u64, menu: Arc<CachedMenu>);
+    fn put(&self, store_id: &str, lang: &str, generation: u64, menu: Arc<CachedMenu>);
     fn invalidate(&self, store_id: &str);
 }
 
-/// Per store: the invalidation generation and the menu, when cached.
-type Entry = (u64, Option<Arc<CachedMenu>>);
+/// Per store: the invalidation generation and the menus cached, by language.
+type Entry = (u64, HashMap<String, Arc<CachedMenu>>);
 
 #[derive(Default)]
 pub struct InMemoryCache {
@@ -34,27 +36,27 @@ pub struct InMemoryCache {
 }
 
 impl MenuCache for InMemoryCache {
-    fn get(&self, store_id: &str) -> Option<Arc<CachedMenu>> {
-        self.map.read().expect("cache lock").get(store_id).and_then(|(_, m)| m.clone())
+    fn get(&self, store_id: &str, lang: &str) -> Option<Arc<CachedMenu>> {
+        self.map.read().expect("cache lock").get(store_id).and_then(|(_, m)| m.get(lang).cloned())
     }
 
     fn generation(&self, store_id: &str) -> u64 {
         self.map.read().expect("cache lock").get(store_id).map_or(0, |(g, _)| *g)
     }
 
-    fn put(&self, store_id: &str, generation: u64, menu: Arc<CachedMenu>) {
+    fn put(&self, store_id: &str, lang: &str, generation: u64, menu: Arc<CachedMenu>) {
         let mut m = self.map.write().expect("cache lock");
-        let entry = m.entry(store_id.to_string()).or_insert((0, None));
+        let entry = m.entry(store_id.to_string()).or_default();
         if entry.0 == generation {
-            entry.1 = Some(menu);
+            entry.1.insert(lang.to_string(), menu);
         }
     }
 
     fn invalidate(&self, store_id: &str) {
         let mut m = self.map.write().expect("cache lock");
-        let entry = m.entry(store_id.to_string()).or_insert((0, None));
+        let entry = m.entry(store_id.to_string()).or_default();
         entry.0 += 1;
-        entry.1 = None;
+        entry.1.clear();
     }
 }
 
@@ -71,11 +73,16 @@ mod tests {
         let c = InMemoryCache::default();
         let g = c.generation("a");
         c.invalidate("a");
-        c.put("a", g, menu(1));
-        assert!(c.get("a").is_none());
+        c.put("a", "ko", g, menu(1));
+        assert!(c.get("a", "ko").is_none());
         let g = c.generation("a");
-        c.put("a", g, menu(2));
-        assert_eq!(c.get("a").unwrap().version, 2);
-        assert!(c.get("b").is_none());
+        c.put("a", "ko", g, menu(2));
+        c.put("a", "en", g, menu(2));
+        assert_eq!(c.get("a", "ko").unwrap().version, 2);
+        assert!(c.get("a", "ja").is_none());
+        assert!(c.get("b", "ko").is_none());
+        // One write drops every language of the store.
+        c.invalidate("a");
+        assert!(c.get("a", "ko").is_none() && c.get("a", "en").is_none());
     }
 }

@@ -135,36 +135,223 @@ pub fn seed_demo(ctx: &mut WriteCtx, admin_hash: &str, table_hash: &str) -> Resu
     for n in 1..=DEMO_TABLES {
         db::tables::create(ctx, DEMO_STORE, n, table_hash, 0)?;
     }
-    type Items = &'static [(&'static str, i64, &'static str)];
-    let menu: [(&str, Items); 3] = [
+    demo_menu(ctx)?;
+    Ok(true)
+}
+
+/// One demo menu item: Korean name and description, price, translations (en, ja, zh of
+/// name and description), the option groups it offers (by key).
+struct DemoItem {
+    name: &'static str,
+    price: i64,
+    desc: &'static str,
+    tr: [(&'static str, &'static str); 3],
+    groups: &'static [&'static str],
+}
+
+/// The demo store's menu: stews with 맵기 and 사리 추가, 곱빼기 on rice dishes, drink sizes,
+/// everything translated into English, Japanese and Chinese.
+fn demo_menu(ctx: &mut WriteCtx) -> Result<(), AppError> {
+    use serde_json::json;
+    let t3 = |en: (&str, &str), ja: (&str, &str), zh: (&str, &str)| -> String {
+        let one = |(n, d): (&str, &str)| {
+            if d.is_empty() { json!({ "name": n }) } else { json!({ "name": n, "description": d }) }
+        };
+        json!({ "en": one(en), "ja": one(ja), "zh": one(zh) }).to_string()
+    };
+    let opts = db::options::Limits { groups: 0, options_per_group: 0 };
+    // Option groups: key, name, min, max, translations, options (name, delta, en, ja, zh).
+    type Opt = (&'static str, i64, &'static str, &'static str, &'static str);
+    type Group = (&'static str, &'static str, i64, i64, [&'static str; 3], &'static [Opt]);
+    let groups: [Group; 4] = [
         (
-            "식사 Meals",
+            "spice",
+            "맵기",
+            1,
+            1,
+            ["Spice level", "辛さ", "辣度"],
             &[
-                ("김치찌개", 9000, "Kimchi stew with pork and tofu"),
-                ("된장찌개", 8000, "Soybean paste stew"),
-                ("비빔밥", 10000, "Rice with vegetables, egg and gochujang"),
-                ("불고기 정식", 13000, "Bulgogi set with rice and side dishes"),
+                ("순한맛", 0, "Mild", "マイルド", "微辣"),
+                ("보통", 0, "Medium", "普通", "中辣"),
+                ("매운맛", 0, "Hot", "辛口", "特辣"),
+                ("아주 매운맛", 500, "Extra hot", "激辛", "超辣"),
             ],
         ),
         (
-            "안주 Sides",
-            &[("해물파전", 15000, "Seafood and green onion pancake"), ("계란말이", 7000, "Rolled omelette")],
+            "extras",
+            "사리 추가",
+            0,
+            2,
+            ["Add-ons", "トッピング", "加料"],
+            &[
+                ("라면사리", 1500, "Ramen noodles", "ラーメン麺", "拉面"),
+                ("떡사리", 1500, "Rice cakes", "トック", "年糕"),
+                ("치즈", 2000, "Cheese", "チーズ", "芝士"),
+            ],
         ),
-        ("음료 Drinks", &[("콜라", 2000, "Cola"), ("사이다", 2000, "Lemon-lime soda"), ("맥주", 5000, "Beer 500 ml")]),
+        (
+            "large",
+            "곱빼기",
+            0,
+            1,
+            ["Large portion", "大盛り", "加大份"],
+            &[("곱빼기", 2000, "Large", "大盛り", "大份")],
+        ),
+        (
+            "size",
+            "사이즈",
+            1,
+            1,
+            ["Size", "サイズ", "杯型"],
+            &[("보통", 0, "Regular", "レギュラー", "中杯"), ("큰 사이즈", 1000, "Large", "ラージ", "大杯")],
+        ),
     ];
-    for (ci, (cat, items)) in menu.iter().enumerate() {
-        let c = db::menu::create_category(ctx, DEMO_STORE, cat, Some(ci as i64), 0)?;
-        for (ii, (name, price, desc)) in items.iter().enumerate() {
+    let mut ids = std::collections::HashMap::new();
+    for (key, name, min, max, tr, options) in groups {
+        let gtr = json!({ "en": { "name": tr[0] }, "ja": { "name": tr[1] }, "zh": { "name": tr[2] } }).to_string();
+        let options: Vec<db::options::NewOption> = options
+            .iter()
+            .map(|(n, d, en, ja, zh)| db::options::NewOption {
+                name: n.to_string(),
+                price_delta: *d,
+                available: true,
+                sort_order: None,
+                translations: json!({ "en": { "name": en }, "ja": { "name": ja }, "zh": { "name": zh } }).to_string(),
+            })
+            .collect();
+        let f = db::options::GroupFields {
+            name: Some(name.into()),
+            min: Some(min),
+            max: Some(max),
+            sort_order: None,
+            translations: Some(gtr),
+        };
+        let g = db::options::create_group(ctx, DEMO_STORE, &f, &options, opts)?;
+        ids.insert(key, g.id);
+    }
+    let menu: [(&str, [&str; 3], &[DemoItem]); 3] = [
+        (
+            "식사",
+            ["Meals", "お食事", "主食"],
+            &[
+                DemoItem {
+                    name: "김치찌개",
+                    price: 9000,
+                    desc: "돼지고기와 두부를 넣고 푹 끓인 김치찌개",
+                    tr: [
+                        ("Kimchi stew", "Aged kimchi stew with pork and tofu"),
+                        ("キムチチゲ", "豚肉と豆腐入りのキムチ鍋"),
+                        ("泡菜汤", "猪肉豆腐泡菜汤"),
+                    ],
+                    groups: &["spice", "extras"],
+                },
+                DemoItem {
+                    name: "된장찌개",
+                    price: 8000,
+                    desc: "구수한 된장에 애호박과 두부를 넣은 찌개",
+                    tr: [
+                        ("Soybean paste stew", "Doenjang stew with zucchini and tofu"),
+                        ("テンジャンチゲ", "ズッキーニと豆腐の味噌チゲ"),
+                        ("大酱汤", "西葫芦豆腐大酱汤"),
+                    ],
+                    groups: &["spice", "extras"],
+                },
+                DemoItem {
+                    name: "비빔밥",
+                    price: 10000,
+                    desc: "제철 나물과 달걀, 고추장을 곁들인 비빔밥",
+                    tr: [
+                        ("Bibimbap", "Rice with seasonal vegetables, egg and gochujang"),
+                        ("ビビンバ", "季節のナムルと卵、コチュジャン"),
+                        ("拌饭", "时令蔬菜、鸡蛋配辣椒酱拌饭"),
+                    ],
+                    groups: &["large"],
+                },
+                DemoItem {
+                    name: "불고기 정식",
+                    price: 13000,
+                    desc: "달콤한 간장 양념 불고기와 밥, 반찬",
+                    tr: [
+                        ("Bulgogi set", "Soy-marinated beef with rice and side dishes"),
+                        ("プルコギ定食", "甘辛いプルコギとご飯、おかず"),
+                        ("烤肉套餐", "酱烤牛肉配米饭和小菜"),
+                    ],
+                    groups: &["large"],
+                },
+            ],
+        ),
+        (
+            "안주",
+            ["Sides", "おつまみ", "下酒菜"],
+            &[
+                DemoItem {
+                    name: "해물파전",
+                    price: 15000,
+                    desc: "오징어와 새우를 듬뿍 넣은 바삭한 파전",
+                    tr: [
+                        ("Seafood pancake", "Crispy green onion pancake with squid and shrimp"),
+                        ("海鮮チヂミ", "イカとエビたっぷりのチヂミ"),
+                        ("海鲜葱饼", "鱿鱼虾仁香脆葱饼"),
+                    ],
+                    groups: &[],
+                },
+                DemoItem {
+                    name: "계란말이",
+                    price: 7000,
+                    desc: "부드럽게 말아 낸 계란말이",
+                    tr: [
+                        ("Rolled omelette", "Soft rolled egg omelette"),
+                        ("卵焼き", "ふんわり卵焼き"),
+                        ("鸡蛋卷", "嫩滑鸡蛋卷"),
+                    ],
+                    groups: &[],
+                },
+            ],
+        ),
+        (
+            "음료",
+            ["Drinks", "お飲み物", "饮料"],
+            &[
+                DemoItem {
+                    name: "콜라",
+                    price: 2000,
+                    desc: "시원한 콜라",
+                    tr: [("Cola", ""), ("コーラ", ""), ("可乐", "")],
+                    groups: &["size"],
+                },
+                DemoItem {
+                    name: "사이다",
+                    price: 2000,
+                    desc: "시원한 사이다",
+                    tr: [("Lemon-lime soda", ""), ("サイダー", ""), ("雪碧", "")],
+                    groups: &["size"],
+                },
+                DemoItem {
+                    name: "맥주",
+                    price: 5000,
+                    desc: "생맥주 500ml",
+                    tr: [("Draft beer", "500 ml"), ("生ビール", "500ml"), ("生啤", "500毫升")],
+                    groups: &[],
+                },
+            ],
+        ),
+    ];
+    for (ci, (cat, ctr, items)) in menu.iter().enumerate() {
+        let ctr = json!({ "en": { "name": ctr[0] }, "ja": { "name": ctr[1] }, "zh": { "name": ctr[2] } }).to_string();
+        let c = db::menu::create_category(ctx, DEMO_STORE, cat, Some(ci as i64), Some(&ctr), 0)?;
+        for (ii, it) in items.iter().enumerate() {
             let f = db::menu::ItemFields {
                 category_id: Some(c.id),
-                name: Some(name.to_string()),
-                description: Some(desc.to_string()),
-                price: Some(*price),
+                name: Some(it.name.to_string()),
+                description: Some(it.desc.to_string()),
+                price: Some(it.price),
                 available: Some(true),
                 sort_order: Some(ii as i64),
+                translations: Some(t3(it.tr[0], it.tr[1], it.tr[2])),
+                option_group_ids: Some(it.groups.iter().map(|k| ids[k]).collect()),
             };
             db::menu::create_item(ctx, DEMO_STORE, &f, 0)?;
         }
     }
-    Ok(true)
+    Ok(())
 }

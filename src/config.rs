@@ -174,6 +174,12 @@ pub struct Settings {
     /// Seconds after which a pooled connection is replaced [default: 1800].
     #[arg(long, env = "TABLEORDER_POOL_MAX_LIFETIME_SECS")]
     pub pool_max_lifetime_secs: Option<u64>,
+    /// Option groups per store, 0 = no limit [default: 200].
+    #[arg(long, env = "TABLEORDER_MAX_OPTION_GROUPS")]
+    pub max_option_groups: Option<u64>,
+    /// Options per option group, 0 = no limit [default: 30].
+    #[arg(long, env = "TABLEORDER_MAX_OPTIONS_PER_GROUP")]
+    pub max_options_per_group: Option<u64>,
     /// Login attempts per minute on the whole box, all addresses together, 0 = no limit [default: 300].
     #[arg(long, env = "TABLEORDER_BOX_LOGINS_PER_MINUTE")]
     pub box_logins_per_minute: Option<u64>,
@@ -228,6 +234,8 @@ impl Settings {
             pool_timeout_secs,
             pool_max_lifetime_secs,
             box_logins_per_minute,
+            max_option_groups,
+            max_options_per_group,
             hash_concurrency,
             header_timeout_secs,
             dead_peer_timeout_secs,
@@ -287,6 +295,8 @@ impl Settings {
                 orders_per_minute: s.orders_per_minute.unwrap_or(30),
                 logins_per_minute: s.logins_per_minute.unwrap_or(5),
                 box_logins_per_minute: s.box_logins_per_minute.unwrap_or(300),
+                max_option_groups: s.max_option_groups.unwrap_or(200),
+                max_options_per_group: s.max_options_per_group.unwrap_or(30),
                 event_retention_days: s.event_retention_days.unwrap_or(7),
             },
             backup_interval_hours: s.backup_interval_hours.unwrap_or(24),
@@ -323,6 +333,8 @@ pub struct Limits {
     pub orders_per_minute: u64,
     pub logins_per_minute: u64,
     pub box_logins_per_minute: u64,
+    pub max_option_groups: u64,
+    pub max_options_per_group: u64,
     pub event_retention_days: u64,
 }
 

@@ -38,9 +38,10 @@ pub enum AppError {
     /// 409 `invalid_transition`: an order status change the state machine forbids.
     #[error("cannot change an order from {from} to {to}")]
     InvalidTransition { from: String, to: String },
-    /// 409 `item_unavailable`: the order names sold-out or missing items.
+    /// 409 `item_unavailable`: the order names sold-out or missing items (`menu_item_ids`)
+    /// or sold-out options (`option_ids`).
     #[error("{message}")]
-    ItemUnavailable { message: String, ids: Vec<i64> },
+    ItemUnavailable { message: String, ids: Vec<i64>, option_ids: Vec<i64> },
     /// 413 `payload_too_large`.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -135,8 +136,11 @@ impl AppError {
                 err.insert("limit".into(), json!(limit));
                 err.insert("value".into(), json!(value));
             }
-            AppError::ItemUnavailable { ids, .. } => {
+            AppError::ItemUnavailable { ids, option_ids, .. } => {
                 err.insert("menu_item_ids".into(), json!(ids));
+                if !option_ids.is_empty() {
+                    err.insert("option_ids".into(), json!(option_ids));
+                }
             }
             AppError::TooManyRequests { retry_after_s } => {
                 err.insert("retry_after_s".into(), json!(retry_after_s));

@@ -2,11 +2,12 @@
 //! records `menu_changed`, which is also what invalidates the menu cache.
 
 use crate::db::events::{EventType, NewEvent};
+use crate::db::options::parse_translations;
 use crate::db::writer::WriteCtx;
 use crate::error::{AppError, AppResult, on_constraint};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -15,8 +16,12 @@ pub struct CategoryDto {
     pub name: String,
     pub sort_order: i64,
     pub item_count: i64,
+    /// `{"en": {"name"}, "ja": {…}, "zh": {…}}`
+    #[schema(value_type = Object)]
+    pub translations: Value,
 }
 
+/// A menu item as staff manage it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MenuItemDto {
     pub id: i64,
@@ -27,6 +32,44 @@ pub struct MenuItemDto {
     pub image_url: Option<String>,
     pub available: bool,
     pub sort_order: i64,
+    /// The option groups it offers, in order.
+    pub option_group_ids: Vec<i64>,
+    /// `{"en": {"name", "description"}, "ja": {…}, "zh": {…}}`
+    #[schema(value_type = Object)]
+    pub translations: Value,
+}
+
+/// An option as guests see it (in their language).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GuestOption {
+    pub id: i64,
+    pub name: String,
+    pub price_delta: i64,
+    pub available: bool,
+}
+
+/// An option group as guests see it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GuestGroup {
+    pub id: i64,
+    pub name: String,
+    pub min: i64,
+    pub max: i64,
+    pub options: Vec<GuestOption>,
+}
+
+/// A menu item as guests see it (in their language).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct GuestItem {
+    pub id: i64,
+    pub category_id: i64,
+    pub name: String,
+    pub description: String,
+    pub price: i64,
+    pub image_url: Option<String>,
+    pub available: bool,
+    pub sort_order: i64,
+    pub option_groups: Vec<GuestGroup>,
 }
 
 /// A category with its items, as tablets see the menu.
@@ -35,12 +78,14 @@ pub struct MenuCategory {
     pub id: i64,
     pub name: String,
     pub sort_order: i64,
-    pub items: Vec<MenuItemDto>,
+    pub items: Vec<GuestItem>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MenuDto {
     pub version: i64,
+    /// The language of the names and descriptions.
+    pub lang: String,
     pub categories: Vec<MenuCategory>,
 }
 
@@ -48,7 +93,7 @@ pub fn image_url(image_id: Option<i64>) -> Option<String> {
     image_id.map(|id| format!("/api/v1/images/{id}"))
 }
 
-const ITEM_COLS: &str = "id, category_id, name, description, price, image_id, available, sort_order";
+const ITEM_COLS: &str = "id, category_id, name, description, price, image_id, available, sort_order, translations";
 
 fn item_row(r: &rusqlite::Row) -> rusqlite::Result<MenuItemDto> {
     Ok(MenuItemDto {
@@ -60,7 +105,28 @@ fn item_row(r: &rusqlite::Row) -> rusqlite::Result<MenuItemDto> {
         image_url: image_url(r.get(5)?),
         available: r.get::<_, i64>(6)? != 0,
         sort_order: r.get(7)?,
+        option_group_ids: Vec::new(),
+        translations: parse_translations(&r.get::<_, String>(8)?),
     })
+}
+
+/// The text of `field` in `lang`, or `own` when there is no translation.
+fn tr(translations: &Value, lang: &str, field: &str, own: &str) -> String {
+    translations
+        .get(lang)
+        .and_then(|t| t.get(field))
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(own)
+        .to_string()
+}
+
+/// The store's own language.
+pub fn store_language(conn: &Connection, store_id: &str) -> AppResult<String> {
+    conn.prepare_cached("SELECT language FROM stores WHERE id = ?1")?
+        .query_row([store_id], |r| r.get(0))
+        .optional()?
+        .ok_or(AppError::NotFound("store"))
 }
 
 pub fn version(conn: &Connection, store_id: &str) -> AppResult<i64> {
@@ -71,7 +137,7 @@ pub fn version(conn: &Connection, store_id: &str) -> AppResult<i64> {
 }
 
 /// Bumps the menu version and records `menu_changed` with `detail`.
-fn changed(ctx: &mut WriteCtx, store_id: &str, detail: serde_json::Value) -> AppResult<i64> {
+pub(crate) fn changed(ctx: &mut WriteCtx, store_id: &str, detail: serde_json::Value) -> AppResult<i64> {
     let v: i64 = ctx.conn.query_row(
         "UPDATE stores SET menu_version = menu_version + 1 WHERE id = ?1 RETURNING menu_version",
         [store_id],
@@ -83,51 +149,110 @@ fn changed(ctx: &mut WriteCtx, store_id: &str, detail: serde_json::Value) -> App
     Ok(v)
 }
 
-/// The whole menu of a store, categories and items in their sort order.
-pub fn full(conn: &Connection, store_id: &str) -> AppResult<MenuDto> {
+/// The whole menu of a store in `lang` (None: the store's own), categories and items in
+/// their sort order, each item with the option groups it offers.
+pub fn full(conn: &Connection, store_id: &str, lang: Option<&str>) -> AppResult<MenuDto> {
     let version = version(conn, store_id)?;
+    let own = store_language(conn, store_id)?;
+    let lang = lang.unwrap_or(&own).to_string();
     let mut cats: Vec<MenuCategory> = conn
-        .prepare_cached("SELECT id, name, sort_order FROM categories WHERE store_id = ?1 ORDER BY sort_order, id")?
+        .prepare_cached(
+            "SELECT id, name, sort_order, translations FROM categories WHERE store_id = ?1 ORDER BY sort_order, id",
+        )?
         .query_map([store_id], |r| {
-            Ok(MenuCategory { id: r.get(0)?, name: r.get(1)?, sort_order: r.get(2)?, items: Vec::new() })
+            let t = parse_translations(&r.get::<_, String>(3)?);
+            let name: String = r.get(1)?;
+            Ok(MenuCategory {
+                id: r.get(0)?,
+                name: tr(&t, &lang, "name", &name),
+                sort_order: r.get(2)?,
+                items: Vec::new(),
+            })
         })?
         .collect::<Result<_, _>>()?;
+    let groups: std::collections::HashMap<i64, GuestGroup> = crate::db::options::groups(conn, store_id)?
+        .into_iter()
+        .map(|g| {
+            let options = g
+                .options
+                .iter()
+                .map(|o| GuestOption {
+                    id: o.id,
+                    name: tr(&o.translations, &lang, "name", &o.name),
+                    price_delta: o.price_delta,
+                    available: o.available,
+                })
+                .collect();
+            (
+                g.id,
+                GuestGroup {
+                    id: g.id,
+                    name: tr(&g.translations, &lang, "name", &g.name),
+                    min: g.min,
+                    max: g.max,
+                    options,
+                },
+            )
+        })
+        .collect();
+    let mut attached = crate::db::options::all_item_group_ids(conn, store_id)?;
     let items: Vec<MenuItemDto> = conn
         .prepare_cached(&format!(
             "SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 ORDER BY category_id, sort_order, id"
         ))?
         .query_map([store_id], item_row)?
         .collect::<Result<_, _>>()?;
-    for item in items {
-        if let Some(c) = cats.iter_mut().find(|c| c.id == item.category_id) {
-            c.items.push(item);
+    for it in items {
+        let option_groups =
+            attached.remove(&it.id).unwrap_or_default().iter().filter_map(|g| groups.get(g).cloned()).collect();
+        let guest = GuestItem {
+            id: it.id,
+            category_id: it.category_id,
+            name: tr(&it.translations, &lang, "name", &it.name),
+            description: tr(&it.translations, &lang, "description", &it.description),
+            price: it.price,
+            image_url: it.image_url,
+            available: it.available,
+            sort_order: it.sort_order,
+            option_groups,
+        };
+        if let Some(c) = cats.iter_mut().find(|c| c.id == guest.category_id) {
+            c.items.push(guest);
         }
     }
-    Ok(MenuDto { version, categories: cats })
+    Ok(MenuDto { version, lang, categories: cats })
 }
 
 // ---- categories -------------------------------------------------------------------------
 
+fn category_row(r: &rusqlite::Row) -> rusqlite::Result<CategoryDto> {
+    Ok(CategoryDto {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        sort_order: r.get(2)?,
+        item_count: r.get(3)?,
+        translations: parse_translations(&r.get::<_, String>(4)?),
+    })
+}
+
 pub fn categories(conn: &Connection, store_id: &str) -> AppResult<Vec<CategoryDto>> {
     Ok(conn
         .prepare_cached(
-            "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id)
+            "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id),
+                    c.translations
              FROM categories c WHERE c.store_id = ?1 ORDER BY c.sort_order, c.id",
         )?
-        .query_map([store_id], |r| {
-            Ok(CategoryDto { id: r.get(0)?, name: r.get(1)?, sort_order: r.get(2)?, item_count: r.get(3)? })
-        })?
+        .query_map([store_id], category_row)?
         .collect::<Result<_, _>>()?)
 }
 
 pub fn category(conn: &Connection, store_id: &str, id: i64) -> AppResult<CategoryDto> {
     conn.prepare_cached(
-        "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id)
+        "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id),
+                c.translations
          FROM categories c WHERE c.store_id = ?1 AND c.id = ?2",
     )?
-    .query_row(params![store_id, id], |r| {
-        Ok(CategoryDto { id: r.get(0)?, name: r.get(1)?, sort_order: r.get(2)?, item_count: r.get(3)? })
-    })
+    .query_row(params![store_id, id], category_row)
     .optional()?
     .ok_or(AppError::NotFound("category"))
 }
@@ -137,6 +262,7 @@ pub fn create_category(
     store_id: &str,
     name: &str,
     sort_order: Option<i64>,
+    translations: Option<&str>,
     max: u64,
 ) -> AppResult<CategoryDto> {
     let (count, next): (i64, i64) = ctx.conn.query_row(
@@ -150,8 +276,8 @@ pub fn create_category(
     let sort_order = sort_order.unwrap_or(next.min(1_000_000));
     ctx.conn
         .execute(
-            "INSERT INTO categories (store_id, name, sort_order, created_at) VALUES (?1, ?2, ?3, ?4)",
-            params![store_id, name, sort_order, ctx.now_ms],
+            "INSERT INTO categories (store_id, name, sort_order, translations, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![store_id, name, sort_order, translations.unwrap_or("{}"), ctx.now_ms],
         )
         .map_err(|e| on_constraint(e, "a category with this name exists already"))?;
     let c = category(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
@@ -165,13 +291,15 @@ pub fn update_category(
     id: i64,
     name: Option<&str>,
     sort_order: Option<i64>,
+    translations: Option<&str>,
 ) -> AppResult<CategoryDto> {
     category(ctx.conn, store_id, id)?;
     ctx.conn
         .execute(
-            "UPDATE categories SET name = coalesce(?3, name), sort_order = coalesce(?4, sort_order)
+            "UPDATE categories SET name = coalesce(?3, name), sort_order = coalesce(?4, sort_order),
+                 translations = coalesce(?5, translations)
              WHERE store_id = ?1 AND id = ?2",
-            params![store_id, id, name, sort_order],
+            params![store_id, id, name, sort_order, translations],
         )
         .map_err(|e| on_constraint(e, "a category with this name exists already"))?;
     let c = category(ctx.conn, store_id, id)?;
@@ -210,20 +338,28 @@ pub fn reorder_categories(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64
 // ---- items ----------------------------------------------------------------------------
 
 pub fn items(conn: &Connection, store_id: &str, category_id: Option<i64>) -> AppResult<Vec<MenuItemDto>> {
-    Ok(conn
+    let mut attached = crate::db::options::all_item_group_ids(conn, store_id)?;
+    let mut items: Vec<MenuItemDto> = conn
         .prepare_cached(&format!(
             "SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 AND (?2 IS NULL OR category_id = ?2)
              ORDER BY category_id, sort_order, id"
         ))?
         .query_map(params![store_id, category_id], item_row)?
-        .collect::<Result<_, _>>()?)
+        .collect::<Result<_, _>>()?;
+    for it in &mut items {
+        it.option_group_ids = attached.remove(&it.id).unwrap_or_default();
+    }
+    Ok(items)
 }
 
 pub fn item(conn: &Connection, store_id: &str, id: i64) -> AppResult<MenuItemDto> {
-    conn.prepare_cached(&format!("SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 AND id = ?2"))?
+    let mut it = conn
+        .prepare_cached(&format!("SELECT {ITEM_COLS} FROM menu_items WHERE store_id = ?1 AND id = ?2"))?
         .query_row(params![store_id, id], item_row)
         .optional()?
-        .ok_or(AppError::NotFound("menu item"))
+        .ok_or(AppError::NotFound("menu item"))?;
+    it.option_group_ids = crate::db::options::item_group_ids(conn, store_id, id)?;
+    Ok(it)
 }
 
 /// Fields of a new or edited item; `None` keeps the current value.
@@ -235,6 +371,9 @@ pub struct ItemFields {
     pub price: Option<i64>,
     pub available: Option<bool>,
     pub sort_order: Option<i64>,
+    /// Checked translations as JSON text.
+    pub translations: Option<String>,
+    pub option_group_ids: Option<Vec<i64>>,
 }
 
 fn check_category(conn: &Connection, store_id: &str, category_id: i64) -> AppResult<()> {
@@ -258,8 +397,8 @@ pub fn create_item(ctx: &mut WriteCtx, store_id: &str, f: &ItemFields, max: u64)
         return Err(AppError::LimitReached { limit: "max_menu_items", value: max });
     }
     ctx.conn.execute(
-        "INSERT INTO menu_items (store_id, category_id, name, description, price, available, sort_order, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
+        "INSERT INTO menu_items (store_id, category_id, name, description, price, available, sort_order, created_at, updated_at, translations)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)",
         params![
             store_id,
             category_id,
@@ -268,10 +407,15 @@ pub fn create_item(ctx: &mut WriteCtx, store_id: &str, f: &ItemFields, max: u64)
             f.price.unwrap_or(0),
             f.available.unwrap_or(true),
             f.sort_order.unwrap_or(next.min(1_000_000)),
-            ctx.now_ms
+            ctx.now_ms,
+            f.translations.as_deref().unwrap_or("{}")
         ],
     )?;
-    let it = item(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
+    let id = ctx.conn.last_insert_rowid();
+    if let Some(groups) = &f.option_group_ids {
+        crate::db::options::set_item_groups(ctx.conn, store_id, id, groups)?;
+    }
+    let it = item(ctx.conn, store_id, id)?;
     changed(ctx, store_id, json!({ "change": "item_created", "item": it }))?;
     Ok(it)
 }
@@ -284,10 +428,25 @@ pub fn update_item(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &ItemFields) 
     ctx.conn.execute(
         "UPDATE menu_items SET category_id = coalesce(?3, category_id), name = coalesce(?4, name),
              description = coalesce(?5, description), price = coalesce(?6, price),
-             available = coalesce(?7, available), sort_order = coalesce(?8, sort_order), updated_at = ?9
+             available = coalesce(?7, available), sort_order = coalesce(?8, sort_order), updated_at = ?9,
+             translations = coalesce(?10, translations)
          WHERE store_id = ?1 AND id = ?2",
-        params![store_id, id, f.category_id, f.name, f.description, f.price, f.available, f.sort_order, ctx.now_ms],
+        params![
+            store_id,
+            id,
+            f.category_id,
+            f.name,
+            f.description,
+            f.price,
+            f.available,
+            f.sort_order,
+            ctx.now_ms,
+            f.translations
+        ],
     )?;
+    if let Some(groups) = &f.option_group_ids {
+        crate::db::options::set_item_groups(ctx.conn, store_id, id, groups)?;
+    }
     let it = item(ctx.conn, store_id, id)?;
     changed(ctx, store_id, json!({ "change": "item_updated", "item": it }))?;
     Ok(it)
@@ -295,6 +454,8 @@ pub fn update_item(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &ItemFields) 
 
 pub fn delete_item(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
     let it = item(ctx.conn, store_id, id)?;
+    ctx.conn
+        .execute("DELETE FROM item_option_groups WHERE store_id = ?1 AND menu_item_id = ?2", params![store_id, id])?;
     ctx.conn.execute("DELETE FROM menu_items WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
     if let Some(img) = image_id_of(&it) {
         ctx.conn.execute("DELETE FROM images WHERE store_id = ?1 AND id = ?2", params![store_id, img])?;

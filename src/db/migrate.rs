@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/0001_init.sql")),
     ("0002_orders_session_totals", include_str!("../../migrations/0002_orders_session_totals.sql")),
     ("0003_tokens_and_owner", include_str!("../../migrations/0003_tokens_and_owner.sql")),
+    ("0004_menu_options", include_str!("../../migrations/0004_menu_options.sql")),
 ];
 
 /// Schema version this binary writes.

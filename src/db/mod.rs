@@ -12,6 +12,7 @@ pub mod calls;
 pub mod events;
 pub mod menu;
 pub mod migrate;
+pub mod options;
 pub mod orders;
 pub mod stores;
 pub mod tables;

@@ -1,6 +1,7 @@
 //! Orders: placing (idempotent), status changes, lists and history.
 
 use crate::db::events::{EventType, NewEvent};
+use crate::db::options::{self, ChosenOption};
 use crate::db::rfc3339;
 use crate::db::tables::{self, SessionSummary};
 use crate::db::writer::WriteCtx;
@@ -15,8 +16,13 @@ use utoipa::ToSchema;
 pub struct OrderItemDto {
     pub menu_item_id: i64,
     pub name: String,
+    /// The item's price plus the chosen options' deltas, when ordered (never below 0).
     pub unit_price: i64,
     pub quantity: i64,
+    /// The guest's note ("" when none).
+    pub note: String,
+    /// The chosen options as they were when ordered.
+    pub options: Vec<ChosenOption>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
@@ -33,11 +39,13 @@ pub struct OrderDto {
     pub items: Vec<OrderItemDto>,
 }
 
-/// A line of a new order (already range-checked).
+/// A line of a new order (quantity and note already checked).
 #[derive(Debug, Clone)]
 pub struct Line {
     pub menu_item_id: i64,
     pub quantity: i64,
+    pub option_ids: Vec<i64>,
+    pub note: String,
 }
 
 /// Orders of the store matching `cond` (SQL over alias `o`, parameters from ?2), newest first.
@@ -69,22 +77,46 @@ fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> r
     if orders.is_empty() {
         return Ok(orders);
     }
+    // The chosen options of exactly those orders' lines.
+    let mut chosen: HashMap<i64, Vec<ChosenOption>> = HashMap::new();
+    {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT oio.order_item_id, oio.option_id, oio.group_name, oio.name, oio.price_delta
+             FROM order_item_options oio
+             WHERE oio.store_id = ?1 AND oio.order_item_id IN (
+                 SELECT oi.id FROM order_items oi WHERE oi.store_id = ?1 AND oi.order_id IN (
+                     SELECT o.id FROM orders o WHERE o.store_id = ?1 AND {cond}))
+             ORDER BY oio.id"
+        ))?;
+        let mut rows = stmt.query(params_from_iter(all.iter()))?;
+        while let Some(r) = rows.next()? {
+            chosen.entry(r.get(0)?).or_default().push(ChosenOption {
+                option_id: r.get(1)?,
+                group: r.get(2)?,
+                name: r.get(3)?,
+                price_delta: r.get(4)?,
+            });
+        }
+    }
     let mut items: HashMap<i64, Vec<OrderItemDto>> = HashMap::new();
     // The lines of exactly those orders: written as IN so that SQLite looks them up by
     // (store_id, order_id) instead of walking every line of the store.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity
+        "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity, oi.note, oi.id
          FROM order_items oi
          WHERE oi.store_id = ?1 AND oi.order_id IN (SELECT o.id FROM orders o WHERE o.store_id = ?1 AND {cond})
          ORDER BY oi.id"
     ))?;
     let mut rows = stmt.query(params_from_iter(all.iter()))?;
     while let Some(r) = rows.next()? {
+        let line_id: i64 = r.get(6)?;
         items.entry(r.get(0)?).or_default().push(OrderItemDto {
             menu_item_id: r.get(1)?,
             name: r.get(2)?,
             unit_price: r.get(3)?,
             quantity: r.get(4)?,
+            note: r.get(5)?,
+            options: chosen.remove(&line_id).unwrap_or_default(),
         });
     }
     for o in &mut orders {
@@ -191,7 +223,54 @@ pub fn place(
         }
     }
     if !bad.is_empty() {
-        return Err(AppError::ItemUnavailable { message: reasons.join("; "), ids: bad });
+        return Err(AppError::ItemUnavailable { message: reasons.join("; "), ids: bad, option_ids: Vec::new() });
+    }
+
+    // Options: every attached group's min/max, options of that item only, availability;
+    // the line's unit price is the item's plus the deltas, never below 0.
+    let mut offers: HashMap<i64, options::Offer> = HashMap::new();
+    let mut chosen: Vec<(Vec<ChosenOption>, i64)> = Vec::with_capacity(lines.len());
+    let mut invalid = std::collections::BTreeMap::new();
+    let (mut sold_ids, mut sold_names) = (Vec::new(), Vec::new());
+    for (i, l) in lines.iter().enumerate() {
+        let offer = match offers.entry(l.menu_item_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(e) => e.insert(options::offer(conn, store_id, l.menu_item_id)?),
+        };
+        let base = menu[&l.menu_item_id].1;
+        match options::choose(offer, &l.option_ids) {
+            Ok(c) => {
+                let unit = (base + c.iter().map(|o| o.price_delta).sum::<i64>()).max(0);
+                if unit > crate::domain::MAX_PRICE {
+                    invalid.insert(
+                        format!("items[{i}].option_ids"),
+                        "the price with these options is over 10000000".to_string(),
+                    );
+                }
+                chosen.push((c, unit));
+            }
+            Err(options::ChoiceError::Invalid(m)) => {
+                invalid.insert(format!("items[{i}].option_ids"), m);
+            }
+            Err(options::ChoiceError::SoldOut(ids, names)) => {
+                for (id, name) in ids.into_iter().zip(names) {
+                    if !sold_ids.contains(&id) {
+                        sold_ids.push(id);
+                        sold_names.push(format!("{name} is sold out"));
+                    }
+                }
+            }
+        }
+    }
+    if !invalid.is_empty() {
+        return Err(AppError::Validation(invalid));
+    }
+    if !sold_ids.is_empty() {
+        return Err(AppError::ItemUnavailable {
+            message: sold_names.join("; "),
+            ids: Vec::new(),
+            option_ids: sold_ids,
+        });
     }
 
     if max_active > 0 {
@@ -227,7 +306,7 @@ pub fn place(
         )?
         .query_row(params![store_id, day], |r| r.get(0))?;
 
-    let total: i64 = lines.iter().map(|l| menu[&l.menu_item_id].1 * l.quantity).sum();
+    let total: i64 = lines.iter().zip(&chosen).map(|(l, (_, unit))| unit * l.quantity).sum();
     conn.prepare_cached(
         "INSERT INTO orders (store_id, table_id, session_id, business_day, order_no, status, total, idempotency_key, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?7, ?8, ?8)",
@@ -237,16 +316,27 @@ pub fn place(
     let mut items = Vec::with_capacity(lines.len());
     {
         let mut stmt = conn.prepare_cached(
-            "INSERT INTO order_items (store_id, order_id, menu_item_id, name, unit_price, quantity) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO order_items (store_id, order_id, menu_item_id, name, unit_price, quantity, note)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for l in lines {
-            let (name, price, _) = &menu[&l.menu_item_id];
-            stmt.execute(params![store_id, order_id, l.menu_item_id, name, price, l.quantity])?;
+        let mut opt = conn.prepare_cached(
+            "INSERT INTO order_item_options (store_id, order_item_id, option_id, group_name, name, price_delta)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (l, (options, unit)) in lines.iter().zip(chosen) {
+            let (name, _, _) = &menu[&l.menu_item_id];
+            stmt.execute(params![store_id, order_id, l.menu_item_id, name, unit, l.quantity, l.note])?;
+            let line_id = conn.last_insert_rowid();
+            for o in &options {
+                opt.execute(params![store_id, line_id, o.option_id, o.group, o.name, o.price_delta])?;
+            }
             items.push(OrderItemDto {
                 menu_item_id: l.menu_item_id,
                 name: name.clone(),
-                unit_price: *price,
+                unit_price: unit,
                 quantity: l.quantity,
+                note: l.note.clone(),
+                options,
             });
         }
     }

@@ -114,6 +114,103 @@ pub fn idempotency_key(v: &str) -> Result<String, AppError> {
     Ok(v.to_string())
 }
 
+/// The languages a menu can be read in.
+pub const LANGUAGES: [&str; 4] = ["ko", "en", "ja", "zh"];
+
+/// A menu language code.
+pub fn language(field: &str, v: &str) -> Result<String, AppError> {
+    if LANGUAGES.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err(AppError::validation(field, "must be one of ko, en, ja, zh"))
+    }
+}
+
+/// Checks staff's translations, `{"en": {"name", "description"?}, "ja": {…}, "zh": {…}}`, and
+/// returns them as stored JSON text. `max_name` bounds names; `description` says whether
+/// a description may be given.
+pub fn translations(
+    field: &str,
+    v: &serde_json::Value,
+    max_name: usize,
+    description: bool,
+) -> Result<String, AppError> {
+    let mut errors = std::collections::BTreeMap::new();
+    let mut out = serde_json::Map::new();
+    match v {
+        serde_json::Value::Null => return Ok("{}".into()),
+        serde_json::Value::Object(map) => {
+            for (lang, entry) in map {
+                let at = format!("{field}.{lang}");
+                if !LANGUAGES.contains(&lang.as_str()) {
+                    errors.insert(at, "is not a language: use en, ja, zh (or ko)".to_string());
+                    continue;
+                }
+                let serde_json::Value::Object(entry) = entry else {
+                    errors.insert(at, "must be an object with name and description".to_string());
+                    continue;
+                };
+                let mut clean = serde_json::Map::new();
+                for (k, val) in entry {
+                    let key_ok = k == "name" || (description && k == "description");
+                    let Some(text_val) = val.as_str().filter(|_| key_ok) else {
+                        errors.insert(
+                            format!("{at}.{k}"),
+                            if key_ok { "must be text".to_string() } else { "is not a translatable field".to_string() },
+                        );
+                        continue;
+                    };
+                    let checked = if k == "name" {
+                        text(&format!("{at}.name"), text_val, 1, max_name)
+                    } else {
+                        text(&format!("{at}.description"), text_val, 0, 1000)
+                    };
+                    match checked {
+                        Ok(t) if !t.is_empty() => {
+                            clean.insert(k.clone(), serde_json::Value::String(t));
+                        }
+                        Ok(_) => {}
+                        Err(AppError::Validation(m)) => errors.extend(m),
+                        Err(_) => {}
+                    }
+                }
+                if !clean.contains_key("name") && !errors.keys().any(|k| k.starts_with(&at)) {
+                    errors.insert(format!("{at}.name"), "is required".to_string());
+                }
+                out.insert(lang.clone(), serde_json::Value::Object(clean));
+            }
+        }
+        _ => {
+            errors.insert(field.to_string(), "must be an object such as {\"en\": {\"name\": \"…\"}}".to_string());
+        }
+    }
+    if errors.is_empty() { Ok(serde_json::Value::Object(out).to_string()) } else { Err(AppError::Validation(errors)) }
+}
+
+/// A guest's note on an order line ("덜 맵게"): up to 100 characters, no control characters.
+pub fn note(field: &str, v: &str) -> Result<String, AppError> {
+    let t = v.trim();
+    if t.chars().count() > 100 {
+        return Err(AppError::validation(field, "must be at most 100 characters"));
+    }
+    if t.chars().any(|c| c.is_control()) {
+        return Err(AppError::validation(field, "must not contain control characters"));
+    }
+    Ok(t.to_string())
+}
+
+pub fn option_name(field: &str, v: &str) -> Result<String, AppError> {
+    text(field, v, 1, 50)
+}
+
+/// An option's price change: −10,000,000 to 10,000,000.
+pub fn price_delta(field: &str, v: i64) -> Result<i64, AppError> {
+    if !(-MAX_PRICE..=MAX_PRICE).contains(&v) {
+        return Err(AppError::validation(field, "must be a whole number from -10000000 to 10000000"));
+    }
+    Ok(v)
+}
+
 pub fn timezone(v: &str) -> Result<String, AppError> {
     jiff::tz::TimeZone::get(v)
         .map(|_| v.to_string())
@@ -147,6 +244,35 @@ mod tests {
         assert!(store_id("Demo").is_err());
         assert!(store_id("").is_err());
         assert!(store_id(&"a".repeat(33)).is_err());
+    }
+
+    #[test]
+    fn translations_are_checked_field_by_field() {
+        use serde_json::json;
+        let ok =
+            translations("translations", &json!({"en": {"name": " Kimchi stew ", "description": "Pork"}}), 100, true);
+        assert_eq!(ok.unwrap(), r#"{"en":{"description":"Pork","name":"Kimchi stew"}}"#);
+        assert_eq!(translations("translations", &serde_json::Value::Null, 100, true).unwrap(), "{}");
+        let bad = translations(
+            "translations",
+            &json!({"fr": {"name": "x"}, "ja": {"name": ""}, "zh": {"name": "辣", "description": "x"}, "en": "x"}),
+            50,
+            false,
+        );
+        let AppError::Validation(m) = bad.unwrap_err() else { panic!() };
+        assert!(m.contains_key("translations.fr"));
+        assert!(m.contains_key("translations.ja.name"));
+        assert!(m.contains_key("translations.zh.description"));
+        assert!(m.contains_key("translations.en"));
+    }
+
+    #[test]
+    fn notes_are_short_plain_text() {
+        assert_eq!(note("n", " 덜 맵게 ").unwrap(), "덜 맵게");
+        assert!(note("n", &"가".repeat(101)).is_err());
+        assert!(note("n", "line\nbreak").is_err());
+        assert!(price_delta("d", -10_000_000).is_ok());
+        assert!(price_delta("d", 10_000_001).is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
+
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Largest image accepted.
@@ -37,26 +38,41 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 // ---- tablets --------------------------------------------------------------------------
 
-/// The menu for tablets, from the cache; `If-None-Match` with the current `ETag` answers 304.
-#[utoipa::path(get, path = "/api/v1/menu", tag = "table", security(("bearer" = [])),
-    responses((status = 200, body = MenuDto), (status = 304)))]
-async fn menu(t: TableUser, State(st): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
-    let cached = match st.menu_cache.get(&t.store_id) {
+#[derive(Deserialize, IntoParams)]
+pub struct MenuQuery {
+    /// `ko`, `en`, `ja` or `zh` (default: the store's own language). Names and
+    /// descriptions without a translation stay in the store's language.
+    lang: Option<String>,
+}
+
+/// The menu for tablets, in the guest's language, from the cache; `If-None-Match` with the
+/// current `ETag` (one per language) answers 304.
+#[utoipa::path(get, path = "/api/v1/menu", tag = "table", security(("bearer" = [])), params(MenuQuery),
+    responses((status = 200, body = MenuDto), (status = 304), (status = 422)))]
+async fn menu(
+    t: TableUser,
+    State(st): State<AppState>,
+    Query(q): Query<MenuQuery>,
+    headers: HeaderMap,
+) -> AppResult<Response> {
+    let lang = q.lang.filter(|l| !l.is_empty()).map(|l| domain::language("lang", &l)).transpose()?;
+    let key = lang.clone().unwrap_or_default();
+    let cached = match st.menu_cache.get(&t.store_id, &key) {
         Some(m) => m,
         None => {
             let generation = st.menu_cache.generation(&t.store_id);
             let store = t.store_id.clone();
             let m = db::read(&st.pool, move |c| {
-                let menu = db::menu::full(c, &store)?;
+                let menu = db::menu::full(c, &store, lang.as_deref())?;
                 let body = serde_json::to_vec(&menu).map_err(AppError::internal)?;
                 Ok(Arc::new(CachedMenu {
                     version: menu.version,
-                    etag: format!("\"menu-{store}-{}\"", menu.version),
+                    etag: format!("\"menu-{store}-{}-{}\"", menu.version, menu.lang),
                     body: body.into(),
                 }))
             })
             .await?;
-            st.menu_cache.put(&t.store_id, generation, m.clone());
+            st.menu_cache.put(&t.store_id, &key, generation, m.clone());
             m
         }
     };
@@ -111,6 +127,9 @@ async fn list_categories(a: AdminUser, State(st): State<AppState>) -> AppResult<
 pub struct CategoryBody {
     name: Option<String>,
     sort_order: Option<i64>,
+    /// `{"en": {"name"}, "ja": {…}, "zh": {…}}`
+    #[schema(value_type = Option<Object>)]
+    translations: Option<serde_json::Value>,
 }
 
 /// Creates a category (409 `limit_reached` at the store's category limit).
@@ -123,8 +142,12 @@ async fn create_category(
 ) -> AppResult<(StatusCode, axum::Json<CategoryDto>)> {
     let name = domain::category_name(b.name.as_deref().unwrap_or(""))?;
     let sort = b.sort_order.map(domain::sort_order).transpose()?;
+    let tr = b.translations.as_ref().map(|t| domain::translations("translations", t, 50, false)).transpose()?;
     let max = st.config.limits.max_categories;
-    let c = st.writer.write(move |ctx| db::menu::create_category(ctx, &a.store_id, &name, sort, max)).await?;
+    let c = st
+        .writer
+        .write(move |ctx| db::menu::create_category(ctx, &a.store_id, &name, sort, tr.as_deref(), max))
+        .await?;
     Ok((StatusCode::CREATED, axum::Json(c)))
 }
 
@@ -139,8 +162,11 @@ async fn update_category(
 ) -> AppResult<axum::Json<CategoryDto>> {
     let name = b.name.as_deref().map(domain::category_name).transpose()?;
     let sort = b.sort_order.map(domain::sort_order).transpose()?;
+    let tr = b.translations.as_ref().map(|t| domain::translations("translations", t, 50, false)).transpose()?;
     Ok(axum::Json(
-        st.writer.write(move |ctx| db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort)).await?,
+        st.writer
+            .write(move |ctx| db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort, tr.as_deref()))
+            .await?,
     ))
 }
 
@@ -214,12 +240,22 @@ pub struct ItemBody {
     description: Option<String>,
     available: Option<bool>,
     sort_order: Option<i64>,
+    /// `{"en": {"name", "description"}, "ja": {…}, "zh": {…}}`
+    #[schema(value_type = Option<Object>)]
+    translations: Option<serde_json::Value>,
+    /// The option groups the item offers, in order (replaces the current list).
+    option_group_ids: Option<Vec<i64>>,
 }
 
 /// Checks every field at once, so that the answer names all problems.
 fn item_fields(b: ItemBody, creating: bool) -> AppResult<ItemFields> {
     let mut errors = BTreeMap::new();
-    let mut f = ItemFields { available: b.available, category_id: b.category_id, ..Default::default() };
+    let mut f = ItemFields {
+        available: b.available,
+        category_id: b.category_id,
+        option_group_ids: b.option_group_ids.clone(),
+        ..Default::default()
+    };
     let mut take = |r: Result<(), AppError>| {
         if let Err(AppError::Validation(m)) = r {
             errors.extend(m);
@@ -243,6 +279,12 @@ fn item_fields(b: ItemBody, creating: bool) -> AppResult<ItemFields> {
     }
     if let Some(s) = b.sort_order {
         take(domain::sort_order(s).map(|v| f.sort_order = Some(v)));
+    }
+    if let Some(t) = &b.translations {
+        take(domain::translations("translations", t, 100, true).map(|v| f.translations = Some(v)));
+    }
+    if b.option_group_ids.as_ref().is_some_and(|g| g.len() > 50) {
+        take(Err(AppError::validation("option_group_ids", "at most 50 groups")));
     }
     if errors.is_empty() { Ok(f) } else { Err(AppError::Validation(errors)) }
 }

@@ -7,6 +7,7 @@ pub mod events;
 pub mod extract;
 pub mod health;
 pub mod menu;
+pub mod options;
 pub mod orders;
 pub mod tables;
 pub mod web;
@@ -56,6 +57,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(auth::router())
         .merge(tables::router())
         .merge(menu::router())
+        .merge(options::router())
         .merge(orders::router())
         .merge(calls::router())
         .merge(events::router())

@@ -35,6 +35,11 @@ pub struct NewOrder {
 pub struct NewLine {
     menu_item_id: i64,
     quantity: i64,
+    /// The chosen options (each of a group the item offers).
+    #[serde(default)]
+    option_ids: Vec<i64>,
+    /// A request for the kitchen ("덜 맵게"), at most 100 characters.
+    note: Option<String>,
 }
 
 /// Places an order. `Idempotency-Key` (1–64 characters) is required: the same key again
@@ -60,11 +65,22 @@ async fn place(
     }
     let mut errors = BTreeMap::new();
     let mut lines = Vec::with_capacity(req.items.len());
-    for (i, l) in req.items.iter().enumerate() {
+    for (i, l) in req.items.into_iter().enumerate() {
         if domain::quantity(l.quantity).is_err() {
             errors.insert(format!("items[{i}].quantity"), "must be a whole number from 1 to 99".to_string());
         }
-        lines.push(Line { menu_item_id: l.menu_item_id, quantity: l.quantity });
+        if l.option_ids.len() > 30 {
+            errors.insert(format!("items[{i}].option_ids"), "at most 30 options".to_string());
+        }
+        let note = match domain::note(&format!("items[{i}].note"), l.note.as_deref().unwrap_or("")) {
+            Ok(n) => n,
+            Err(AppError::Validation(m)) => {
+                errors.extend(m);
+                String::new()
+            }
+            Err(e) => return Err(e),
+        };
+        lines.push(Line { menu_item_id: l.menu_item_id, quantity: l.quantity, option_ids: l.option_ids, note });
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));

@@ -37,7 +37,7 @@ async fn login_admin(client: &Client, base: &str) -> String {
     r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
 }
 
-/// The demo menu's item ids and prices.
+/// The demo menu's item ids and prices (items that need no option choice).
 async fn menu_items(client: &Client, base: &str, token: &str) -> Vec<(i64, i64)> {
     let menu: Value =
         client.get(format!("{base}/api/v1/menu")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
@@ -46,6 +46,7 @@ async fn menu_items(client: &Client, base: &str, token: &str) -> Vec<(i64, i64)>
         .unwrap()
         .iter()
         .flat_map(|c| c["items"].as_array().unwrap().iter())
+        .filter(|i| i["option_groups"].as_array().unwrap().iter().all(|g| g["min"] == 0))
         .map(|i| (i["id"].as_i64().unwrap(), i["price"].as_i64().unwrap()))
         .collect()
 }

@@ -8,6 +8,7 @@ mod appliance;
 mod events;
 mod faults;
 mod foundation;
+mod options;
 mod orders;
 mod reliability;
 mod security;

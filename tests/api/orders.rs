@@ -129,8 +129,8 @@ async fn a_table_orders_staff_follow_it_through_to_history_and_the_next_order_op
     assert_eq!(
         first["items"],
         json!([
-            {"menu_item_id": m.stew, "name": "김치찌개", "unit_price": 9000, "quantity": 2},
-            {"menu_item_id": m.cola, "name": "콜라", "unit_price": 2000, "quantity": 1},
+            {"menu_item_id": m.stew, "name": "김치찌개", "unit_price": 9000, "quantity": 2, "note": "", "options": []},
+            {"menu_item_id": m.cola, "name": "콜라", "unit_price": 2000, "quantity": 1, "note": "", "options": []},
         ])
     );
     for field in ["created_at", "updated_at"] {

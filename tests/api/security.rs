@@ -42,6 +42,8 @@ struct Ids {
     item: i64,
     call: i64,
     backup: String,
+    group: i64,
+    option: i64,
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
@@ -57,6 +59,10 @@ fn concrete(path: &str, ids: &Ids) -> String {
         ids.call.to_string()
     } else if path.contains("/backups/") {
         ids.backup.clone()
+    } else if path.contains("/option-groups/") {
+        ids.group.to_string()
+    } else if path.contains("/options/") {
+        ids.option.to_string()
     } else {
         "1".to_string()
     };
@@ -81,6 +87,9 @@ async fn send(app: &TestApp, route: &Route, path: &str, token: Option<&str>) -> 
         ("PATCH", p) if p.contains("/categories/") => Some(json!({"name": "Renamed"})),
         ("PATCH", p) if p.contains("/menu-items/") => Some(json!({"price": 1})),
         ("PATCH", p) if p.contains("/orders/") => Some(json!({"status": "preparing"})),
+        ("PATCH", p) if p.contains("/option-groups/") => Some(json!({"name": "Renamed"})),
+        ("PATCH", p) if p.contains("/options/") => Some(json!({"price_delta": 100})),
+        ("POST", p) if p.ends_with("/options") => Some(json!({"name": "Extra"})),
         _ => Some(json!({})),
     };
     app.request(route.method.clone(), path, token, body).await
@@ -100,6 +109,14 @@ async fn every_authenticated_route_refuses_every_bad_or_wrong_token_and_changes_
     let call = app.post("/api/v1/calls", Some(&table1), json!({"reason": "water"})).await;
     let backup = app.post("/api/v1/admin/backups", Some(&menu.admin), json!({})).await;
     assert_eq!(backup.status, StatusCode::CREATED);
+    let group = app
+        .post(
+            "/api/v1/admin/option-groups",
+            Some(&menu.admin),
+            json!({"name": "맵기", "min": 1, "max": 1, "options": [{"name": "순한맛"}, {"name": "매운맛"}]}),
+        )
+        .await;
+    assert_eq!(group.status, StatusCode::CREATED, "{}", group.body);
     let tables = app.get("/api/v1/admin/tables", Some(&menu.admin)).await;
     let id_of =
         |n: i64| tables.body.as_array().unwrap().iter().find(|t| t["number"] == n).unwrap()["id"].as_i64().unwrap();
@@ -110,6 +127,8 @@ async fn every_authenticated_route_refuses_every_bad_or_wrong_token_and_changes_
         item: menu.stew,
         call: call.body["id"].as_i64().unwrap(),
         backup: backup.body["name"].as_str().unwrap().to_string(),
+        group: group.body["id"].as_i64().unwrap(),
+        option: group.body["options"][0]["id"].as_i64().unwrap(),
     };
 
     // A token from before a password change, and one of a deleted table.

@@ -1,0 +1,578 @@
+//! Option groups (맵기, 곱빼기, drink sizes) and their options; which items offer which
+//! groups; and the checks and prices of the options chosen on an order line.
+//!
+//! Every change goes through [`crate::db::menu::changed`]: the menu version moves on,
+//! `menu_changed` is recorded and the cached guest menus (every language) are dropped.
+
+use crate::db::menu::changed;
+use crate::db::writer::WriteCtx;
+use crate::error::{AppError, AppResult};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, HashMap};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct OptionDto {
+    pub id: i64,
+    pub name: String,
+    pub price_delta: i64,
+    pub available: bool,
+    pub sort_order: i64,
+    /// `{"en": {"name"}, "ja": {…}, "zh": {…}}`
+    #[schema(value_type = Object)]
+    pub translations: Value,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct GroupDto {
+    pub id: i64,
+    pub name: String,
+    /// Fewest options a guest must choose (0: optional).
+    pub min: i64,
+    /// Most options a guest may choose.
+    pub max: i64,
+    pub sort_order: i64,
+    #[schema(value_type = Object)]
+    pub translations: Value,
+    pub options: Vec<OptionDto>,
+}
+
+/// Limits per store (configurable; 0 = none).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub groups: u64,
+    pub options_per_group: u64,
+}
+
+pub fn parse_translations(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| json!({}))
+}
+
+fn option_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, OptionDto)> {
+    Ok((
+        r.get(0)?,
+        OptionDto {
+            id: r.get(1)?,
+            name: r.get(2)?,
+            price_delta: r.get(3)?,
+            available: r.get::<_, i64>(4)? != 0,
+            sort_order: r.get(5)?,
+            translations: parse_translations(&r.get::<_, String>(6)?),
+        },
+    ))
+}
+
+/// Every group of the store with its options, in their order.
+pub fn groups(conn: &Connection, store_id: &str) -> AppResult<Vec<GroupDto>> {
+    let mut groups: Vec<GroupDto> = conn
+        .prepare_cached(
+            "SELECT id, name, min_choices, max_choices, sort_order, translations FROM option_groups
+             WHERE store_id = ?1 ORDER BY sort_order, id",
+        )?
+        .query_map([store_id], |r| {
+            Ok(GroupDto {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                min: r.get(2)?,
+                max: r.get(3)?,
+                sort_order: r.get(4)?,
+                translations: parse_translations(&r.get::<_, String>(5)?),
+                options: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut by_group: HashMap<i64, Vec<OptionDto>> = HashMap::new();
+    let rows = conn
+        .prepare_cached(
+            "SELECT group_id, id, name, price_delta, available, sort_order, translations FROM options
+             WHERE store_id = ?1 ORDER BY group_id, sort_order, id",
+        )?
+        .query_map([store_id], option_row)?
+        .collect::<Result<Vec<_>, _>>()?;
+    for (g, o) in rows {
+        by_group.entry(g).or_default().push(o);
+    }
+    for g in &mut groups {
+        g.options = by_group.remove(&g.id).unwrap_or_default();
+    }
+    Ok(groups)
+}
+
+pub fn group(conn: &Connection, store_id: &str, id: i64) -> AppResult<GroupDto> {
+    let mut g: GroupDto = conn
+        .prepare_cached(
+            "SELECT id, name, min_choices, max_choices, sort_order, translations FROM option_groups
+             WHERE store_id = ?1 AND id = ?2",
+        )?
+        .query_row(params![store_id, id], |r| {
+            Ok(GroupDto {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                min: r.get(2)?,
+                max: r.get(3)?,
+                sort_order: r.get(4)?,
+                translations: parse_translations(&r.get::<_, String>(5)?),
+                options: Vec::new(),
+            })
+        })
+        .optional()?
+        .ok_or(AppError::NotFound("option group"))?;
+    g.options = conn
+        .prepare_cached(
+            "SELECT group_id, id, name, price_delta, available, sort_order, translations FROM options
+             WHERE store_id = ?1 AND group_id = ?2 ORDER BY sort_order, id",
+        )?
+        .query_map(params![store_id, id], option_row)?
+        .map(|r| r.map(|(_, o)| o))
+        .collect::<Result<_, _>>()?;
+    Ok(g)
+}
+
+/// A new option, checked.
+#[derive(Debug, Clone)]
+pub struct NewOption {
+    pub name: String,
+    pub price_delta: i64,
+    pub available: bool,
+    pub sort_order: Option<i64>,
+    pub translations: String,
+}
+
+/// Fields of a group; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct GroupFields {
+    pub name: Option<String>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
+    pub sort_order: Option<i64>,
+    pub translations: Option<String>,
+}
+
+/// `0 ≤ min ≤ max ≤ options`, `max ≥ 1`, as per-field errors.
+fn check_bounds(min: i64, max: i64, options: usize) -> AppResult<()> {
+    let mut e = BTreeMap::new();
+    if max < 1 {
+        e.insert("max".to_string(), "must be at least 1".to_string());
+    } else if max as usize > options {
+        e.insert("max".to_string(), format!("must not exceed the number of options ({options})"));
+    }
+    if min < 0 {
+        e.insert("min".to_string(), "must not be negative".to_string());
+    } else if min > max {
+        e.insert("min".to_string(), "must not exceed max".to_string());
+    }
+    if e.is_empty() { Ok(()) } else { Err(AppError::Validation(e)) }
+}
+
+fn insert_option(ctx: &WriteCtx, store_id: &str, group_id: i64, o: &NewOption, sort: i64) -> AppResult<i64> {
+    ctx.conn.execute(
+        "INSERT INTO options (store_id, group_id, name, price_delta, available, sort_order, translations, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            store_id,
+            group_id,
+            o.name,
+            o.price_delta,
+            o.available,
+            o.sort_order.unwrap_or(sort),
+            o.translations,
+            ctx.now_ms
+        ],
+    )?;
+    Ok(ctx.conn.last_insert_rowid())
+}
+
+pub fn create_group(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    f: &GroupFields,
+    options: &[NewOption],
+    limits: Limits,
+) -> AppResult<GroupDto> {
+    let name = f.name.as_deref().ok_or_else(|| AppError::validation("name", "is required"))?;
+    if options.is_empty() {
+        return Err(AppError::validation("options", "needs at least one option"));
+    }
+    if limits.options_per_group > 0 && options.len() as u64 > limits.options_per_group {
+        return Err(AppError::LimitReached { limit: "max_options_per_group", value: limits.options_per_group });
+    }
+    let (min, max) = (f.min.unwrap_or(0), f.max.unwrap_or(1));
+    check_bounds(min, max, options.len())?;
+    let (count, next): (i64, i64) = ctx.conn.query_row(
+        "SELECT count(*), coalesce(max(sort_order) + 1, 0) FROM option_groups WHERE store_id = ?1",
+        [store_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    if limits.groups > 0 && count as u64 >= limits.groups {
+        return Err(AppError::LimitReached { limit: "max_option_groups", value: limits.groups });
+    }
+    ctx.conn.execute(
+        "INSERT INTO option_groups (store_id, name, min_choices, max_choices, sort_order, translations, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![
+            store_id,
+            name,
+            min,
+            max,
+            f.sort_order.unwrap_or(next.min(1_000_000)),
+            f.translations.as_deref().unwrap_or("{}"),
+            ctx.now_ms
+        ],
+    )?;
+    let id = ctx.conn.last_insert_rowid();
+    for (i, o) in options.iter().enumerate() {
+        insert_option(ctx, store_id, id, o, i as i64)?;
+    }
+    let g = group(ctx.conn, store_id, id)?;
+    changed(ctx, store_id, json!({ "change": "option_group_created", "option_group": g }))?;
+    Ok(g)
+}
+
+pub fn update_group(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &GroupFields) -> AppResult<GroupDto> {
+    let before = group(ctx.conn, store_id, id)?;
+    let (min, max) = (f.min.unwrap_or(before.min), f.max.unwrap_or(before.max));
+    check_bounds(min, max, before.options.len())?;
+    ctx.conn.execute(
+        "UPDATE option_groups SET name = coalesce(?3, name), min_choices = ?4, max_choices = ?5,
+             sort_order = coalesce(?6, sort_order), translations = coalesce(?7, translations)
+         WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, f.name, min, max, f.sort_order, f.translations],
+    )?;
+    let g = group(ctx.conn, store_id, id)?;
+    changed(ctx, store_id, json!({ "change": "option_group_updated", "option_group": g }))?;
+    Ok(g)
+}
+
+/// Deletes a group: it is detached from every item (past orders keep their copies).
+pub fn delete_group(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
+    group(ctx.conn, store_id, id)?;
+    ctx.conn.execute("DELETE FROM item_option_groups WHERE store_id = ?1 AND group_id = ?2", params![store_id, id])?;
+    ctx.conn.execute("DELETE FROM options WHERE store_id = ?1 AND group_id = ?2", params![store_id, id])?;
+    ctx.conn.execute("DELETE FROM option_groups WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
+    changed(ctx, store_id, json!({ "change": "option_group_deleted", "option_group_id": id }))?;
+    Ok(())
+}
+
+pub fn reorder_groups(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64)]) -> AppResult<()> {
+    for (id, sort) in order {
+        let n = ctx.conn.execute(
+            "UPDATE option_groups SET sort_order = ?3 WHERE store_id = ?1 AND id = ?2",
+            params![store_id, id, sort],
+        )?;
+        if n == 0 {
+            return Err(AppError::NotFound("option group"));
+        }
+    }
+    changed(ctx, store_id, json!({ "change": "option_groups_reordered" }))?;
+    Ok(())
+}
+
+pub fn add_option(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    group_id: i64,
+    o: &NewOption,
+    limits: Limits,
+) -> AppResult<GroupDto> {
+    let g = group(ctx.conn, store_id, group_id)?;
+    if limits.options_per_group > 0 && g.options.len() as u64 >= limits.options_per_group {
+        return Err(AppError::LimitReached { limit: "max_options_per_group", value: limits.options_per_group });
+    }
+    let next = g.options.iter().map(|o| o.sort_order + 1).max().unwrap_or(0).min(1_000_000);
+    insert_option(ctx, store_id, group_id, o, next)?;
+    let g = group(ctx.conn, store_id, group_id)?;
+    changed(ctx, store_id, json!({ "change": "option_group_updated", "option_group": g }))?;
+    Ok(g)
+}
+
+/// Fields of an option; `None` keeps the current value.
+#[derive(Debug, Clone, Default)]
+pub struct OptionFields {
+    pub name: Option<String>,
+    pub price_delta: Option<i64>,
+    pub available: Option<bool>,
+    pub sort_order: Option<i64>,
+    pub translations: Option<String>,
+}
+
+fn group_of_option(conn: &Connection, store_id: &str, id: i64) -> AppResult<i64> {
+    conn.prepare_cached("SELECT group_id FROM options WHERE store_id = ?1 AND id = ?2")?
+        .query_row(params![store_id, id], |r| r.get(0))
+        .optional()?
+        .ok_or(AppError::NotFound("option"))
+}
+
+pub fn update_option(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &OptionFields) -> AppResult<GroupDto> {
+    let group_id = group_of_option(ctx.conn, store_id, id)?;
+    ctx.conn.execute(
+        "UPDATE options SET name = coalesce(?3, name), price_delta = coalesce(?4, price_delta),
+             available = coalesce(?5, available), sort_order = coalesce(?6, sort_order),
+             translations = coalesce(?7, translations)
+         WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, f.name, f.price_delta, f.available, f.sort_order, f.translations],
+    )?;
+    let g = group(ctx.conn, store_id, group_id)?;
+    changed(ctx, store_id, json!({ "change": "option_updated", "option_group": g, "option_id": id }))?;
+    Ok(g)
+}
+
+/// Deletes an option. The group's bounds shrink with it when needed; the last option of a
+/// group cannot go (delete the group instead).
+pub fn delete_option(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
+    let group_id = group_of_option(ctx.conn, store_id, id)?;
+    let g = group(ctx.conn, store_id, group_id)?;
+    let left = g.options.len() as i64 - 1;
+    if left < 1 {
+        return Err(AppError::Conflict("the last option of a group cannot be deleted; delete the group".into()));
+    }
+    ctx.conn.execute("DELETE FROM options WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
+    let max = g.max.min(left);
+    ctx.conn.execute(
+        "UPDATE option_groups SET max_choices = ?3, min_choices = min(min_choices, ?3) WHERE store_id = ?1 AND id = ?2",
+        params![store_id, group_id, max],
+    )?;
+    let g = group(ctx.conn, store_id, group_id)?;
+    changed(ctx, store_id, json!({ "change": "option_deleted", "option_group": g, "option_id": id }))?;
+    Ok(())
+}
+
+/// The groups an item offers, in order.
+pub fn item_group_ids(conn: &Connection, store_id: &str, item_id: i64) -> rusqlite::Result<Vec<i64>> {
+    conn.prepare_cached(
+        "SELECT group_id FROM item_option_groups WHERE store_id = ?1 AND menu_item_id = ?2 ORDER BY sort_order",
+    )?
+    .query_map(params![store_id, item_id], |r| r.get(0))?
+    .collect()
+}
+
+/// Every item's groups, in order (item id → group ids).
+pub fn all_item_group_ids(conn: &Connection, store_id: &str) -> rusqlite::Result<HashMap<i64, Vec<i64>>> {
+    let mut out: HashMap<i64, Vec<i64>> = HashMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT menu_item_id, group_id FROM item_option_groups WHERE store_id = ?1 ORDER BY menu_item_id, sort_order",
+    )?;
+    let rows = stmt.query_map([store_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+    for row in rows {
+        let (item, g) = row?;
+        out.entry(item).or_default().push(g);
+    }
+    Ok(out)
+}
+
+/// Attaches `group_ids` to an item in that order, replacing what it had. Ids that are
+/// not groups of this store answer 422 on `option_group_ids`.
+pub fn set_item_groups(conn: &Connection, store_id: &str, item_id: i64, group_ids: &[i64]) -> AppResult<()> {
+    let mut seen = std::collections::HashSet::new();
+    for g in group_ids {
+        if !seen.insert(*g) {
+            return Err(AppError::validation("option_group_ids", format!("option group {g} is listed twice")));
+        }
+        let exists = conn
+            .prepare_cached("SELECT 1 FROM option_groups WHERE store_id = ?1 AND id = ?2")?
+            .query_row(params![store_id, g], |_| Ok(()))
+            .optional()?
+            .is_some();
+        if !exists {
+            return Err(AppError::validation("option_group_ids", format!("no option group {g} in this store")));
+        }
+    }
+    conn.execute(
+        "DELETE FROM item_option_groups WHERE store_id = ?1 AND menu_item_id = ?2",
+        params![store_id, item_id],
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "INSERT INTO item_option_groups (store_id, menu_item_id, group_id, sort_order) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, g) in group_ids.iter().enumerate() {
+        stmt.execute(params![store_id, item_id, g, i as i64])?;
+    }
+    Ok(())
+}
+
+// ---- choosing options on an order line ----------------------------------------------------
+
+/// An attached group as an order sees it.
+#[derive(Debug, Clone)]
+pub struct OfferedGroup {
+    pub id: i64,
+    pub name: String,
+    pub min: i64,
+    pub max: i64,
+}
+
+/// An option as an order sees it.
+#[derive(Debug, Clone)]
+pub struct OfferedOption {
+    pub group_id: i64,
+    pub name: String,
+    pub price_delta: i64,
+    pub available: bool,
+}
+
+/// What an item offers: its groups in order, and their options by id.
+#[derive(Debug, Clone, Default)]
+pub struct Offer {
+    pub groups: Vec<OfferedGroup>,
+    pub options: HashMap<i64, OfferedOption>,
+}
+
+/// Loads what item `item_id` offers (store-scoped).
+pub fn offer(conn: &Connection, store_id: &str, item_id: i64) -> rusqlite::Result<Offer> {
+    let mut offer = Offer::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT g.id, g.name, g.min_choices, g.max_choices FROM item_option_groups ig
+         JOIN option_groups g ON g.store_id = ig.store_id AND g.id = ig.group_id
+         WHERE ig.store_id = ?1 AND ig.menu_item_id = ?2 ORDER BY ig.sort_order",
+    )?;
+    offer.groups = stmt
+        .query_map(params![store_id, item_id], |r| {
+            Ok(OfferedGroup { id: r.get(0)?, name: r.get(1)?, min: r.get(2)?, max: r.get(3)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    if offer.groups.is_empty() {
+        return Ok(offer);
+    }
+    let mut opts = conn.prepare_cached(
+        "SELECT o.id, o.group_id, o.name, o.price_delta, o.available FROM item_option_groups ig
+         JOIN options o ON o.store_id = ig.store_id AND o.group_id = ig.group_id
+         WHERE ig.store_id = ?1 AND ig.menu_item_id = ?2",
+    )?;
+    let rows = opts.query_map(params![store_id, item_id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            OfferedOption {
+                group_id: r.get(1)?,
+                name: r.get(2)?,
+                price_delta: r.get(3)?,
+                available: r.get::<_, i64>(4)? != 0,
+            },
+        ))
+    })?;
+    for row in rows {
+        let (id, o) = row?;
+        offer.options.insert(id, o);
+    }
+    Ok(offer)
+}
+
+/// A chosen option, copied onto the order line.
+#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+pub struct ChosenOption {
+    pub option_id: i64,
+    /// The group's name when ordered (the store's language).
+    pub group: String,
+    pub name: String,
+    pub price_delta: i64,
+}
+
+/// Why a line's choice is refused.
+#[derive(Debug)]
+pub enum ChoiceError {
+    /// 422 on `items[i].option_ids`.
+    Invalid(String),
+    /// 409 `item_unavailable`: these options are sold out.
+    SoldOut(Vec<i64>, Vec<String>),
+}
+
+/// Checks the options chosen for one line against what the item offers, and returns them
+/// (in the item's group order) with their copies.
+pub fn choose(offer: &Offer, chosen: &[i64]) -> Result<Vec<ChosenOption>, ChoiceError> {
+    let mut seen = std::collections::HashSet::new();
+    for id in chosen {
+        if !seen.insert(*id) {
+            return Err(ChoiceError::Invalid(format!("option {id} is chosen twice")));
+        }
+        if !offer.options.contains_key(id) {
+            return Err(ChoiceError::Invalid(format!("option {id} is not an option of this item")));
+        }
+    }
+    let mut out = Vec::with_capacity(chosen.len());
+    for g in &offer.groups {
+        let mut in_group: Vec<i64> = chosen.iter().copied().filter(|id| offer.options[id].group_id == g.id).collect();
+        let n = in_group.len() as i64;
+        if n < g.min {
+            return Err(ChoiceError::Invalid(if g.min == 1 {
+                format!("{} needs a choice", g.name)
+            } else {
+                format!("{} needs at least {} choices", g.name, g.min)
+            }));
+        }
+        if n > g.max {
+            return Err(ChoiceError::Invalid(format!("{} allows at most {} choice(s)", g.name, g.max)));
+        }
+        in_group.sort_unstable();
+        for id in in_group {
+            let o = &offer.options[&id];
+            out.push(ChosenOption {
+                option_id: id,
+                group: g.name.clone(),
+                name: o.name.clone(),
+                price_delta: o.price_delta,
+            });
+        }
+    }
+    let sold: Vec<(i64, String)> = chosen
+        .iter()
+        .filter(|id| !offer.options[id].available)
+        .map(|id| (*id, offer.options[id].name.clone()))
+        .collect();
+    if !sold.is_empty() {
+        let (ids, names) = sold.into_iter().unzip();
+        return Err(ChoiceError::SoldOut(ids, names));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offer() -> Offer {
+        let mut o = Offer::default();
+        o.groups.push(OfferedGroup { id: 1, name: "맵기".into(), min: 1, max: 1 });
+        o.groups.push(OfferedGroup { id: 2, name: "추가".into(), min: 0, max: 2 });
+        for (id, g, name, d, av) in [
+            (10, 1, "순한맛", 0, true),
+            (11, 1, "매운맛", 0, true),
+            (20, 2, "라면사리", 1500, true),
+            (21, 2, "치즈", 2000, true),
+            (22, 2, "떡", 1000, false),
+        ] {
+            o.options.insert(id, OfferedOption { group_id: g, name: name.into(), price_delta: d, available: av });
+        }
+        o
+    }
+
+    fn invalid(r: Result<Vec<ChosenOption>, ChoiceError>) -> String {
+        match r {
+            Err(ChoiceError::Invalid(m)) => m,
+            _ => panic!("expected a refusal"),
+        }
+    }
+
+    #[test]
+    fn required_and_maximum_choices_are_enforced() {
+        let o = offer();
+        assert!(invalid(choose(&o, &[])).contains("맵기"));
+        assert!(invalid(choose(&o, &[10, 11])).contains("at most 1"));
+        assert!(invalid(choose(&o, &[10, 20, 21, 20])).contains("twice"));
+        assert!(invalid(choose(&o, &[10, 99])).contains("not an option"));
+        let ok = choose(&o, &[21, 10, 20]).unwrap();
+        let names: Vec<&str> = ok.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["순한맛", "라면사리", "치즈"]);
+        assert_eq!(ok.iter().map(|c| c.price_delta).sum::<i64>(), 3500);
+    }
+
+    #[test]
+    fn a_sold_out_option_is_named() {
+        match choose(&offer(), &[10, 22]) {
+            Err(ChoiceError::SoldOut(ids, names)) => {
+                assert_eq!(ids, vec![22]);
+                assert_eq!(names, vec!["떡".to_string()]);
+            }
+            _ => panic!("expected sold out"),
+        }
+    }
+}
