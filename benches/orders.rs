@@ -21,6 +21,11 @@
 //! At the end the database must hold exactly one order (and three lines) per 201 answer.
 //! Client and server share the machine's cores; each side has its own runtime.
 
+// The allocator the shipped binary uses (src/main.rs), so that the in-process server
+// is measured as it runs on a box.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::sync::Arc;

@@ -9,6 +9,11 @@
 //! woken by the same publish call as every stream. Client and server share the machine;
 //! each gets its own two-worker runtime.
 
+// The allocator the shipped binary uses (src/main.rs), so that the in-process server
+// is measured as it runs on a box.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use std::collections::HashMap;

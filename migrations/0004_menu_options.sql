@@ -45,15 +45,8 @@ CREATE TABLE item_option_groups (
 ) STRICT, WITHOUT ROWID;
 CREATE INDEX idx_item_option_groups_store_group ON item_option_groups(store_id, group_id);
 
--- Order lines keep the guest's note and a copy of each chosen option as it was when ordered.
+-- Order lines keep the guest's note and a copy of each chosen option as it was when
+-- ordered: [{"option_id", "group", "name", "price_delta"}], in the item's group order.
+-- (On the line itself: an order is written, read and sent as a whole.)
 ALTER TABLE order_items ADD COLUMN note TEXT NOT NULL DEFAULT '' CHECK (length(note) <= 100);
-CREATE TABLE order_item_options (
-    id            INTEGER PRIMARY KEY,
-    store_id      TEXT NOT NULL REFERENCES stores(id),
-    order_item_id INTEGER NOT NULL REFERENCES order_items(id),
-    option_id     INTEGER NOT NULL,
-    group_name    TEXT NOT NULL,
-    name          TEXT NOT NULL,
-    price_delta   INTEGER NOT NULL
-) STRICT;
-CREATE INDEX idx_order_item_options_store_item ON order_item_options(store_id, order_item_id);
+ALTER TABLE order_items ADD COLUMN options TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(options));

@@ -418,47 +418,92 @@ pub struct Offer {
     pub options: HashMap<i64, OfferedOption>,
 }
 
-/// Loads what item `item_id` offers (store-scoped).
+/// Loads what item `item_id` offers (store-scoped), in one query.
 pub fn offer(conn: &Connection, store_id: &str, item_id: i64) -> rusqlite::Result<Offer> {
     let mut offer = Offer::default();
     let mut stmt = conn.prepare_cached(
-        "SELECT g.id, g.name, g.min_choices, g.max_choices FROM item_option_groups ig
+        "SELECT g.id, g.name, g.min_choices, g.max_choices, o.id, o.name, o.price_delta, o.available
+         FROM item_option_groups ig
          JOIN option_groups g ON g.store_id = ig.store_id AND g.id = ig.group_id
+         JOIN options o ON o.store_id = ig.store_id AND o.group_id = ig.group_id
          WHERE ig.store_id = ?1 AND ig.menu_item_id = ?2 ORDER BY ig.sort_order",
     )?;
-    offer.groups = stmt
-        .query_map(params![store_id, item_id], |r| {
-            Ok(OfferedGroup { id: r.get(0)?, name: r.get(1)?, min: r.get(2)?, max: r.get(3)? })
-        })?
-        .collect::<Result<_, _>>()?;
-    if offer.groups.is_empty() {
-        return Ok(offer);
-    }
-    let mut opts = conn.prepare_cached(
-        "SELECT o.id, o.group_id, o.name, o.price_delta, o.available FROM item_option_groups ig
-         JOIN options o ON o.store_id = ig.store_id AND o.group_id = ig.group_id
-         WHERE ig.store_id = ?1 AND ig.menu_item_id = ?2",
-    )?;
-    let rows = opts.query_map(params![store_id, item_id], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
+    let mut rows = stmt.query(params![store_id, item_id])?;
+    while let Some(r) = rows.next()? {
+        let gid: i64 = r.get(0)?;
+        if offer.groups.last().is_none_or(|g| g.id != gid) {
+            offer.groups.push(OfferedGroup { id: gid, name: r.get(1)?, min: r.get(2)?, max: r.get(3)? });
+        }
+        offer.options.insert(
+            r.get(4)?,
             OfferedOption {
-                group_id: r.get(1)?,
-                name: r.get(2)?,
-                price_delta: r.get(3)?,
-                available: r.get::<_, i64>(4)? != 0,
+                group_id: gid,
+                name: r.get(5)?,
+                price_delta: r.get(6)?,
+                available: r.get::<_, i64>(7)? != 0,
             },
-        ))
-    })?;
-    for row in rows {
-        let (id, o) = row?;
-        offer.options.insert(id, o);
+        );
     }
     Ok(offer)
 }
 
+/// A menu item as an order needs it: name, price, availability and what it offers.
+#[derive(Debug, Clone)]
+pub struct Sellable {
+    pub name: String,
+    pub price: i64,
+    pub available: bool,
+    pub offer: Offer,
+}
+
+thread_local! {
+    /// Sellable items, per store, valid for one menu version. Only the writer thread places
+    /// orders, so this lives there; a batch that does not commit drops it
+    /// ([`forget_offers`]), since what it read inside that transaction may never have been.
+    static SELLABLE: std::cell::RefCell<HashMap<String, (i64, HashMap<i64, std::rc::Rc<Sellable>>)>> =
+        std::cell::RefCell::new(HashMap::new());
+}
+
+/// The item `item_id` of the store (None when it has none), remembered for the store's
+/// current `menu_version`: every menu change moves the version on, so what is remembered
+/// is never older than the menu.
+pub fn sellable(
+    conn: &Connection,
+    store_id: &str,
+    menu_version: i64,
+    item_id: i64,
+) -> rusqlite::Result<Option<std::rc::Rc<Sellable>>> {
+    let hit = SELLABLE.with(|c| {
+        let c = c.borrow();
+        c.get(store_id).filter(|(v, _)| *v == menu_version).and_then(|(_, m)| m.get(&item_id).cloned())
+    });
+    if let Some(s) = hit {
+        return Ok(Some(s));
+    }
+    let row: Option<(String, i64, bool)> = conn
+        .prepare_cached("SELECT name, price, available FROM menu_items WHERE store_id = ?1 AND id = ?2")?
+        .query_row(params![store_id, item_id], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)))
+        .optional()?;
+    let Some((name, price, available)) = row else { return Ok(None) };
+    let s = std::rc::Rc::new(Sellable { name, price, available, offer: offer(conn, store_id, item_id)? });
+    SELLABLE.with(|c| {
+        let mut c = c.borrow_mut();
+        let entry = c.entry(store_id.to_string()).or_insert_with(|| (menu_version, HashMap::new()));
+        if entry.0 != menu_version {
+            *entry = (menu_version, HashMap::new());
+        }
+        entry.1.insert(item_id, s.clone());
+    });
+    Ok(Some(s))
+}
+
+/// Drops every remembered item (a write batch did not commit).
+pub fn forget_offers() {
+    SELLABLE.with(|c| c.borrow_mut().clear());
+}
+
 /// A chosen option, copied onto the order line.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema, PartialEq)]
 pub struct ChosenOption {
     pub option_id: i64,
     /// The group's name when ordered (the store's language).

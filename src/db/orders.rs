@@ -77,46 +77,25 @@ fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> r
     if orders.is_empty() {
         return Ok(orders);
     }
-    // The chosen options of exactly those orders' lines.
-    let mut chosen: HashMap<i64, Vec<ChosenOption>> = HashMap::new();
-    {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT oio.order_item_id, oio.option_id, oio.group_name, oio.name, oio.price_delta
-             FROM order_item_options oio
-             WHERE oio.store_id = ?1 AND oio.order_item_id IN (
-                 SELECT oi.id FROM order_items oi WHERE oi.store_id = ?1 AND oi.order_id IN (
-                     SELECT o.id FROM orders o WHERE o.store_id = ?1 AND {cond}))
-             ORDER BY oio.id"
-        ))?;
-        let mut rows = stmt.query(params_from_iter(all.iter()))?;
-        while let Some(r) = rows.next()? {
-            chosen.entry(r.get(0)?).or_default().push(ChosenOption {
-                option_id: r.get(1)?,
-                group: r.get(2)?,
-                name: r.get(3)?,
-                price_delta: r.get(4)?,
-            });
-        }
-    }
     let mut items: HashMap<i64, Vec<OrderItemDto>> = HashMap::new();
     // The lines of exactly those orders: written as IN so that SQLite looks them up by
     // (store_id, order_id) instead of walking every line of the store.
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity, oi.note, oi.id
+        "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity, oi.note, oi.options
          FROM order_items oi
          WHERE oi.store_id = ?1 AND oi.order_id IN (SELECT o.id FROM orders o WHERE o.store_id = ?1 AND {cond})
          ORDER BY oi.id"
     ))?;
     let mut rows = stmt.query(params_from_iter(all.iter()))?;
     while let Some(r) = rows.next()? {
-        let line_id: i64 = r.get(6)?;
+        let options: String = r.get(6)?;
         items.entry(r.get(0)?).or_default().push(OrderItemDto {
             menu_item_id: r.get(1)?,
             name: r.get(2)?,
             unit_price: r.get(3)?,
             quantity: r.get(4)?,
             note: r.get(5)?,
-            options: chosen.remove(&line_id).unwrap_or_default(),
+            options: if options == "[]" { Vec::new() } else { serde_json::from_str(&options).unwrap_or_default() },
         });
     }
     for o in &mut orders {
@@ -187,21 +166,15 @@ pub fn place(
     rate_limit()?;
     let table_number = tables::live_number(conn, store_id, table_id)?;
 
-    // Menu checks: every item of this store, and available.
-    let mut menu: HashMap<i64, (String, i64, bool)> = HashMap::new();
-    {
-        let mut stmt =
-            conn.prepare_cached("SELECT name, price, available FROM menu_items WHERE store_id = ?1 AND id = ?2")?;
-        for l in lines {
-            if menu.contains_key(&l.menu_item_id) {
-                continue;
-            }
-            if let Some(row) = stmt
-                .query_row(params![store_id, l.menu_item_id], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0)))
-                .optional()?
-            {
-                menu.insert(l.menu_item_id, row);
-            }
+    // Menu checks: every item of this store, and available (as of the current menu version).
+    let menu_version = crate::db::menu::version(conn, store_id)?;
+    let mut menu: HashMap<i64, std::rc::Rc<options::Sellable>> = HashMap::new();
+    for l in lines {
+        if menu.contains_key(&l.menu_item_id) {
+            continue;
+        }
+        if let Some(s) = options::sellable(conn, store_id, menu_version, l.menu_item_id)? {
+            menu.insert(l.menu_item_id, s);
         }
     }
     let mut bad: Vec<i64> = Vec::new();
@@ -215,9 +188,9 @@ pub fn place(
                 bad.push(l.menu_item_id);
                 reasons.push(format!("menu item {} is not on the menu", l.menu_item_id));
             }
-            Some((name, _, false)) => {
+            Some(s) if !s.available => {
                 bad.push(l.menu_item_id);
-                reasons.push(format!("{name} is sold out"));
+                reasons.push(format!("{} is sold out", s.name));
             }
             Some(_) => {}
         }
@@ -228,17 +201,13 @@ pub fn place(
 
     // Options: every attached group's min/max, options of that item only, availability;
     // the line's unit price is the item's plus the deltas, never below 0.
-    let mut offers: HashMap<i64, options::Offer> = HashMap::new();
     let mut chosen: Vec<(Vec<ChosenOption>, i64)> = Vec::with_capacity(lines.len());
     let mut invalid = std::collections::BTreeMap::new();
     let (mut sold_ids, mut sold_names) = (Vec::new(), Vec::new());
     for (i, l) in lines.iter().enumerate() {
-        let offer = match offers.entry(l.menu_item_id) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => e.insert(options::offer(conn, store_id, l.menu_item_id)?),
-        };
-        let base = menu[&l.menu_item_id].1;
-        match options::choose(offer, &l.option_ids) {
+        let item = &menu[&l.menu_item_id];
+        let base = item.price;
+        match options::choose(&item.offer, &l.option_ids) {
             Ok(c) => {
                 let unit = (base + c.iter().map(|o| o.price_delta).sum::<i64>()).max(0);
                 if unit > crate::domain::MAX_PRICE {
@@ -316,20 +285,17 @@ pub fn place(
     let mut items = Vec::with_capacity(lines.len());
     {
         let mut stmt = conn.prepare_cached(
-            "INSERT INTO order_items (store_id, order_id, menu_item_id, name, unit_price, quantity, note)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        let mut opt = conn.prepare_cached(
-            "INSERT INTO order_item_options (store_id, order_item_id, option_id, group_name, name, price_delta)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO order_items (store_id, order_id, menu_item_id, name, unit_price, quantity, note, options)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
         for (l, (options, unit)) in lines.iter().zip(chosen) {
-            let (name, _, _) = &menu[&l.menu_item_id];
-            stmt.execute(params![store_id, order_id, l.menu_item_id, name, unit, l.quantity, l.note])?;
-            let line_id = conn.last_insert_rowid();
-            for o in &options {
-                opt.execute(params![store_id, line_id, o.option_id, o.group, o.name, o.price_delta])?;
-            }
+            let name = &menu[&l.menu_item_id].name;
+            let copies = if options.is_empty() {
+                "[]".to_string()
+            } else {
+                serde_json::to_string(&options).map_err(AppError::internal)?
+            };
+            stmt.execute(params![store_id, order_id, l.menu_item_id, name, unit, l.quantity, l.note, copies])?;
             items.push(OrderItemDto {
                 menu_item_id: l.menu_item_id,
                 name: name.clone(),

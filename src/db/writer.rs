@@ -315,6 +315,8 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, now_ms: i64, publi
             let _ = conn.execute_batch("ROLLBACK");
         }
         stored.clear();
+        // Anything remembered from inside the rolled-back transaction may never have been.
+        crate::db::options::forget_offers();
     }
     if let Some(obs) = stats.observe.get() {
         obs(batch.len(), started.elapsed());

@@ -137,7 +137,7 @@ async fn every_invalid_choice_is_refused_on_its_field_and_nothing_is_written() {
     assert_eq!(r.body["error"]["option_ids"], json!([cheese]));
     assert!(r.body["error"]["message"].as_str().unwrap().contains("치즈"));
     assert_eq!(count(&app, "SELECT count(*) FROM orders"), 0);
-    assert_eq!(count(&app, "SELECT count(*) FROM order_item_options"), 0);
+    assert_eq!(count(&app, "SELECT count(*) FROM order_items"), 0);
     assert_eq!(count(&app, "SELECT count(*) FROM table_sessions"), 0);
 }
 
