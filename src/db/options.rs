@@ -456,12 +456,14 @@ pub struct Sellable {
     pub offer: Offer,
 }
 
+/// Per store: the menu version and the items remembered for it.
+type SellableCache = HashMap<String, (i64, HashMap<i64, std::rc::Rc<Sellable>>)>;
+
 thread_local! {
     /// Sellable items, per store, valid for one menu version. Only the writer thread places
     /// orders, so this lives there; a batch that does not commit drops it
     /// ([`forget_offers`]), since what it read inside that transaction may never have been.
-    static SELLABLE: std::cell::RefCell<HashMap<String, (i64, HashMap<i64, std::rc::Rc<Sellable>>)>> =
-        std::cell::RefCell::new(HashMap::new());
+    static SELLABLE: std::cell::RefCell<SellableCache> = std::cell::RefCell::new(HashMap::new());
 }
 
 /// The item `item_id` of the store (None when it has none), remembered for the store's
