@@ -204,7 +204,7 @@ async fn seed(state: &AppState, addr: &str, client: &Client) -> Vec<Tablet> {
         .write(move |ctx| {
             tableorder::db::stores::create_store(ctx.conn, STORE, "Bench store", "Asia/Seoul", ctx.now_ms)?;
             let admin_id = tableorder::db::stores::create_admin(ctx.conn, STORE, "admin", &admin, ctx.now_ms)?;
-            let cat = tableorder::db::menu::create_category(ctx, STORE, "Meals", None, None, 0)?;
+            let cat = tableorder::db::menu::create_category(ctx, STORE, "Meals", None, None, None, 0)?;
             let mut groups = Vec::new();
             let mut choices = Vec::new();
             if with_options {

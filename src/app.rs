@@ -59,13 +59,19 @@ impl App {
             HubStats::from_metrics(&metrics),
         ));
         let menu_cache: Arc<dyn MenuCache> = Arc::new(InMemoryCache::default());
+        let printers = Arc::new(crate::kitchen::printer::Printers::default());
         let publish = {
             let hub = hub.clone();
             let cache = menu_cache.clone();
+            let printers = printers.clone();
             Box::new(move |events: Vec<StoredEvent>| {
                 // Invalidate first: a tablet told of the change must not read the old menu.
                 for e in events.iter().filter(|e| e.kind == EventType::MenuChanged) {
                     cache.invalidate(&e.store_id);
+                }
+                // New tickets or printer settings: the printer tasks look at once.
+                if events.iter().any(|e| matches!(e.kind, EventType::TicketCreated | EventType::PrinterChanged)) {
+                    printers.wake.notify_waiters();
                 }
                 hub.publish(events);
             })
@@ -111,6 +117,7 @@ impl App {
             accounts,
             hasher,
             backups: Arc::new(BackupGate::default()),
+            printers,
         };
         Ok(App { listener, state, shutdown_tx, started })
     }

@@ -336,9 +336,15 @@ fn demo_menu(ctx: &mut WriteCtx) -> Result<(), AppError> {
             ],
         ),
     ];
+    // Two stations without printers (a printer is added in the dashboard): drinks go to 바.
+    let kitchen = crate::kitchen::db::StationFields { name: Some("주방".into()), ..Default::default() };
+    crate::kitchen::db::create_station(ctx, DEMO_STORE, &kitchen)?;
+    let bar = crate::kitchen::db::StationFields { name: Some("바".into()), ..Default::default() };
+    let bar = crate::kitchen::db::create_station(ctx, DEMO_STORE, &bar)?;
     for (ci, (cat, ctr, items)) in menu.iter().enumerate() {
         let ctr = json!({ "en": { "name": ctr[0] }, "ja": { "name": ctr[1] }, "zh": { "name": ctr[2] } }).to_string();
-        let c = db::menu::create_category(ctx, DEMO_STORE, cat, Some(ci as i64), Some(&ctr), 0)?;
+        let station = (*cat == "음료").then_some(bar.id);
+        let c = db::menu::create_category(ctx, DEMO_STORE, cat, Some(ci as i64), Some(&ctr), station, 0)?;
         for (ii, it) in items.iter().enumerate() {
             let f = db::menu::ItemFields {
                 category_id: Some(c.id),
@@ -349,6 +355,7 @@ fn demo_menu(ctx: &mut WriteCtx) -> Result<(), AppError> {
                 sort_order: Some(ii as i64),
                 translations: Some(t3(it.tr[0], it.tr[1], it.tr[2])),
                 option_group_ids: Some(it.groups.iter().map(|k| ids[k]).collect()),
+                station_id: None,
             };
             db::menu::create_item(ctx, DEMO_STORE, &f, 0)?;
         }

@@ -7,6 +7,7 @@
 //! - [`auth`]: tokens, passwords, the `AdminUser` / `TableUser` extractors
 //! - [`events`]: the fan-out hub and Server-Sent Event streams
 //! - [`http`]: one router per feature, OpenAPI, the embedded web UI
+//! - [`kitchen`]: stations, printed tickets (ESC/POS), the kitchen display's bumps
 //! - [`cache`], [`ratelimit`], [`metrics`], [`clock`]: supporting pieces
 //! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
 //! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+pub mod kitchen;
 pub mod mdns;
 pub mod metrics;
 pub mod ratelimit;

@@ -35,6 +35,8 @@ pub struct AppState {
     pub hasher: Arc<Hasher>,
     /// Backups through the API: one at a time, not too often.
     pub backups: Arc<BackupGate>,
+    /// The kitchen printers' states, and their wake-up call.
+    pub printers: Arc<crate::kitchen::printer::Printers>,
 }
 
 /// Serialises API backups and spaces them out.

@@ -11,6 +11,7 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     set.spawn(prune_events(state.clone()));
     set.spawn(tidy_limits(state.clone()));
     set.spawn(refresh_accounts(state.clone()));
+    set.spawn(crate::kitchen::printer::supervise(state.clone()));
     if state.config.backup_interval_hours > 0 {
         set.spawn(scheduled_backups(state.clone()));
     }

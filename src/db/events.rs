@@ -18,6 +18,9 @@ pub enum EventType {
     CallAcked,
     MenuChanged,
     TableChanged,
+    TicketCreated,
+    TicketBumped,
+    PrinterChanged,
 }
 
 impl EventType {
@@ -31,6 +34,9 @@ impl EventType {
             EventType::CallAcked => "call_acked",
             EventType::MenuChanged => "menu_changed",
             EventType::TableChanged => "table_changed",
+            EventType::TicketCreated => "ticket_created",
+            EventType::TicketBumped => "ticket_bumped",
+            EventType::PrinterChanged => "printer_changed",
         }
     }
 
@@ -79,9 +85,21 @@ pub struct StoredEvent {
 
 fn parse_kind(s: &str) -> Option<EventType> {
     use EventType::*;
-    [OrderCreated, OrderUpdated, OrderCancelled, SessionEnded, CallCreated, CallAcked, MenuChanged, TableChanged]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+    [
+        OrderCreated,
+        OrderUpdated,
+        OrderCancelled,
+        SessionEnded,
+        CallCreated,
+        CallAcked,
+        MenuChanged,
+        TableChanged,
+        TicketCreated,
+        TicketBumped,
+        PrinterChanged,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == s)
 }
 
 /// The SSE frame of one event; oversized data is replaced by a short notice.

@@ -19,6 +19,8 @@ pub struct CategoryDto {
     /// `{"en": {"name"}, "ja": {…}, "zh": {…}}`
     #[schema(value_type = Object)]
     pub translations: Value,
+    /// The kitchen station its items go to (unless an item names its own).
+    pub station_id: Option<i64>,
 }
 
 /// A menu item as staff manage it.
@@ -37,6 +39,8 @@ pub struct MenuItemDto {
     /// `{"en": {"name", "description"}, "ja": {…}, "zh": {…}}`
     #[schema(value_type = Object)]
     pub translations: Value,
+    /// Its own kitchen station (None: its category's, else the store's first).
+    pub station_id: Option<i64>,
 }
 
 /// An option as guests see it (in their language).
@@ -93,7 +97,8 @@ pub fn image_url(image_id: Option<i64>) -> Option<String> {
     image_id.map(|id| format!("/api/v1/images/{id}"))
 }
 
-const ITEM_COLS: &str = "id, category_id, name, description, price, image_id, available, sort_order, translations";
+const ITEM_COLS: &str =
+    "id, category_id, name, description, price, image_id, available, sort_order, translations, station_id";
 
 fn item_row(r: &rusqlite::Row) -> rusqlite::Result<MenuItemDto> {
     Ok(MenuItemDto {
@@ -107,6 +112,7 @@ fn item_row(r: &rusqlite::Row) -> rusqlite::Result<MenuItemDto> {
         sort_order: r.get(7)?,
         option_group_ids: Vec::new(),
         translations: parse_translations(&r.get::<_, String>(8)?),
+        station_id: r.get(9)?,
     })
 }
 
@@ -232,6 +238,7 @@ fn category_row(r: &rusqlite::Row) -> rusqlite::Result<CategoryDto> {
         sort_order: r.get(2)?,
         item_count: r.get(3)?,
         translations: parse_translations(&r.get::<_, String>(4)?),
+        station_id: r.get(5)?,
     })
 }
 
@@ -239,7 +246,7 @@ pub fn categories(conn: &Connection, store_id: &str) -> AppResult<Vec<CategoryDt
     Ok(conn
         .prepare_cached(
             "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id),
-                    c.translations
+                    c.translations, c.station_id
              FROM categories c WHERE c.store_id = ?1 ORDER BY c.sort_order, c.id",
         )?
         .query_map([store_id], category_row)?
@@ -249,7 +256,7 @@ pub fn categories(conn: &Connection, store_id: &str) -> AppResult<Vec<CategoryDt
 pub fn category(conn: &Connection, store_id: &str, id: i64) -> AppResult<CategoryDto> {
     conn.prepare_cached(
         "SELECT c.id, c.name, c.sort_order, (SELECT count(*) FROM menu_items m WHERE m.store_id = c.store_id AND m.category_id = c.id),
-                c.translations
+                c.translations, c.station_id
          FROM categories c WHERE c.store_id = ?1 AND c.id = ?2",
     )?
     .query_row(params![store_id, id], category_row)
@@ -263,8 +270,12 @@ pub fn create_category(
     name: &str,
     sort_order: Option<i64>,
     translations: Option<&str>,
+    station_id: Option<i64>,
     max: u64,
 ) -> AppResult<CategoryDto> {
+    if let Some(sid) = station_id {
+        crate::kitchen::db::check_station(ctx.conn, store_id, "station_id", sid)?;
+    }
     let (count, next): (i64, i64) = ctx.conn.query_row(
         "SELECT count(*), coalesce(max(sort_order) + 1, 0) FROM categories WHERE store_id = ?1",
         [store_id],
@@ -276,8 +287,9 @@ pub fn create_category(
     let sort_order = sort_order.unwrap_or(next.min(1_000_000));
     ctx.conn
         .execute(
-            "INSERT INTO categories (store_id, name, sort_order, translations, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![store_id, name, sort_order, translations.unwrap_or("{}"), ctx.now_ms],
+            "INSERT INTO categories (store_id, name, sort_order, translations, created_at, station_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![store_id, name, sort_order, translations.unwrap_or("{}"), ctx.now_ms, station_id],
         )
         .map_err(|e| on_constraint(e, "a category with this name exists already"))?;
     let c = category(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
@@ -292,8 +304,18 @@ pub fn update_category(
     name: Option<&str>,
     sort_order: Option<i64>,
     translations: Option<&str>,
+    station_id: Option<Option<i64>>,
 ) -> AppResult<CategoryDto> {
     category(ctx.conn, store_id, id)?;
+    if let Some(Some(sid)) = station_id {
+        crate::kitchen::db::check_station(ctx.conn, store_id, "station_id", sid)?;
+    }
+    if let Some(sid) = station_id {
+        ctx.conn.execute(
+            "UPDATE categories SET station_id = ?3 WHERE store_id = ?1 AND id = ?2",
+            params![store_id, id, sid],
+        )?;
+    }
     ctx.conn
         .execute(
             "UPDATE categories SET name = coalesce(?3, name), sort_order = coalesce(?4, sort_order),
@@ -374,6 +396,8 @@ pub struct ItemFields {
     /// Checked translations as JSON text.
     pub translations: Option<String>,
     pub option_group_ids: Option<Vec<i64>>,
+    /// `Some(None)` clears the item's own station.
+    pub station_id: Option<Option<i64>>,
 }
 
 fn check_category(conn: &Connection, store_id: &str, category_id: i64) -> AppResult<()> {
@@ -415,6 +439,7 @@ pub fn create_item(ctx: &mut WriteCtx, store_id: &str, f: &ItemFields, max: u64)
     if let Some(groups) = &f.option_group_ids {
         crate::db::options::set_item_groups(ctx.conn, store_id, id, groups)?;
     }
+    set_item_station(ctx.conn, store_id, id, f.station_id)?;
     let it = item(ctx.conn, store_id, id)?;
     changed(ctx, store_id, json!({ "change": "item_created", "item": it }))?;
     Ok(it)
@@ -447,6 +472,7 @@ pub fn update_item(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &ItemFields) 
     if let Some(groups) = &f.option_group_ids {
         crate::db::options::set_item_groups(ctx.conn, store_id, id, groups)?;
     }
+    set_item_station(ctx.conn, store_id, id, f.station_id)?;
     let it = item(ctx.conn, store_id, id)?;
     changed(ctx, store_id, json!({ "change": "item_updated", "item": it }))?;
     Ok(it)
@@ -461,6 +487,18 @@ pub fn delete_item(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()>
         ctx.conn.execute("DELETE FROM images WHERE store_id = ?1 AND id = ?2", params![store_id, img])?;
     }
     changed(ctx, store_id, json!({ "change": "item_deleted", "item_id": id, "category_id": it.category_id }))?;
+    Ok(())
+}
+
+fn set_item_station(conn: &Connection, store_id: &str, id: i64, station: Option<Option<i64>>) -> AppResult<()> {
+    let Some(station) = station else { return Ok(()) };
+    if let Some(sid) = station {
+        crate::kitchen::db::check_station(conn, store_id, "station_id", sid)?;
+    }
+    conn.execute(
+        "UPDATE menu_items SET station_id = ?3 WHERE store_id = ?1 AND id = ?2",
+        params![store_id, id, station],
+    )?;
     Ok(())
 }
 

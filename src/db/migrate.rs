@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_orders_session_totals", include_str!("../../migrations/0002_orders_session_totals.sql")),
     ("0003_tokens_and_owner", include_str!("../../migrations/0003_tokens_and_owner.sql")),
     ("0004_menu_options", include_str!("../../migrations/0004_menu_options.sql")),
+    ("0005_kitchen", include_str!("../../migrations/0005_kitchen.sql")),
 ];
 
 /// Schema version this binary writes.

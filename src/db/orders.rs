@@ -320,6 +320,8 @@ pub fn place(
         items,
     };
     order_event(ctx, store_id, EventType::OrderCreated, &order)?;
+    // The kitchen's tickets, in the same transaction: no order without its tickets.
+    crate::kitchen::db::order_tickets(ctx, store_id, &order)?;
     Ok(Placed { order, created: true })
 }
 
@@ -337,14 +339,40 @@ pub fn set_status(ctx: &mut WriteCtx, store_id: &str, id: i64, to: OrderStatus) 
     if !order.status.can_become(to) {
         return Err(AppError::InvalidTransition { from: order.status.as_str().into(), to: to.as_str().into() });
     }
+    write_status(ctx, store_id, &mut order, to)?;
+    match to {
+        OrderStatus::Cancelled => crate::kitchen::db::cancel_tickets(ctx, store_id, &order)?,
+        OrderStatus::Completed => crate::kitchen::db::close_open(ctx, store_id, order.id)?,
+        _ => {}
+    }
+    Ok(order)
+}
+
+fn write_status(ctx: &mut WriteCtx, store_id: &str, order: &mut OrderDto, to: OrderStatus) -> AppResult<()> {
     ctx.conn.execute(
         "UPDATE orders SET status = ?3, updated_at = ?4 WHERE store_id = ?1 AND id = ?2",
-        params![store_id, id, to.as_str(), ctx.now_ms],
+        params![store_id, order.id, to.as_str(), ctx.now_ms],
     )?;
     order.status = to;
     order.updated_at = rfc3339(ctx.now_ms);
     let kind = if to == OrderStatus::Cancelled { EventType::OrderCancelled } else { EventType::OrderUpdated };
-    order_event(ctx, store_id, kind, &order)?;
+    order_event(ctx, store_id, kind, order)
+}
+
+/// The kitchen moves an order: bumps start (`preparing`) and finish (`completed`) it, and
+/// undoing a bump may take it back from `completed`. Never from or to `cancelled`, and only
+/// while its session is open.
+pub fn set_status_by_kitchen(ctx: &mut WriteCtx, store_id: &str, id: i64, to: OrderStatus) -> AppResult<OrderDto> {
+    let mut order = get(ctx.conn, store_id, id)?;
+    let open: bool = ctx.conn.query_row(
+        "SELECT ended_at IS NULL FROM table_sessions WHERE store_id = ?1 AND id = ?2",
+        params![store_id, order.session_id],
+        |r| r.get(0),
+    )?;
+    if !open || order.status == OrderStatus::Cancelled || to == OrderStatus::Cancelled || order.status == to {
+        return Ok(order);
+    }
+    write_status(ctx, store_id, &mut order, to)?;
     Ok(order)
 }
 

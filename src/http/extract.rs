@@ -93,3 +93,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
             .map_err(|r: QueryRejection| AppError::BadRequest(format!("bad query: {}", r.body_text())))
     }
 }
+
+/// For `#[serde(default, deserialize_with = "double_option")]`: a field that may be absent
+/// (`None`: leave as is), `null` (`Some(None)`: clear it) or a value (`Some(Some(v))`).
+pub fn double_option<'de, T, D>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: serde::Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}

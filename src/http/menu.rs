@@ -8,7 +8,7 @@ use crate::db::{
 };
 use crate::domain;
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{Body, Json, Path, Query};
+use crate::http::extract::{Body, Json, Path, Query, double_option};
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -130,6 +130,10 @@ pub struct CategoryBody {
     /// `{"en": {"name"}, "ja": {…}, "zh": {…}}`
     #[schema(value_type = Option<Object>)]
     translations: Option<serde_json::Value>,
+    /// The kitchen station of its items (`null`: the store's first station).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    station_id: Option<Option<i64>>,
 }
 
 /// Creates a category (409 `limit_reached` at the store's category limit).
@@ -146,7 +150,9 @@ async fn create_category(
     let max = st.config.limits.max_categories;
     let c = st
         .writer
-        .write(move |ctx| db::menu::create_category(ctx, &a.store_id, &name, sort, tr.as_deref(), max))
+        .write(move |ctx| {
+            db::menu::create_category(ctx, &a.store_id, &name, sort, tr.as_deref(), b.station_id.flatten(), max)
+        })
         .await?;
     Ok((StatusCode::CREATED, axum::Json(c)))
 }
@@ -165,7 +171,9 @@ async fn update_category(
     let tr = b.translations.as_ref().map(|t| domain::translations("translations", t, 50, false)).transpose()?;
     Ok(axum::Json(
         st.writer
-            .write(move |ctx| db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort, tr.as_deref()))
+            .write(move |ctx| {
+                db::menu::update_category(ctx, &a.store_id, id, name.as_deref(), sort, tr.as_deref(), b.station_id)
+            })
             .await?,
     ))
 }
@@ -245,6 +253,10 @@ pub struct ItemBody {
     translations: Option<serde_json::Value>,
     /// The option groups the item offers, in order (replaces the current list).
     option_group_ids: Option<Vec<i64>>,
+    /// Its own kitchen station (`null`: its category's).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<i64>)]
+    station_id: Option<Option<i64>>,
 }
 
 /// Checks every field at once, so that the answer names all problems.
@@ -254,6 +266,7 @@ fn item_fields(b: ItemBody, creating: bool) -> AppResult<ItemFields> {
         available: b.available,
         category_id: b.category_id,
         option_group_ids: b.option_group_ids.clone(),
+        station_id: b.station_id,
         ..Default::default()
     };
     let mut take = |r: Result<(), AppError>| {

@@ -6,6 +6,7 @@ pub mod calls;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod kitchen;
 pub mod menu;
 pub mod options;
 pub mod orders;
@@ -58,6 +59,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(tables::router())
         .merge(menu::router())
         .merge(options::router())
+        .merge(kitchen::router())
         .merge(orders::router())
         .merge(calls::router())
         .merge(events::router())

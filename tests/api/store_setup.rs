@@ -164,7 +164,7 @@ async fn menu_items_are_validated_edited_marked_sold_out_and_reordered() {
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(
         r.body,
-        json!({"id": r.body["id"], "category_id": m.category, "name": "비빔밥", "description": "rice", "price": 10000, "image_url": null, "available": false, "sort_order": 9, "option_group_ids": [], "translations": {}})
+        json!({"id": r.body["id"], "category_id": m.category, "name": "비빔밥", "description": "rice", "price": 10000, "image_url": null, "available": false, "sort_order": 9, "option_group_ids": [], "translations": {}, "station_id": null})
     );
     let bad = app.post("/api/v1/admin/menu-items", Some(&m.admin), json!({"price": -1})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
