@@ -44,6 +44,8 @@ struct Ids {
     backup: String,
     group: i64,
     option: i64,
+    station: i64,
+    ticket: i64,
 }
 
 fn concrete(path: &str, ids: &Ids) -> String {
@@ -59,6 +61,10 @@ fn concrete(path: &str, ids: &Ids) -> String {
         ids.call.to_string()
     } else if path.contains("/backups/") {
         ids.backup.clone()
+    } else if path.contains("/stations/") {
+        ids.station.to_string()
+    } else if path.contains("/tickets/") {
+        ids.ticket.to_string()
     } else if path.contains("/option-groups/") {
         ids.group.to_string()
     } else if path.contains("/options/") {
@@ -88,6 +94,7 @@ async fn send(app: &TestApp, route: &Route, path: &str, token: Option<&str>) -> 
         ("PATCH", p) if p.contains("/menu-items/") => Some(json!({"price": 1})),
         ("PATCH", p) if p.contains("/orders/") => Some(json!({"status": "preparing"})),
         ("PATCH", p) if p.contains("/option-groups/") => Some(json!({"name": "Renamed"})),
+        ("PATCH", p) if p.contains("/stations/") => Some(json!({"name": "Renamed"})),
         ("PATCH", p) if p.contains("/options/") => Some(json!({"price_delta": 100})),
         ("POST", p) if p.ends_with("/options") => Some(json!({"name": "Extra"})),
         _ => Some(json!({})),
@@ -102,7 +109,9 @@ async fn every_authenticated_route_refuses_every_bad_or_wrong_token_and_changes_
     app.seed_store("b", 1).await;
     let admin_b = app.admin_token("b").await;
 
-    // Store A's things: an order with a session, a call, a backup.
+    // Store A's things: a station, an order with a session and a ticket, a call, a backup.
+    let station = app.post("/api/v1/admin/stations", Some(&menu.admin), json!({"name": "주방"})).await;
+    assert_eq!(station.status, StatusCode::CREATED);
     let table1 = app.table_token("a", 1).await;
     let placed = app.order(&table1, "sec-1", &[(menu.stew, 1)]).await;
     assert_eq!(placed.status, StatusCode::CREATED);
@@ -129,6 +138,8 @@ async fn every_authenticated_route_refuses_every_bad_or_wrong_token_and_changes_
         backup: backup.body["name"].as_str().unwrap().to_string(),
         group: group.body["id"].as_i64().unwrap(),
         option: group.body["options"][0]["id"].as_i64().unwrap(),
+        station: station.body["id"].as_i64().unwrap(),
+        ticket: app.get("/api/v1/admin/tickets", Some(&menu.admin)).await.body[0]["id"].as_i64().unwrap(),
     };
 
     // A token from before a password change, and one of a deleted table.
