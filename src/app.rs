@@ -60,10 +60,12 @@ impl App {
         ));
         let menu_cache: Arc<dyn MenuCache> = Arc::new(InMemoryCache::default());
         let printers = Arc::new(crate::kitchen::printer::Printers::default());
+        let uplink = Arc::new(crate::uplink::Uplink::default());
         let publish = {
             let hub = hub.clone();
             let cache = menu_cache.clone();
             let printers = printers.clone();
+            let uplink = uplink.clone();
             Box::new(move |events: Vec<StoredEvent>| {
                 // Invalidate first: a tablet told of the change must not read the old menu.
                 for e in events.iter().filter(|e| e.kind == EventType::MenuChanged) {
@@ -74,6 +76,8 @@ impl App {
                     printers.wake.notify_waiters();
                 }
                 hub.publish(events);
+                // New events to send to the chain hub.
+                uplink.wake.notify_waiters();
             })
         };
         let now = {
@@ -118,6 +122,7 @@ impl App {
             hasher,
             backups: Arc::new(BackupGate::default()),
             printers,
+            uplink,
         };
         Ok(App { listener, state, shutdown_tx, started })
     }

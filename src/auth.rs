@@ -108,6 +108,8 @@ pub struct Claims {
 pub enum UserType {
     Admin,
     Table,
+    /// A chain's head office, on the hub (never accepted by a box).
+    Hq,
 }
 
 impl Claims {
@@ -119,6 +121,20 @@ impl Claims {
             store_id: store_id.into(),
             table_id: None,
             admin_id: Some(admin_id),
+            iat: now_s,
+            exp: now_s + TOKEN_TTL_SECS,
+        }
+    }
+
+    /// An HQ user's login on the hub.
+    pub fn hq(user_id: i64, now_s: i64) -> Claims {
+        Claims {
+            tgen: 0,
+            sub: format!("hq:{user_id}"),
+            user_type: UserType::Hq,
+            store_id: String::new(),
+            table_id: None,
+            admin_id: Some(user_id),
             iat: now_s,
             exp: now_s + TOKEN_TTL_SECS,
         }

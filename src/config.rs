@@ -64,6 +64,100 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Run or manage a chain hub (every store's orders in PostgreSQL).
+    #[cfg(feature = "hub")]
+    Hub {
+        #[command(subcommand)]
+        command: HubCommand,
+    },
+}
+
+/// Where the hub's PostgreSQL is.
+#[cfg(feature = "hub")]
+#[derive(Args, Debug, Clone)]
+pub struct HubDb {
+    /// PostgreSQL URL, e.g. postgres://tableorder:secret@127.0.0.1/tableorder
+    #[arg(long, env = "TABLEORDER_HUB_DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+}
+
+#[cfg(feature = "hub")]
+#[derive(Subcommand, Debug)]
+pub enum HubCommand {
+    /// Serve the hub: ingest from boxes, HQ reports, the live feed and the /hq page.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "TABLEORDER_HUB_LISTEN", default_value = "0.0.0.0:8090")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        db: HubDb,
+        /// A read replica for reports (optional).
+        #[arg(long, env = "TABLEORDER_HUB_DATABASE_REPLICA_URL", hide_env_values = true)]
+        database_replica_url: Option<String>,
+        /// Redis URL, e.g. redis://127.0.0.1:6379 (shared by every hub process).
+        #[arg(long, env = "TABLEORDER_HUB_REDIS_URL")]
+        redis_url: Option<String>,
+        /// Most PostgreSQL connections of this process (seed: 5 + 15 overflow).
+        #[arg(long, env = "TABLEORDER_HUB_POOL_MAX_SIZE", default_value_t = 20)]
+        pool_max_size: usize,
+    },
+    /// Create or upgrade the hub's schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        db: HubDb,
+    },
+    /// Manage the boxes that send to this hub.
+    #[command(name = "box")]
+    Box {
+        #[command(subcommand)]
+        command: HubBoxCommand,
+    },
+    /// Manage HQ users.
+    User {
+        #[command(subcommand)]
+        command: HubUserCommand,
+    },
+}
+
+#[cfg(feature = "hub")]
+#[derive(Subcommand, Debug)]
+pub enum HubBoxCommand {
+    /// Register a box for one or more stores and print its token (shown once).
+    Add {
+        /// A store the box may send for (repeat for a food court).
+        #[arg(long = "store", required = true)]
+        stores: Vec<String>,
+        /// A name to recognise the box by.
+        #[arg(long, default_value = "")]
+        name: String,
+        #[command(flatten)]
+        db: HubDb,
+    },
+    /// Revoke a box's token: it can no longer send (what it sent stays).
+    Revoke {
+        /// The box's id (see `hub box list`).
+        #[arg(long)]
+        id: i64,
+        #[command(flatten)]
+        db: HubDb,
+    },
+    /// List the boxes.
+    List {
+        #[command(flatten)]
+        db: HubDb,
+    },
+}
+
+#[cfg(feature = "hub")]
+#[derive(Subcommand, Debug)]
+pub enum HubUserCommand {
+    /// Add an HQ user (password from TABLEORDER_HUB_PASSWORD or the first line of stdin).
+    Add {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: HubDb,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -174,6 +268,12 @@ pub struct Settings {
     /// Seconds after which a pooled connection is replaced [default: 1800].
     #[arg(long, env = "TABLEORDER_POOL_MAX_LIFETIME_SECS")]
     pub pool_max_lifetime_secs: Option<u64>,
+    /// The chain hub to send this box's orders to, e.g. https://hub.example.com (none: off).
+    #[arg(long, env = "TABLEORDER_HUB_URL")]
+    pub hub_url: Option<String>,
+    /// This box's token for the hub (from `tableorder hub box add`).
+    #[arg(long, env = "TABLEORDER_HUB_TOKEN", hide_env_values = true)]
+    pub hub_token: Option<String>,
     /// Option groups per store, 0 = no limit [default: 200].
     #[arg(long, env = "TABLEORDER_MAX_OPTION_GROUPS")]
     pub max_option_groups: Option<u64>,
@@ -234,6 +334,8 @@ impl Settings {
             pool_timeout_secs,
             pool_max_lifetime_secs,
             box_logins_per_minute,
+            hub_url,
+            hub_token,
             max_option_groups,
             max_options_per_group,
             hash_concurrency,
@@ -301,6 +403,16 @@ impl Settings {
             },
             backup_interval_hours: s.backup_interval_hours.unwrap_or(24),
             backup_keep: s.backup_keep.unwrap_or(7),
+            hub: match (s.hub_url.filter(|u| !u.is_empty()), s.hub_token.filter(|t| !t.is_empty())) {
+                (Some(url), Some(token)) => {
+                    if !(url.starts_with("http://") || url.starts_with("https://")) {
+                        return Err(format!("hub_url {url:?} must start with http:// or https://"));
+                    }
+                    Some(HubLink { url: url.trim_end_matches('/').to_string(), token })
+                }
+                (None, None) => None,
+                _ => return Err("hub_url and hub_token go together".into()),
+            },
             backup_min_interval_secs: s.backup_min_interval_secs.unwrap_or(60),
             backup_min_free_mb: s.backup_min_free_mb.unwrap_or(64),
             hash_concurrency: s.hash_concurrency.unwrap_or(2).max(1),
@@ -347,6 +459,14 @@ pub struct PoolConfig {
     pub max_lifetime_secs: u64,
 }
 
+/// Where a box sends its events.
+#[derive(Debug, Clone, Serialize)]
+pub struct HubLink {
+    pub url: String,
+    #[serde(skip)]
+    pub token: String,
+}
+
 /// The resolved configuration the server runs with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Config {
@@ -360,6 +480,8 @@ pub struct Config {
     pub limits: Limits,
     pub backup_interval_hours: u64,
     pub backup_keep: u64,
+    /// The chain hub this box sends to, if any.
+    pub hub: Option<HubLink>,
     pub backup_min_interval_secs: u64,
     pub backup_min_free_mb: u64,
     pub hash_concurrency: u64,
@@ -387,6 +509,10 @@ impl Config {
         if let serde_json::Value::Object(map) = value {
             for (k, v) in map {
                 let (k, v) = match k.as_str() {
+                    "hub" => match v.get("url") {
+                        Some(url) => ("hub_url".into(), url.clone()),
+                        None => continue,
+                    },
                     "max_size" | "min_idle" | "timeout_secs" | "max_lifetime_secs" => (format!("pool_{k}"), v),
                     "mdns" => ("no_mdns".into(), serde_json::Value::Bool(!v.as_bool().unwrap_or(true))),
                     _ => (k, v),

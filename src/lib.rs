@@ -7,6 +7,7 @@
 //! - [`auth`]: tokens, passwords, the `AdminUser` / `TableUser` extractors
 //! - [`events`]: the fan-out hub and Server-Sent Event streams
 //! - [`http`]: one router per feature, OpenAPI, the embedded web UI
+//! - [`hub`]: the chain hub (PostgreSQL, Redis), `tableorder hub …`; [`uplink`]: the box's uploader to it
 //! - [`kitchen`]: stations, printed tickets (ESC/POS), the kitchen display's bumps
 //! - [`cache`], [`ratelimit`], [`metrics`], [`clock`]: supporting pieces
 //! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
@@ -23,6 +24,8 @@ pub mod domain;
 pub mod error;
 pub mod events;
 pub mod http;
+#[cfg(feature = "hub")]
+pub mod hub;
 pub mod kitchen;
 pub mod mdns;
 pub mod metrics;
@@ -30,3 +33,4 @@ pub mod ratelimit;
 pub mod serve;
 pub mod state;
 pub mod tasks;
+pub mod uplink;

@@ -26,6 +26,8 @@ fn main() -> ExitCode {
         Command::Admin { command: AdminCommand::ResetPassword { store, username, settings } } => {
             cli::reset_password(&store, &username, settings)
         }
+        #[cfg(feature = "hub")]
+        Command::Hub { command } => tableorder::hub::cli::run(command, || Box::pin(shutdown_signal())),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -37,6 +37,8 @@ pub struct AppState {
     pub backups: Arc<BackupGate>,
     /// The kitchen printers' states, and their wake-up call.
     pub printers: Arc<crate::kitchen::printer::Printers>,
+    /// The uploader to the chain hub (state "off" without one).
+    pub uplink: Arc<crate::uplink::Uplink>,
 }
 
 /// Serialises API backups and spaces them out.

@@ -12,6 +12,9 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     set.spawn(tidy_limits(state.clone()));
     set.spawn(refresh_accounts(state.clone()));
     set.spawn(crate::kitchen::printer::supervise(state.clone()));
+    if let Some(link) = state.config.hub.clone() {
+        set.spawn(crate::uplink::run(state.clone(), link, state.uplink.clone()));
+    }
     if state.config.backup_interval_hours > 0 {
         set.spawn(scheduled_backups(state.clone()));
     }
@@ -21,7 +24,8 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     set
 }
 
-/// Deletes events older than the retention period, hourly (and once at start).
+/// Deletes events older than the retention period, hourly (and once at start) — but never
+/// one the chain hub has not acknowledged, when the box sends to one.
 async fn prune_events(st: AppState) {
     let days = st.config.limits.event_retention_days;
     if days == 0 {
@@ -31,7 +35,15 @@ async fn prune_events(st: AppState) {
     loop {
         tick.tick().await;
         let cutoff = st.clock.now_ms() - days as i64 * 86_400_000;
-        match st.writer.write(move |ctx| Ok(db::events::prune(ctx.conn, cutoff)?)).await {
+        let hub = st.config.hub.is_some();
+        let pruned = st
+            .writer
+            .write(move |ctx| {
+                let upto = if hub { Some(crate::uplink::cursor(ctx.conn)?) } else { None };
+                Ok(db::events::prune(ctx.conn, cutoff, upto)?)
+            })
+            .await;
+        match pruned {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "pruned old events"),
             Err(e) => tracing::warn!(error = %e, "event pruning failed"),

@@ -202,11 +202,15 @@ pub fn floor(conn: &Connection) -> rusqlite::Result<i64> {
     Ok(v.and_then(|s| s.parse().ok()).unwrap_or(0))
 }
 
-/// Deletes events created before `cutoff_ms` and raises the floor. Returns rows deleted.
-pub fn prune(conn: &Connection, cutoff_ms: i64) -> rusqlite::Result<usize> {
-    let upto: Option<i64> =
-        conn.query_row("SELECT max(id) FROM events WHERE created_at < ?1", [cutoff_ms], |r| r.get(0))?;
-    let Some(upto) = upto else { return Ok(0) };
+/// Deletes events created before `cutoff_ms` (and, with `upto`, only up to that id: the
+/// chain hub's acknowledgement) and raises the floor. Returns rows deleted.
+pub fn prune(conn: &Connection, cutoff_ms: i64, upto: Option<i64>) -> rusqlite::Result<usize> {
+    let upto_id: Option<i64> = conn.query_row(
+        "SELECT max(id) FROM events WHERE created_at < ?1 AND (?2 IS NULL OR id <= ?2)",
+        params![cutoff_ms, upto],
+        |r| r.get(0),
+    )?;
+    let Some(upto) = upto_id else { return Ok(0) };
     let n = conn.execute("DELETE FROM events WHERE id <= ?1", [upto])?;
     let floor = floor(conn)?.max(upto);
     conn.execute(

@@ -159,6 +159,7 @@ pub fn account(conn: &Connection, kind: UserType, id: i64) -> rusqlite::Result<O
     let sql = match kind {
         UserType::Admin => "SELECT store_id, token_gen, box_owner FROM admins WHERE id = ?1",
         UserType::Table => "SELECT store_id, token_gen, 0 FROM tables WHERE id = ?1 AND deleted_at IS NULL",
+        UserType::Hq => return Ok(None),
     };
     conn.prepare_cached(sql)?
         .query_row([id], |r| {

@@ -106,6 +106,8 @@ pub struct SystemStatus {
     box_owner: bool,
     /// Backups on the box (the box owner only; empty for other staff).
     backups: Vec<crate::db::backup::BackupInfo>,
+    /// The chain hub this box sends to: `{"url","state","backlog","acked_event_id","last_upload_at"}`.
+    hub: crate::uplink::UplinkStatus,
 }
 
 /// Version, uptime, database, pool, streams, limits and backups.
@@ -134,5 +136,12 @@ async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<
         disk_free_bytes: crate::metrics::free_bytes(&st.config.data_dir),
         box_owner: admin.box_owner,
         backups: if admin.box_owner { crate::db::backup::list(&st.config.data_dir) } else { Vec::new() },
+        hub: {
+            let mut h = st.uplink.status();
+            if st.config.hub.is_none() {
+                h.state = "off".into();
+            }
+            h
+        },
     }))
 }

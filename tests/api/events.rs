@@ -524,7 +524,8 @@ async fn a_resume_from_a_pruned_id_answers_resync_and_then_goes_on_live() {
     place(&app, &menu, &t1).await;
     let floor = head(&app).await;
     let future = app.clock.now_ms() + 86_400_000;
-    let pruned = app.state.writer.write(move |ctx| Ok(tableorder::db::events::prune(ctx.conn, future)?)).await.unwrap();
+    let pruned =
+        app.state.writer.write(move |ctx| Ok(tableorder::db::events::prune(ctx.conn, future, None)?)).await.unwrap();
     assert!(pruned > 0);
 
     for (path, token) in [(STAFF, &menu.admin), (TABLE, &t1)] {

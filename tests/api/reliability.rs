@@ -351,7 +351,7 @@ async fn pruning_while_a_stream_replays_sends_resync_instead_of_skipping_events(
     let page = String::from_utf8(body.next().await.unwrap().unwrap().to_vec()).unwrap();
     let last_sent: i64 = page.lines().filter_map(|l| l.strip_prefix("id: ")).next_back().unwrap().parse().unwrap();
     // Every event is old enough to be pruned, and is, while the stream is between pages.
-    app.state.writer.write(|ctx| Ok(tableorder::db::events::prune(ctx.conn, i64::MAX)?)).await.unwrap();
+    app.state.writer.write(|ctx| Ok(tableorder::db::events::prune(ctx.conn, i64::MAX, None)?)).await.unwrap();
     let next = String::from_utf8(body.next().await.unwrap().unwrap().to_vec()).unwrap();
     assert!(
         next.starts_with("event: resync"),

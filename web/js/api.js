@@ -7,6 +7,7 @@ export class ApiError extends Error {
     this.code = error.code || (status ? 'http_' + status : 'network');
     this.fields = error.fields || null;
     this.menuItemIds = error.menu_item_ids || [];
+    this.optionIds = error.option_ids || [];
   }
   get network() {
     return this.status === 0;

@@ -1,5 +1,7 @@
-// Korean (default) and English UI text.
-// Static markup uses data-i18n (text), data-i18n-placeholder and data-i18n-aria.
+// UI text: the language engine plus the tablet's Korean (default) and English strings.
+// Japanese and Chinese tablet strings live in strings-ja.js and strings-zh.js, the
+// dashboard's in strings-staff.js. Static markup uses data-i18n (text),
+// data-i18n-placeholder and data-i18n-aria.
 
 const ko = {
   'common.ok': '확인',
@@ -63,6 +65,22 @@ const ko = {
   'call.sent': '직원을 호출했습니다. 잠시만 기다려 주세요.',
   'call.waiting': '호출 중…',
   'call.acked': '직원이 호출을 확인했습니다.',
+  'lang.choose': '언어 선택',
+  'menu.details': '자세히 보기',
+  'sheet.required': '필수',
+  'sheet.upTo': '최대 {n}개',
+  'sheet.atLeast': '{n}개 이상',
+  'sheet.quantity': '수량',
+  'sheet.note': '요청사항',
+  'sheet.notePlaceholder': '요청사항 (예: 덜 맵게)',
+  'sheet.add': '담기 · {price}',
+  'sheet.update': '변경 · {price}',
+  'sheet.chooseRequired': '필수 옵션을 선택해 주세요',
+  'cart.edit': '옵션 변경',
+  'cart.recheck': '옵션을 다시 선택해 주세요',
+  'cart.fixLines': '표시된 메뉴의 옵션을 다시 선택해 주세요.',
+  'order.unavailable': '품절된 메뉴나 옵션이 있습니다: {names}',
+  'order.invalid': '주문 내용을 다시 확인해 주세요.',
 };
 
 const en = {
@@ -127,17 +145,42 @@ const en = {
   'call.sent': 'Staff have been called. Please wait a moment.',
   'call.waiting': 'Calling…',
   'call.acked': 'Staff saw your call.',
+  'lang.choose': 'Language',
+  'menu.details': 'Details',
+  'sheet.required': 'Required',
+  'sheet.upTo': 'Up to {n}',
+  'sheet.atLeast': 'At least {n}',
+  'sheet.quantity': 'Quantity',
+  'sheet.note': 'Request',
+  'sheet.notePlaceholder': 'Request (e.g. less spicy)',
+  'sheet.add': 'Add · {price}',
+  'sheet.update': 'Update · {price}',
+  'sheet.chooseRequired': 'Please make the required choices',
+  'cart.edit': 'Change options',
+  'cart.recheck': 'Please choose the options again',
+  'cart.fixLines': 'Choose the options of the marked items again.',
+  'order.unavailable': 'Sold out: {names}',
+  'order.invalid': 'Please check your order.',
 };
 
-const dicts = { ko, en };
+// Languages the tablet offers, each named in itself.
+export const LANGS = ['ko', 'en', 'ja', 'zh'];
+export const LANG_NAMES = { ko: '한국어', en: 'English', ja: '日本語', zh: '中文' };
+
+const dicts = { ko, en, ja: {}, zh: {} };
 const LANG_KEY = 'tableorder.lang';
-let current = localStorage.getItem(LANG_KEY) === 'en' ? 'en' : 'ko';
+// The dashboard speaks Korean and English; the tablet widens this with setLanguages.
+let supported = ['ko', 'en'];
+const pick = (l) => (supported.includes(l) ? l : 'ko');
+let current = pick(localStorage.getItem(LANG_KEY));
 const listeners = [];
 
 export const lang = () => current;
+export const setLanguages = (langs) => (supported = langs.slice());
 
+// Japanese and Chinese fall back to English, which tourists read more often than Korean.
 export function t(key, vars) {
-  let s = dicts[current][key] ?? ko[key] ?? key;
+  let s = dicts[current][key] ?? (current === 'ko' ? undefined : en[key]) ?? ko[key] ?? key;
   if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, v);
   return s;
 }
@@ -152,15 +195,18 @@ export function applyI18n(root = document) {
   }
 }
 
-export function setLang(l) {
-  current = l === 'en' ? 'en' : 'ko';
-  localStorage.setItem(LANG_KEY, current);
+// `save: false` changes the language without remembering it (the tablet keeps its own
+// choice, which resets when the guests leave).
+export function setLang(l, { save = true } = {}) {
+  const next = pick(l);
+  const changed = next !== current;
+  current = next;
+  if (save) localStorage.setItem(LANG_KEY, current);
   applyI18n();
-  for (const fn of listeners) fn(current);
+  if (changed || save) for (const fn of listeners) fn(current);
 }
 export const toggleLang = () => setLang(current === 'ko' ? 'en' : 'ko');
 export const onLangChange = (fn) => listeners.push(fn);
 export const addStrings = (more) => {
-  Object.assign(ko, more.ko);
-  Object.assign(en, more.en);
+  for (const [l, strings] of Object.entries(more)) Object.assign((dicts[l] ??= {}), strings);
 };

@@ -1,9 +1,13 @@
-// The staff dashboard: login, live table grid, order handling, staff calls, history.
+// The staff dashboard: login, live table grid, order handling, staff calls. The other pages:
+// history.js, menu-admin.js, options-admin.js, admin.js (tables, system).
 import './strings-staff.js';
 import { createApi, openStream, createSync } from './api.js';
-import { h, $, $$, won, hm, ymd, dateTime, icon, fillIcons, toast, errorText, setConn, confirmDialog } from './ui.js';
+import { h, $, $$, won, hm, icon, fillIcons, toast, errorText, setConn, confirmDialog, optionsLine, noteChip, orderItemsEl, orderNotesEl } from './ui.js';
 import { t, applyI18n, toggleLang, onLangChange, lang } from './i18n.js';
-import { menuView, tablesView, systemView } from './admin.js';
+import { tablesView, systemView } from './admin.js';
+import { menuView } from './menu-admin.js';
+import { optionsView } from './options-admin.js';
+import { historyView } from './history.js';
 
 const AUTH_KEY = 'tableorder.staff';
 const SOUND_KEY = 'tableorder.sound';
@@ -248,7 +252,6 @@ function pulseStyle(id) {
   return { animationDelay: `-${age}ms` };
 }
 
-const itemsText = (o) => o.items.map((i) => (i.quantity > 1 ? `${i.name}×${i.quantity}` : i.name)).join(', ');
 const statusChip = (s) => h('span.status', { class: 'st-' + s }, t('status.' + s));
 
 function renderCallsPill() {
@@ -318,9 +321,10 @@ function tableCard(tb) {
       'li.orow',
       { class: 'st-' + o.status + (pulse ? ' fresh' : ''), style: pulse || undefined, dataset: { orderId: o.id, status: o.status } },
       h('span.ono', `#${o.order_no}`),
-      h('span.oitems', itemsText(o)),
+      h('span.oitems', orderItemsEl(o)),
       h('span.otime', hm(o.created_at)),
       statusChip(o.status),
+      orderNotesEl(o),
     );
   });
   return h(
@@ -429,7 +433,17 @@ function orderBlock(o) {
     'article.oblock',
     { class: 'st-' + o.status, dataset: { orderId: o.id, status: o.status } },
     h('header', h('strong', `#${o.order_no}`), h('span.muted', hm(o.created_at)), statusChip(o.status), h('span.spacer'), h('strong', won(o.total))),
-    h('ul', ...o.items.map((i) => h('li', h('span', i.name), h('span.muted', `× ${i.quantity}`), h('span.num', won(i.unit_price * i.quantity))))),
+    h(
+      'ul',
+      ...o.items.map((i) =>
+        h(
+          'li',
+          h('span.oline', h('span', i.name), optionsLine((i.options || []).map((x) => x.name)), noteChip(i.note)),
+          h('span.muted', `× ${i.quantity}`),
+          h('span.num', won(i.unit_price * i.quantity)),
+        ),
+      ),
+    ),
     next
       ? h(
           'div.actions',
@@ -478,81 +492,11 @@ async function endTableSession(tb) {
   scheduleRender();
 }
 
-// ----- history -----
-
-const historyView = {
-  mount(el) {
-    const today = new Date();
-    const weekAgo = new Date(today.getTime() - 6 * 86400_000);
-    const form = h(
-      'form.toolbar',
-      { onsubmit: (e) => (e.preventDefault(), this.search()) },
-      h('label.field.inline', h('span', t('dash.filter')), h('select', { name: 'table_id' })),
-      h('label.field.inline', h('span', t('history.from')), h('input', { type: 'date', name: 'from', value: ymd(weekAgo) })),
-      h('label.field.inline', h('span', t('history.to')), h('input', { type: 'date', name: 'to', value: ymd(today) })),
-      h('button.primary', { type: 'submit' }, t('history.search')),
-    );
-    this.form = form;
-    el.replaceChildren(form, h('div#history-list.history-list'));
-    this.render();
-    this.search();
-  },
-  // The table list may arrive after the page opened.
-  render() {
-    const sel = this.form.elements.table_id;
-    const key = state.tables.map((tb) => tb.id).join();
-    if (sel.dataset.key === key) return;
-    sel.dataset.key = key;
-    const value = sel.value;
-    sel.replaceChildren(h('option', { value: '' }, t('dash.all')), ...state.tables.map((tb) => h('option', { value: tb.id }, t('dash.tableN', { n: tb.number }))));
-    sel.value = value;
-  },
-  async search() {
-    const list = $('#history-list');
-    const q = new URLSearchParams();
-    for (const [k, v] of new FormData(this.form)) if (v) q.set(k, v);
-    list.replaceChildren(h('p.empty', t('common.loading')));
-    try {
-      const sessions = await api.get(`/api/v1/admin/history?${q}`);
-      if (!sessions.length) return list.replaceChildren(h('p.empty', t('history.none')));
-      const sum = sessions.reduce((s, x) => s + x.total, 0);
-      list.replaceChildren(
-        h('p.history-sum', t('history.summary', { n: sessions.length, total: won(sum) })),
-        ...sessions.map(historyEntry),
-      );
-    } catch (e) {
-      list.replaceChildren(h('p.form-error', errorText(e)));
-    }
-  },
-};
-
-function historyEntry(s) {
-  return h(
-    'section.hsession.panel',
-    h(
-      'header',
-      h('strong', t('dash.tableN', { n: s.table_number })),
-      h('span.muted', t('history.span', { start: dateTime(s.started_at), end: ymd(new Date(s.started_at)) === ymd(new Date(s.ended_at)) ? hm(s.ended_at) : dateTime(s.ended_at) })),
-      h('span.muted', t('dash.count', { n: s.orders.length })),
-      h('span.spacer'),
-      h('strong', won(s.total)),
-    ),
-    h(
-      'table.htable',
-      h('thead', h('tr', h('th', t('history.no')), h('th', t('history.time')), h('th', t('history.items')), h('th.num', t('history.total')), h('th', t('history.status')))),
-      h(
-        'tbody',
-        ...s.orders.map((o) =>
-          h('tr', { class: 'st-' + o.status }, h('td', `#${o.order_no}`), h('td', hm(o.created_at)), h('td', itemsText(o)), h('td.num', won(o.total)), h('td', statusChip(o.status))),
-        ),
-      ),
-    ),
-  );
-}
-
 // ---------- navigation ----------
 
-const views = { orders: ordersView, history: historyView };
+const views = { orders: ordersView };
+// Pages that live under another's tab in the top bar.
+const NAV_OF = { options: 'menu' };
 function route() {
   if (!loggedIn()) return;
   const name = (location.hash || '#orders').slice(1);
@@ -561,7 +505,7 @@ function route() {
   if (current && current.unmount) current.unmount();
   state.view = key;
   current = view;
-  for (const a of $$('.nav a')) a.classList.toggle('active', a.dataset.view === key);
+  for (const a of $$('.nav a')) a.classList.toggle('active', a.dataset.view === (NAV_OF[key] || key));
   const el = $('#view');
   el.dataset.view = key;
   view.mount(el);
@@ -581,7 +525,9 @@ function boot() {
   fillIcons();
   applyI18n();
   const ctx = { api, state, scheduleRender, store: () => auth && auth.store_id };
+  views.history = historyView(ctx);
   views.menu = menuView(ctx);
+  views.options = optionsView(ctx);
   views.tables = tablesView(ctx);
   views.system = systemView(ctx);
 

@@ -1,12 +1,21 @@
-// The guest tablet: menu, cart, order placement, my orders, staff call.
+// The guest tablet: menu in four languages, item sheet with options and notes, cart,
+// order placement, my orders, staff call. Drawing lives in table-views.js, the item sheet
+// in sheet.js, the cart's rules in cart.js.
+import './strings-ja.js';
+import './strings-zh.js';
 import { createApi, openStream, createSync, uuid, NOT_MODIFIED } from './api.js';
-import { h, $, won, hm, icon, fillIcons, toast, errorText, setConn, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
-import { t, applyI18n, toggleLang, onLangChange, lang } from './i18n.js';
+import { h, $, $$, fillIcons, toast, errorText, setConn, confirmDialog } from './ui.js';
+import { t, applyI18n, onLangChange, lang, setLang, setLanguages, LANGS, LANG_NAMES } from './i18n.js';
+import { MAX_QTY, lineKey, normalizeLines, lineView, findOption } from './cart.js';
+import { itemSheet } from './sheet.js';
+import { renderMenu, renderCart, renderOrders, forgetCards } from './table-views.js';
+import { setupScreen } from './table-setup.js';
 
 const CONF_KEY = 'tableorder.tablet';
 const CART_KEY = 'tableorder.cart';
 const ATTEMPT_KEY = 'tableorder.attempt';
-const MENU_KEY = 'tableorder.menu';
+const MENU_KEY = 'tableorder.menus';
+const GUEST_LANG_KEY = 'tableorder.guestLang';
 
 const load = (k) => {
   try {
@@ -15,26 +24,42 @@ const load = (k) => {
     return null;
   }
 };
-const save = (k, v) => (v == null ? localStorage.removeItem(k) : localStorage.setItem(k, JSON.stringify(v)));
+const save = (k, v) => {
+  try {
+    if (v == null) localStorage.removeItem(k);
+    else localStorage.setItem(k, JSON.stringify(v));
+  } catch {
+    /* storage full: the menu cache is only a head start */
+  }
+};
 
-let conf = load(CONF_KEY); // {store, table, password, token, expires_at, table_id}
+let conf = load(CONF_KEY); // {store, table, password, token, expires_at, table_id, lang}
 const cached = load(MENU_KEY);
+const noFlags = () => ({ items: new Set(), options: new Set() });
 const state = {
-  menu: cached && conf && cached.store === conf.store ? cached.menu : null,
-  etag: cached && conf && cached.store === conf.store ? cached.etag : null,
+  // The menu in each language this tablet has shown: {ko: {etag, menu}, en: …}.
+  menus: cached && conf && cached.store === conf.store && cached.menus ? cached.menus : {},
+  menu: null, // the menu on screen, in lang()
   menuError: null,
+  // The store's own language (from the menu's answer), and the guests' choice (null = the store's).
+  storeLang: (conf && conf.lang) || 'ko',
+  guestLang: load(GUEST_LANG_KEY),
   cat: null,
   orders: [],
   sessionId: null,
   sessionTotal: 0,
   endedUpTo: 0,
-  cart: load(CART_KEY) || [], // [{id, name, price, qty}]
+  cart: normalizeLines(load(CART_KEY)),
   attempt: load(ATTEMPT_KEY), // {key, sig}: the order attempt whose answer is unknown
   busy: false,
   orderError: null,
+  flagged: noFlags(), // item and option ids a refused order named as unavailable
+  recheck: new Set(), // keys of lines the server refused as invalid choices
   calling: false,
 };
 let stream = null;
+let setup = null; // the setup screen (table-setup.js)
+const sheet = itemSheet({ dialog: $('#item-sheet'), onSubmit: addLine });
 
 // ---------- API and login ----------
 
@@ -46,7 +71,7 @@ function relogin() {
   relogging ??= login(conf.store, conf.table, conf.password)
     .then(() => true)
     .catch((e) => {
-      if (e.status === 401 || e.status === 404) showSetup(t('setup.rejected'));
+      if (e.status === 401 || e.status === 404) setup.show(t('setup.rejected'));
       return false;
     })
     .finally(() => (relogging = null));
@@ -60,35 +85,99 @@ async function login(store, table, password) {
     { retried: true },
   );
   const moved = !conf || conf.store !== store || conf.table_id !== r.table_id;
-  conf = { store, table: r.table_number, password, token: r.token, expires_at: r.expires_at, table_id: r.table_id };
+  const keepLang = !moved && conf.lang;
+  conf = { store, table: r.table_number, password, token: r.token, expires_at: r.expires_at, table_id: r.table_id, lang: keepLang || undefined };
   save(CONF_KEY, conf);
   if (moved) {
     state.cart = [];
+    state.menus = {};
     state.menu = null;
-    state.etag = null;
     save(CART_KEY, null);
     save(ATTEMPT_KEY, null);
     save(MENU_KEY, null);
+    setGuestLang(null);
   }
+}
+
+// ---------- languages ----------
+
+function setGuestLang(l) {
+  state.guestLang = l && l !== state.storeLang ? l : null;
+  save(GUEST_LANG_KEY, state.guestLang);
+  setLang(state.guestLang || state.storeLang, { save: false });
+}
+
+// The UI text and the menu follow the language; a cached menu shows at once, then is checked.
+function languageChanged() {
+  state.menu = state.menus[lang()]?.menu ?? state.menu;
+  forgetCards();
+  $('.lang-label').textContent = LANG_NAMES[lang()];
+  setConn($('#conn'), $('#conn').classList.contains('up'));
+  render();
+  sheet.refresh(menuItem);
+  if (conf && conf.token) loadMenu();
+}
+
+function openLangMenu() {
+  const d = $('#lang-menu');
+  $('.lang-list', d).replaceChildren(
+    ...LANGS.map((l) =>
+      h(
+        'button.lang-choice',
+        {
+          type: 'button',
+          lang: l,
+          'aria-pressed': String(l === lang()),
+          dataset: { lang: l },
+          onclick: () => {
+            d.close();
+            setGuestLang(l);
+          },
+        },
+        LANG_NAMES[l],
+      ),
+    ),
+  );
+  if (!d.open) d.showModal();
 }
 
 // ---------- data ----------
 
+// The menu in the current language. Without a guest's choice it asks for the store's own
+// language and learns which one that is. Each language has its own ETag.
 async function loadMenu() {
+  const want = lang();
+  const own = state.guestLang == null;
+  const have = state.menus[want];
   try {
-    const r = await api.get('/api/v1/menu', {
-      headers: state.etag && state.menu ? { 'If-None-Match': state.etag } : {},
+    const r = await api.get(own ? '/api/v1/menu' : `/api/v1/menu?lang=${want}`, {
+      headers: have && have.menu && have.etag ? { 'If-None-Match': have.etag } : {},
       withResponse: true,
     });
     state.menuError = null;
-    if (r === NOT_MODIFIED) return;
-    state.menu = r.data;
-    state.etag = r.res.headers.get('etag');
-    save(MENU_KEY, { store: conf.store, etag: state.etag, menu: state.menu });
+    if (r !== NOT_MODIFIED) {
+      const got = r.data.lang || want;
+      const old = state.menus[got];
+      // An older answer that arrives late never replaces a newer menu.
+      if (!old || !old.menu || !(old.menu.version > r.data.version)) {
+        state.menus[got] = { etag: r.res.headers.get('etag'), menu: r.data };
+        state.flagged = noFlags();
+        save(MENU_KEY, { store: conf.store, menus: state.menus });
+      }
+      if (own && got !== state.storeLang) {
+        state.storeLang = got;
+        conf.lang = got;
+        save(CONF_KEY, conf);
+      }
+    }
   } catch (e) {
     state.menuError = e;
   }
+  if (state.guestLang == null && lang() !== state.storeLang) return setLang(state.storeLang, { save: false });
+  if (lang() !== want) return; // the language changed meanwhile; its own load follows
+  state.menu = state.menus[want]?.menu ?? state.menu;
   render();
+  sheet.refresh(menuItem);
 }
 
 async function loadOrders() {
@@ -120,6 +209,22 @@ function applyOrder(o) {
     : state.orders.filter((x) => x.status !== 'cancelled').reduce((s, x) => s + x.total, 0);
 }
 
+// The guests leave: the next ones start with an empty cart, in the store's language.
+function sessionEnded(d) {
+  state.endedUpTo = Math.max(state.endedUpTo, d.session_id || 0);
+  if (state.sessionId == null || d.session_id >= state.sessionId) {
+    state.orders = [];
+    state.sessionId = null;
+    state.sessionTotal = 0;
+    state.calling = false;
+    setCart([]);
+    sheet.close();
+    for (const id of ['#cart-sheet', '#lang-menu']) if ($(id).open) $(id).close();
+    if (state.guestLang != null) setGuestLang(null);
+    toast(t('table.sessionEnded'), 'info', 6000);
+  }
+}
+
 function startStream() {
   if (stream) stream.stop();
   stream = openStream({
@@ -136,17 +241,7 @@ function startStream() {
       order_created: sync.wrap(applyOrder),
       order_updated: sync.wrap(applyOrder),
       order_cancelled: sync.wrap(applyOrder),
-      session_ended: sync.wrap((d) => {
-        state.endedUpTo = Math.max(state.endedUpTo, d.session_id || 0);
-        if (state.sessionId == null || d.session_id >= state.sessionId) {
-          state.orders = [];
-          state.sessionId = null;
-          state.sessionTotal = 0;
-          state.calling = false;
-          setCart([]);
-          toast(t('table.sessionEnded'), 'info', 6000);
-        }
-      }),
+      session_ended: sync.wrap(sessionEnded),
       call_acked: sync.wrap(() => {
         if (state.calling) toast(t('call.acked'), 'ok', 6000);
         state.calling = false;
@@ -162,39 +257,62 @@ function setCart(lines) {
   state.cart = lines.filter((l) => l.qty > 0);
   save(CART_KEY, state.cart);
   state.orderError = null;
+  state.flagged = noFlags();
+  state.recheck = new Set([...state.recheck].filter((k) => state.cart.some((l) => l.key === k)));
 }
 const menuItem = (id) => {
   for (const c of state.menu?.categories || []) for (const it of c.items) if (it.id === id) return it;
   return null;
 };
-function addToCart(item) {
-  const line = state.cart.find((l) => l.id === item.id);
-  if (line) {
-    if (line.qty >= 99) return;
-    line.qty++;
-  } else state.cart.push({ id: item.id, name: item.name, price: item.price, qty: 1 });
-  setCart(state.cart);
+
+// Adds a line from the item sheet (or replaces the line it edited); the same item with the
+// same options and note adds up on one line.
+function addLine({ item, optionIds, note, qty, replaces }) {
+  const key = lineKey(item.id, optionIds, note);
+  const lines = state.cart.slice();
+  let at = lines.length;
+  if (replaces) {
+    const i = lines.findIndex((l) => l.key === replaces);
+    if (i >= 0) {
+      at = i;
+      lines.splice(i, 1);
+    }
+    state.recheck.delete(replaces);
+  }
+  const same = lines.find((l) => l.key === key);
+  if (same) same.qty = Math.min(MAX_QTY, same.qty + qty);
+  else {
+    const options = optionIds.map((id) => {
+      const o = findOption(item, id).option;
+      return { id, name: o.name, price_delta: o.price_delta };
+    });
+    lines.splice(at, 0, { key, id: item.id, name: item.name, price: item.price, qty: Math.min(MAX_QTY, qty), options, note });
+  }
+  setCart(lines);
   render();
   bump();
 }
-function changeQty(id, delta) {
-  const line = state.cart.find((l) => l.id === id);
+
+const quickAdd = (item) => addLine({ item, optionIds: [], note: '', qty: 1, replaces: null });
+
+function changeQty(key, delta) {
+  const line = state.cart.find((l) => l.key === key);
   if (!line) return;
-  line.qty = Math.min(99, line.qty + delta);
+  line.qty = Math.min(MAX_QTY, line.qty + delta);
   setCart(state.cart);
   render();
 }
-// Cart lines with the menu's current name, price and availability.
+
+// Cart lines with the menu's current names, prices and availability.
 function cartView() {
+  const opts = { menuLoaded: !!state.menu, flagged: state.flagged };
   return state.cart.map((l) => {
-    const it = menuItem(l.id);
-    const name = it ? it.name : l.name;
-    const price = it ? it.price : l.price;
-    return { ...l, name, price, soldOut: state.menu ? !it || !it.available : false };
+    const v = lineView(l, menuItem(l.id), opts);
+    if (state.recheck.has(l.key) && !v.soldOut) v.recheck = true;
+    return v;
   });
 }
-const cartCount = () => state.cart.reduce((s, l) => s + l.qty, 0);
-const cartTotal = () => cartView().reduce((s, l) => s + l.price * l.qty, 0);
+const qtyOf = (id) => state.cart.reduce((s, l) => s + (l.id === id ? l.qty : 0), 0);
 
 function bump() {
   const el = $('.cart-icon');
@@ -207,7 +325,12 @@ function bump() {
 
 async function placeOrder() {
   if (state.busy || !state.cart.length) return;
-  const items = state.cart.map((l) => ({ menu_item_id: l.id, quantity: l.qty }));
+  const lines = state.cart.slice();
+  const items = lines.map((l) => {
+    const line = { menu_item_id: l.id, quantity: l.qty, option_ids: l.options.map((o) => o.id) };
+    if (l.note) line.note = l.note;
+    return line;
+  });
   const sig = JSON.stringify(items);
   // The same attempt (same cart) keeps its key, so a retry never makes a second order.
   if (!state.attempt || state.attempt.sig !== sig) {
@@ -230,7 +353,15 @@ async function placeOrder() {
       save(ATTEMPT_KEY, null);
     }
     state.orderError = e;
-    if (e.code === 'item_unavailable') loadMenu();
+    if (e.code === 'item_unavailable') {
+      state.flagged = { items: new Set(e.menuItemIds), options: new Set(e.optionIds) };
+      loadMenu();
+    }
+    // "items[2].option_ids": that line's choices no longer fit the item (its groups changed).
+    for (const f of Object.keys(e.fields || {})) {
+      const m = /^items\[(\d+)\]/.exec(f);
+      if (m && lines[Number(m[1])]) state.recheck.add(lines[Number(m[1])].key);
+    }
   } finally {
     state.busy = false;
     render();
@@ -273,199 +404,39 @@ async function callStaff() {
 
 // ---------- rendering ----------
 
+// Orders keep the names copied when they were placed (the store's language); a guest reading
+// another language sees the current menu's names where the item still exists.
+function orderItemName(i) {
+  if (lang() === state.storeLang) return i.name;
+  return menuItem(i.menu_item_id)?.name ?? i.name;
+}
+function orderOptionNames(i) {
+  const it = lang() === state.storeLang ? null : menuItem(i.menu_item_id);
+  return (i.options || []).map((o) => (it && findOption(it, o.option_id)?.option.name) || o.name);
+}
+
 function render() {
   if (!conf) return;
   $('#table-label').textContent = t('table.label', { n: conf.table });
-  renderMenu();
-  renderCart();
-  renderOrders();
+  renderMenu({ state, qtyOf, openItem: (it) => sheet.open(it), quickAdd });
+  const lines = cartView();
+  renderCart({
+    state,
+    lines,
+    total: lines.reduce((s, l) => s + l.unit * l.qty, 0),
+    count: state.cart.reduce((s, l) => s + l.qty, 0),
+    changeQty,
+    placeOrder,
+    canEdit: (l) => !!menuItem(l.id)?.available,
+    editLine: (l) => sheet.open(menuItem(l.id), state.cart.find((x) => x.key === l.key)),
+  });
+  renderOrders({ state, itemName: orderItemName, optionNames: orderOptionNames });
   const call = $('#btn-call');
   call.classList.toggle('active', state.calling);
   $('.call-label', call).textContent = state.calling ? t('call.waiting') : t('table.call');
 }
 
-function renderMenu() {
-  const cats = state.menu ? state.menu.categories.filter((c) => c.items.length) : [];
-  if (!cats.some((c) => c.id === state.cat)) state.cat = cats[0]?.id ?? null;
-  const nav = $('#cats');
-  nav.replaceChildren(
-    ...cats.map((c) =>
-      h(
-        'button.cat',
-        {
-          type: 'button',
-          role: 'tab',
-          'aria-selected': String(c.id === state.cat),
-          onclick: () => {
-            state.cat = c.id;
-            renderMenu();
-            $('#menu').scrollTo({ top: 0 });
-          },
-        },
-        h('span.cat-name', c.name),
-        h('span.cat-count', c.items.length),
-      ),
-    ),
-  );
-
-  const status = $('#menu-status');
-  if (!state.menu) {
-    status.hidden = false;
-    status.textContent = state.menuError ? errorText(state.menuError) : t('common.loading');
-  } else if (!cats.length) {
-    status.hidden = false;
-    status.textContent = t('menu.empty');
-  } else status.hidden = true;
-
-  const cat = cats.find((c) => c.id === state.cat);
-  const inCart = new Map(state.cart.map((l) => [l.id, l.qty]));
-  const cards = (cat ? cat.items : []).map((it) => cachedCard(it, inCart.get(it.id) || 0));
-  const box = $('#items');
-  if (cards.length !== box.children.length || cards.some((c, i) => c !== box.children[i])) box.replaceChildren(...cards);
-}
-
-// Cards are rebuilt only when what they show changes, so images do not flicker.
-const cardCache = new Map();
-function cachedCard(it, qty) {
-  const key = JSON.stringify([it.name, it.description, it.price, it.image_url, it.available, qty, lang()]);
-  const hit = cardCache.get(it.id);
-  if (hit && hit.key === key) return hit.el;
-  const el = itemCard(it, qty);
-  cardCache.set(it.id, { key, el });
-  return el;
-}
-
-function itemCard(it, qty) {
-  const soldOut = !it.available;
-  const thumb = it.image_url
-    ? h('img', { src: it.image_url, alt: '', loading: 'lazy', decoding: 'async', onerror: (e) => e.target.replaceWith(placeholder()) })
-    : placeholder();
-  return h(
-    'article.item',
-    {
-      class: (soldOut ? 'soldout' : '') + (qty ? ' in-cart' : ''),
-      dataset: { itemId: it.id },
-      onclick: () => !soldOut && addToCart(it),
-    },
-    h('div.thumb', thumb, soldOut ? h('span.badge.soldout-badge', t('menu.soldOut')) : null, qty ? h('span.qty-badge', qty) : null),
-    h(
-      'div.info',
-      h('h3.name', it.name),
-      it.description ? h('p.desc', it.description) : null,
-      h(
-        'div.foot',
-        h('span.price', won(it.price)),
-        h(
-          'button.add',
-          {
-            type: 'button',
-            disabled: soldOut,
-            'aria-label': `${it.name} ${t('menu.add')}`,
-          },
-          icon('plus'),
-          h('span', soldOut ? t('menu.soldOut') : t('menu.add')),
-        ),
-      ),
-    ),
-  );
-}
-const placeholder = () => h('div.ph', icon('bowl'));
-
-function renderCart() {
-  const count = cartCount();
-  const total = cartTotal();
-  $('#cart-count').textContent = count;
-  $('#cart-count').classList.toggle('zero', !count);
-  $('#cart-total').textContent = won(total);
-  $('#cart-caption').textContent = count ? t('cart.items', { n: count }) : t('cart.empty');
-  $('#btn-order').disabled = !count;
-  $('#btn-cart').disabled = !count && !state.orderError;
-
-  const lines = cartView();
-  const body = $('#cart-lines');
-  if (!lines.length) body.replaceChildren(h('p.empty', t('cart.empty')));
-  else
-    body.replaceChildren(
-      ...lines.map((l) =>
-        h(
-          'div.line',
-          { class: l.soldOut ? 'soldout' : '', dataset: { itemId: l.id } },
-          h('div.line-name', h('strong', l.name), l.soldOut ? h('span.badge.soldout-badge', t('menu.soldOut')) : null, h('small.muted', won(l.price))),
-          h(
-            'div.stepper',
-            h('button.icon-btn', { type: 'button', 'aria-label': t('cart.less'), disabled: l.qty <= 1, onclick: () => changeQty(l.id, -1) }, icon('minus')),
-            h('span.qty', l.qty),
-            h('button.icon-btn', { type: 'button', 'aria-label': t('cart.more'), disabled: l.qty >= 99, onclick: () => changeQty(l.id, 1) }, icon('plus')),
-          ),
-          h('span.line-total', won(l.price * l.qty)),
-          h('button.icon-btn.ghost.remove', { type: 'button', 'aria-label': t('cart.remove'), onclick: () => changeQty(l.id, -l.qty) }, icon('trash')),
-        ),
-      ),
-    );
-  $('#sheet-total').textContent = won(total);
-  const soldOut = lines.some((l) => l.soldOut);
-  const place = $('#btn-place');
-  place.disabled = !lines.length || state.busy || soldOut;
-  place.textContent = state.busy ? t('cart.sending') : `${t('cart.place')} · ${won(total)}`;
-  $('#btn-clear').disabled = !lines.length || state.busy;
-
-  const err = $('#order-error');
-  const e = state.orderError;
-  const hint = soldOut && !e ? t('cart.removeSoldOut') : '';
-  err.hidden = !e && !hint;
-  if (e) {
-    const unknown = e.network || e.status >= 500;
-    err.replaceChildren(
-      h('span', unknown ? `${t('order.unknown')} ${errorText(e)}` : errorText(e)),
-      e.retryable && state.attempt ? h('button.primary', { type: 'button', onclick: placeOrder, 'data-action': 'retry' }, t('order.retry')) : null,
-    );
-  } else err.replaceChildren(hint);
-}
-
-const STATUS = ['pending', 'preparing', 'completed', 'cancelled'];
-function renderOrders() {
-  const list = $('#orders-list');
-  $('#orders-total').textContent = won(state.sessionTotal);
-  if (!state.orders.length) {
-    list.replaceChildren(h('p.empty', t('orders.none')));
-    return;
-  }
-  list.replaceChildren(
-    ...state.orders.map((o) =>
-      h(
-        'article.order',
-        { class: 'st-' + o.status, dataset: { orderId: o.id, status: o.status } },
-        h(
-          'header',
-          h('strong', t('orders.no', { n: o.order_no })),
-          h('span.muted', hm(o.created_at)),
-          h('span.spacer'),
-          h('span.status', { class: 'st-' + (STATUS.includes(o.status) ? o.status : 'pending') }, t('status.' + o.status)),
-        ),
-        h('ul', ...o.items.map((i) => h('li', h('span', `${i.name} × ${i.quantity}`), h('span', won(i.unit_price * i.quantity))))),
-        h('footer', h('span', t('cart.total')), h('strong', won(o.total))),
-      ),
-    ),
-  );
-}
-
 // ---------- screens ----------
-
-function showSetup(message = '', cancellable = false) {
-  if (stream) stream.stop();
-  stream = null;
-  $('#kiosk').hidden = true;
-  $('#setup').hidden = false;
-  const form = $('#setup-form');
-  clearFieldErrors(form);
-  if (conf) {
-    form.elements.store.value = conf.store;
-    form.elements.table.value = conf.table;
-  }
-  form.elements.password.value = '';
-  $('.form-error', form).textContent = message;
-  $('#setup-cancel').hidden = !cancellable;
-}
 
 function showKiosk() {
   $('#setup').hidden = true;
@@ -475,54 +446,31 @@ function showKiosk() {
   startStream();
 }
 
-async function submitSetup(e) {
-  e.preventDefault();
-  const form = e.target;
-  const f = Object.fromEntries(new FormData(form));
-  clearFieldErrors(form);
-  if (!f.store || !f.table || !f.password) {
-    $('.form-error', form).textContent = t('setup.required');
-    return;
-  }
-  const btn = $('button[type=submit]', form);
-  btn.disabled = true;
-  try {
-    await login(f.store.trim(), f.table, f.password);
-    showKiosk();
-  } catch (err) {
-    if (err.status === 401) $('.form-error', form).textContent = t('setup.rejected');
-    else showFieldErrors(form, err);
-  } finally {
-    btn.disabled = false;
-  }
-}
-
-// Long press on the table label opens the setup screen for staff.
-function longPress(el, ms, fn) {
-  let timer = null;
-  const stop = () => clearTimeout(timer);
-  el.addEventListener('pointerdown', () => {
-    stop();
-    timer = setTimeout(fn, ms);
-  });
-  for (const ev of ['pointerup', 'pointerleave', 'pointercancel']) el.addEventListener(ev, stop);
-  el.addEventListener('contextmenu', (e) => e.preventDefault());
-}
-
 function openSheet(id) {
   const d = $(id);
   if (!d.open) d.showModal();
 }
 
 async function boot() {
+  localStorage.removeItem('tableorder.menu'); // the one-language cache of earlier versions
+  setLanguages(LANGS);
+  setLang(state.guestLang || state.storeLang, { save: false });
+  state.menu = state.menus[lang()]?.menu ?? null;
   fillIcons();
   applyI18n();
-  $('#setup-form').addEventListener('submit', submitSetup);
-  $('#setup-cancel').addEventListener('click', () => conf && showKiosk());
-  $('#btn-lang').addEventListener('click', toggleLang);
+  setup = setupScreen({
+    login,
+    conf: () => conf,
+    leave: () => {
+      if (stream) stream.stop();
+      stream = null;
+    },
+    ready: showKiosk,
+  });
+  $('#btn-lang').addEventListener('click', openLangMenu);
   $('#btn-call').addEventListener('click', callStaff);
   $('#btn-orders').addEventListener('click', () => {
-    renderOrders();
+    render();
     openSheet('#orders-sheet');
   });
   $('#btn-cart').addEventListener('click', () => openSheet('#cart-sheet'));
@@ -535,45 +483,18 @@ async function boot() {
     }
   });
   $('#done').addEventListener('click', hideDone);
-  for (const d of document.querySelectorAll('dialog.sheet')) {
+  for (const d of $$('dialog.sheet, dialog.lang-menu')) {
     d.addEventListener('click', (e) => {
       if (e.target === d || e.target.closest('[data-close]')) d.close();
     });
   }
-  longPress($('#table-label'), 1500, () => showSetup('', true));
-  onLangChange(() => {
-    $('.lang-label').textContent = lang() === 'ko' ? 'EN' : '한국어';
-    render();
-    setConn($('#conn'), $('#conn').classList.contains('up'));
-  });
-  $('.lang-label').textContent = lang() === 'ko' ? 'EN' : '한국어';
+  onLangChange(languageChanged);
+  $('.lang-label').textContent = LANG_NAMES[lang()];
   setConn($('#conn'), false);
 
-  // A setup link: /table?store=…&table=…&password=…
-  const q = new URLSearchParams(location.search);
-  if (q.has('store') || q.has('table') || q.has('password')) {
-    history.replaceState(null, '', location.pathname);
-    const [store, table, password] = [q.get('store'), q.get('table'), q.get('password')];
-    if (store && table && password) {
-      try {
-        await login(store, table, password);
-        return showKiosk();
-      } catch (err) {
-        showSetup(err.status === 401 ? t('setup.rejected') : errorText(err));
-        const form = $('#setup-form');
-        form.elements.store.value = store;
-        form.elements.table.value = table;
-        return;
-      }
-    }
-    showSetup();
-    const form = $('#setup-form');
-    if (store) form.elements.store.value = store;
-    if (table) form.elements.table.value = table;
-    return;
-  }
+  if (await setup.fromLink()) return;
   if (conf && conf.token) showKiosk();
-  else showSetup();
+  else setup.show();
 }
 
 boot();

@@ -36,9 +36,15 @@ function append(el, children) {
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
+// 9,000원 in Korean; ₩9,000 in the other languages.
 export function won(n) {
   const s = Math.round(Number(n) || 0).toLocaleString('ko-KR');
-  return lang() === 'en' ? `₩${s}` : `${s}원`;
+  return lang() === 'ko' ? `${s}원` : `₩${s}`;
+}
+// An option's price change: +1,500원, −1,000원 (a real minus sign).
+export function delta(n) {
+  const v = Math.round(Number(n) || 0);
+  return (v < 0 ? '−' : '+') + won(Math.abs(v));
 }
 
 const pad = (n) => String(n).padStart(2, '0');
@@ -89,6 +95,8 @@ const P = {
   link: '<path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1"/>',
   download: '<path d="M12 4v11M7 10l5 5 5-5M5 20h14"/>',
   key: '<circle cx="8" cy="15" r="4"/><path d="M11 12l9-9M17 6l3 3"/>',
+  note: '<path d="M5 3h10l4 4v14H5z"/><path d="M9 11h6M9 15h4"/>',
+  options: '<path d="M4 7h10M18 7h2M4 17h4M12 17h8"/><circle cx="16" cy="7" r="2"/><circle cx="10" cy="17" r="2"/>',
 };
 export function icon(name, cls = '') {
   const span = document.createElement('span');
@@ -102,6 +110,27 @@ export function fillIcons(root = document) {
   for (const el of $$('[data-icon]', root)) {
     if (!el.firstChild) el.replaceWith(icon(el.dataset.icon, el.className));
   }
+}
+
+// An order line's chosen options ("매운맛 · 라면사리") and its note, highlighted for the kitchen.
+export const optionsLine = (names) => (names.length ? h('span.line-opts', names.join(' · ')) : null);
+export const noteChip = (note) => (note ? h('span.line-note', icon('note'), h('span', note)) : null);
+
+// An order's lines in a line of text for the dashboard: "김치찌개 (매운맛 · 라면사리) ×2, 콜라".
+export function orderItemsEl(o) {
+  const out = [];
+  o.items.forEach((i, n) => {
+    if (n) out.push(', ');
+    const opts = (i.options || []).map((x) => x.name);
+    out.push(h('span.oi', i.name, opts.length ? h('span.oopts', ` (${opts.join(' · ')})`) : null, i.quantity > 1 ? `×${i.quantity}` : null));
+  });
+  return out;
+}
+// The order's notes, each after its item's name when the order has several lines.
+export function orderNotesEl(o) {
+  const notes = o.items.filter((i) => i.note);
+  if (!notes.length) return null;
+  return h('span.onotes', ...notes.map((i) => noteChip(o.items.length > 1 ? `${i.name}: ${i.note}` : i.note)));
 }
 
 // Toasts: short notices at the top of the screen.

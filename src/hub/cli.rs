@@ -1,0 +1,141 @@
+//! `tableorder hub …`: serve, migrate, boxes and HQ users.
+
+use super::{Hub, HubConfig, db};
+use crate::config::{HubBoxCommand, HubCommand, HubUserCommand};
+use std::io::BufRead;
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+async fn migrated(url: &str) -> Result<deadpool_postgres::Pool, String> {
+    let pool = db::pool(url, 2)?;
+    db::migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Runs a `hub` subcommand; `shutdown` ends `hub serve`.
+pub fn run(
+    cmd: HubCommand,
+    shutdown: impl FnOnce() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>,
+) -> Result<(), String> {
+    let rt = runtime()?;
+    rt.block_on(async move {
+        match cmd {
+            HubCommand::Serve { listen, db, database_replica_url, redis_url, pool_max_size } => {
+                let cfg =
+                    HubConfig { listen, database_url: db.database_url, database_replica_url, redis_url, pool_max_size };
+                let hub = Hub::build(cfg).await?;
+                let stop = shutdown();
+                tracing::info!(addr = %hub.local_addr(), version = env!("CARGO_PKG_VERSION"), "hub ready");
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
+                hub.run_until(stop).await?;
+                let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
+                Ok(())
+            }
+            HubCommand::Migrate { db } => {
+                let pool = db::pool(&db.database_url, 2)?;
+                let v = db::migrate(&pool).await?;
+                println!("hub database is at schema version {v}");
+                Ok(())
+            }
+            HubCommand::Box { command: HubBoxCommand::Add { stores, name, db } } => {
+                for s in &stores {
+                    crate::domain::store_id(s)
+                        .map_err(|_| format!("store id {s:?} must be 1–32 characters of a–z, 0–9 and '-'"))?;
+                }
+                let pool = migrated(&db.database_url).await?;
+                let token = format!("tobx_{}", db::hex(&crate::auth::random_bytes::<32>()));
+                let mut c = pool.get().await.map_err(|e| e.to_string())?;
+                let tx = c.transaction().await.map_err(|e| e.to_string())?;
+                let id: i64 = tx
+                    .query_one(
+                        "INSERT INTO boxes (name, token_hash) VALUES ($1, $2) RETURNING id",
+                        &[&name, &db::token_hash(&token)],
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .get(0);
+                for s in &stores {
+                    tx.execute("INSERT INTO box_stores (box_id, store_id) VALUES ($1, $2)", &[&id, s])
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                tx.commit().await.map_err(|e| e.to_string())?;
+                eprintln!("box {id} may send for {}; its token (shown once):", stores.join(", "));
+                println!("{token}");
+                Ok(())
+            }
+            HubCommand::Box { command: HubBoxCommand::Revoke { id, db } } => {
+                let pool = migrated(&db.database_url).await?;
+                let c = pool.get().await.map_err(|e| e.to_string())?;
+                let n = c
+                    .execute("UPDATE boxes SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL", &[&id])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err(format!("no box {id} with a live token"));
+                }
+                println!("box {id} revoked");
+                Ok(())
+            }
+            HubCommand::Box { command: HubBoxCommand::List { db } } => {
+                let pool = migrated(&db.database_url).await?;
+                let c = pool.get().await.map_err(|e| e.to_string())?;
+                let rows = c
+                    .query(
+                        "SELECT b.id, b.name, coalesce(string_agg(s.store_id, ',' ORDER BY s.store_id), ''),
+                                b.acked_event_id, coalesce(b.last_seen_at::text, '-'), b.revoked_at IS NOT NULL
+                         FROM boxes b LEFT JOIN box_stores s ON s.box_id = b.id GROUP BY b.id ORDER BY b.id",
+                        &[],
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("id\tname\tstores\tacked\tlast seen\trevoked");
+                for r in rows {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        r.get::<_, i64>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, String>(2),
+                        r.get::<_, i64>(3),
+                        r.get::<_, String>(4),
+                        if r.get::<_, bool>(5) { "yes" } else { "no" }
+                    );
+                }
+                Ok(())
+            }
+            HubCommand::User { command: HubUserCommand::Add { username, db } } => {
+                let username = crate::domain::username(&username).map_err(|e| e.to_string())?;
+                let password = match std::env::var("TABLEORDER_HUB_PASSWORD") {
+                    Ok(p) if !p.is_empty() => p,
+                    _ => {
+                        let mut line = String::new();
+                        std::io::stdin()
+                            .lock()
+                            .read_line(&mut line)
+                            .map_err(|e| format!("cannot read the password: {e}"))?;
+                        line.trim_end_matches(['\r', '\n']).to_string()
+                    }
+                };
+                let password = crate::domain::admin_password(&password)
+                    .map_err(|_| "the password must be 8 to 128 characters".to_string())?;
+                let hash = crate::auth::hash_password(&password).map_err(|e| e.to_string())?;
+                let pool = migrated(&db.database_url).await?;
+                let c = pool.get().await.map_err(|e| e.to_string())?;
+                c.execute(
+                    "INSERT INTO hq_users (username, password_hash) VALUES ($1, $2)
+                     ON CONFLICT (username) DO UPDATE SET password_hash = excluded.password_hash",
+                    &[&username, &hash],
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+                println!("HQ user {username} can log in");
+                Ok(())
+            }
+        }
+    })
+}

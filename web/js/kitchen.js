@@ -1,0 +1,358 @@
+// The kitchen display (/kitchen): a station's open tickets, oldest first, live over SSE,
+// with elapsed times, options and notes up front, a bump per ticket and an undo.
+import { createApi, openStream, createSync } from './api.js';
+import { strings } from './strings-kitchen.js';
+
+const AUTH_KEY = 'tableorder.staff'; // shared with the dashboard: one login per browser
+const STATION_KEY = 'tableorder.kitchen.station';
+const LANG_KEY = 'tableorder.kitchen.lang';
+const SOUND_KEY = 'tableorder.kitchen.sound';
+const AMBER_MIN = 10;
+const RED_MIN = 20;
+
+const $ = (s, r = document) => r.querySelector(s);
+// Korean unless someone switched: kitchens read the store's language.
+let language = localStorage.getItem(LANG_KEY) || 'ko';
+const t = (k, vars = {}) =>
+  (strings[language][k] ?? strings.ko[k] ?? k).replace(/\{(\w+)\}/g, (_, v) => String(vars[v] ?? ''));
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'class') e.className = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c != null && c !== false) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+let auth = null;
+try {
+  auth = JSON.parse(localStorage.getItem(AUTH_KEY) || 'null');
+} catch {
+  auth = null;
+}
+const api = createApi({ token: () => auth && auth.token, relogin: async () => (showLogin(), false) });
+
+const state = {
+  stations: [],
+  station: localStorage.getItem(STATION_KEY) || '', // '' = every station
+  tickets: new Map(), // id → ticket
+  undo: [], // bumped ticket ids, newest last
+  printer: null,
+};
+let stream = null;
+
+// ---------- sound: a chime made in the browser for new tickets ----------
+
+let soundOn = localStorage.getItem(SOUND_KEY) !== 'off';
+let audio = null;
+function unlockAudio() {
+  const AC = window.AudioContext || window.webkitAudioContext;
+  if (!AC) return;
+  audio ??= new AC();
+  if (audio.state === 'suspended') audio.resume().then(renderSound, () => {});
+  renderSound();
+}
+function chime() {
+  if (!soundOn || !audio || audio.state !== 'running') return;
+  const now = audio.currentTime;
+  for (const [freq, at] of [[659, 0], [880, 0.15], [1319, 0.3]]) {
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, now + at);
+    gain.gain.exponentialRampToValueAtTime(0.4, now + at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.5);
+    osc.connect(gain).connect(audio.destination);
+    osc.start(now + at);
+    osc.stop(now + at + 0.55);
+  }
+}
+function renderSound() {
+  const b = $('#btn-sound');
+  const blocked = soundOn && (!audio || audio.state !== 'running');
+  b.textContent = !soundOn ? t('sound.off') : blocked ? t('sound.enable') : t('sound.on');
+  b.classList.toggle('warn', blocked);
+  b.setAttribute('aria-pressed', String(soundOn));
+}
+
+// ---------- strings ----------
+
+function applyStrings() {
+  document.documentElement.lang = language;
+  for (const e of document.querySelectorAll('[data-k]')) e.textContent = t(e.dataset.k);
+  for (const e of document.querySelectorAll('.lang-label')) e.textContent = language === 'ko' ? 'EN' : '한국어';
+}
+
+// ---------- login ----------
+
+function loggedIn() {
+  return auth && auth.token && Date.parse(auth.expires_at) > Date.now() + 60_000;
+}
+
+function showLogin(message = '') {
+  if (stream) stream.stop();
+  stream = null;
+  $('#app').hidden = true;
+  $('#login').hidden = false;
+  const form = $('#login-form');
+  if (auth) {
+    form.elements.store_id.value = auth.store_id || '';
+    form.elements.username.value = auth.username || '';
+  }
+  $('.form-error', form).textContent = message;
+}
+
+async function submitLogin(e) {
+  e.preventDefault();
+  unlockAudio();
+  const form = e.target;
+  const f = Object.fromEntries(new FormData(form));
+  const err = $('.form-error', form);
+  if (!f.store_id || !f.username || !f.password) return (err.textContent = t('login.required'));
+  try {
+    const r = await api.post('/api/v1/auth/admin/login', { ...f, store_id: f.store_id.trim() }, { retried: true });
+    auth = { token: r.token, expires_at: r.expires_at, store_id: r.store_id, username: r.username };
+    localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+    form.elements.password.value = '';
+    start();
+  } catch (x) {
+    err.textContent = x.status === 401 ? t('login.rejected') : x.network ? t('error.network') : t('error.generic');
+  }
+}
+
+// ---------- data ----------
+
+const mine = (tk) => !state.station || String(tk.station_id) === String(state.station);
+
+async function load() {
+  state.stations = await api.get('/api/v1/admin/stations');
+  if (state.station && !state.stations.some((s) => String(s.id) === String(state.station))) state.station = '';
+  const q = state.station ? `?station_id=${encodeURIComponent(state.station)}&open=true` : '?open=true';
+  const list = await api.get(`/api/v1/admin/tickets${q}`);
+  state.tickets = new Map(list.map((tk) => [tk.id, tk]));
+  await loadPrinter();
+}
+
+async function loadPrinter() {
+  const s = state.stations.find((x) => String(x.id) === String(state.station));
+  state.printer = null;
+  if (s && s.printer) {
+    try {
+      state.printer = (await api.get(`/api/v1/admin/stations/${s.id}/status`)).printer;
+    } catch {
+      /* shown as unknown */
+    }
+  }
+}
+
+const sync = createSync(
+  () => load().catch(() => {}),
+  () => render(),
+);
+
+function startStream() {
+  if (stream) stream.stop();
+  stream = openStream({
+    url: (last) =>
+      `/api/v1/admin/events?token=${encodeURIComponent(auth.token)}` + (last ? `&last_event_id=${encodeURIComponent(last)}` : ''),
+    onStatus: (up) => $('#conn').classList.toggle('up', up),
+    beforeReconnect: async () => {
+      if (!loggedIn()) {
+        showLogin();
+        throw new Error('logged out');
+      }
+    },
+    handlers: {
+      hello: (d, { first }) => first && sync.reload(),
+      resync: () => sync.reload(),
+      ticket_created: sync.wrap((tk) => {
+        if (!mine(tk)) return;
+        const isNew = !state.tickets.has(tk.id);
+        state.tickets.set(tk.id, tk);
+        if (isNew) chime();
+      }),
+      ticket_bumped: sync.wrap((tk) => {
+        state.tickets.delete(tk.id);
+      }),
+      printer_changed: sync.wrap((p) => {
+        if (String(p.station_id) !== String(state.station)) return;
+        if (p.configured) loadPrinter().then(render);
+        else state.printer = { state: p.state, waiting: p.waiting, last_printed_at: p.last_printed_at };
+      }),
+    },
+  });
+}
+
+// ---------- actions ----------
+
+async function bump(tk, card) {
+  card.classList.add('leaving');
+  try {
+    await api.post(`/api/v1/admin/tickets/${tk.id}/bump`, {});
+    state.tickets.delete(tk.id);
+    state.undo.push(tk.id);
+    state.undo = state.undo.slice(-20);
+  } catch (e) {
+    card.classList.remove('leaving');
+    toast(e.network ? t('error.network') : t('error.generic'));
+  }
+  render();
+}
+
+async function undo() {
+  const id = state.undo.pop();
+  if (!id) return;
+  try {
+    const tk = await api.post(`/api/v1/admin/tickets/${id}/unbump`, {});
+    if (mine(tk)) state.tickets.set(tk.id, tk);
+    toast(t('kds.undone'));
+  } catch (e) {
+    toast(e.network ? t('error.network') : t('error.generic'));
+  }
+  render();
+}
+
+function toast(text) {
+  const box = $('#toasts');
+  const n = el('div', { class: 'toast' }, text);
+  box.append(n);
+  setTimeout(() => n.remove(), 3500);
+}
+
+// ---------- rendering ----------
+
+function elapsed(iso) {
+  const s = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
+  return { s, text: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}` };
+}
+
+function card(tk) {
+  const e = elapsed(tk.created_at);
+  const age = e.s >= RED_MIN * 60 ? 'late' : e.s >= AMBER_MIN * 60 ? 'slow' : 'fresh';
+  const cancel = tk.kind === 'cancel';
+  const c = el(
+    'article',
+    { class: `ticket ${age}${cancel ? ' cancel' : ''}`, 'data-ticket-id': tk.id, 'data-kind': tk.kind },
+    el(
+      'header',
+      { class: 'ticket-head' },
+      el('strong', { class: 'ticket-table' }, t('kds.table', { n: tk.table_number })),
+      el('span', { class: 'ticket-no' }, t('kds.order', { n: tk.order_no })),
+      el('span', { class: 'spacer' }),
+      el('time', { class: 'ticket-age', datetime: tk.created_at, 'data-created': tk.created_at }, e.text),
+    ),
+    cancel ? el('p', { class: 'ticket-cancel' }, t('kds.cancel')) : null,
+    el(
+      'ul',
+      { class: 'ticket-lines' },
+      tk.lines.map((l) =>
+        el(
+          'li',
+          {},
+          el('span', { class: 'qty' }, `${l.quantity}×`),
+          el(
+            'div',
+            { class: 'what' },
+            el('span', { class: 'name' }, l.name),
+            l.options && l.options.length ? el('span', { class: 'opts' }, l.options.map((o) => o.name).join(' · ')) : null,
+            l.note ? el('span', { class: 'note' }, `“${l.note}”`) : null,
+          ),
+        ),
+      ),
+    ),
+  );
+  c.append(
+    el('button', { type: 'button', class: 'bump primary', onclick: () => bump(tk, c), 'data-action': 'bump' }, cancel ? t('kds.ack') : t('kds.bump')),
+  );
+  return c;
+}
+
+function render() {
+  const s = state.stations.find((x) => String(x.id) === String(state.station));
+  $('#station-name').textContent = s ? s.name : t('kds.all');
+  const list = [...state.tickets.values()].filter(mine).sort((a, b) => a.id - b.id);
+  $('#tickets').replaceChildren(...list.map(card));
+  $('#empty').hidden = list.length > 0;
+  $('#empty').textContent = state.stations.length ? t('kds.empty') : t('kds.noStations');
+  $('#count').textContent = t('kds.count', { n: list.length });
+  $('#btn-undo').disabled = !state.undo.length;
+  const chip = $('#printer');
+  const p = state.printer;
+  chip.hidden = !p || p.state === 'none';
+  if (p && p.state !== 'none') {
+    chip.className = `printer-chip ${p.state === 'ok' ? 'ok' : 'bad'}`;
+    chip.textContent = t(`printer.${p.state}`) + (p.waiting ? ` · ${t('printer.waiting', { n: p.waiting })}` : '');
+  }
+  renderSound();
+}
+
+// Elapsed times tick without re-rendering the cards.
+setInterval(() => {
+  for (const tm of document.querySelectorAll('.ticket-age')) {
+    const e = elapsed(tm.dataset.created);
+    tm.textContent = e.text;
+    const card = tm.closest('.ticket');
+    card.classList.toggle('late', e.s >= RED_MIN * 60);
+    card.classList.toggle('slow', e.s >= AMBER_MIN * 60 && e.s < RED_MIN * 60);
+    card.classList.toggle('fresh', e.s < AMBER_MIN * 60);
+  }
+}, 1000);
+
+function chooseStation() {
+  const d = $('#station-dialog');
+  const pick = (id) => {
+    state.station = id;
+    localStorage.setItem(STATION_KEY, id);
+    d.close();
+    state.tickets.clear();
+    sync.reload();
+  };
+  $('#station-list').replaceChildren(
+    el('button', { type: 'button', class: state.station === '' ? 'primary' : '', onclick: () => pick('') }, t('kds.all')),
+    ...state.stations.map((s) =>
+      el('button', { type: 'button', class: String(s.id) === String(state.station) ? 'primary' : '', onclick: () => pick(String(s.id)) }, s.name),
+    ),
+  );
+  d.showModal();
+}
+
+function start() {
+  $('#login').hidden = true;
+  $('#app').hidden = false;
+  applyStrings();
+  render();
+  sync.reload();
+  startStream();
+}
+
+function boot() {
+  applyStrings();
+  $('#login-form').addEventListener('submit', submitLogin);
+  for (const b of document.querySelectorAll('[data-action=lang]')) {
+    b.addEventListener('click', () => {
+      language = language === 'ko' ? 'en' : 'ko';
+      localStorage.setItem(LANG_KEY, language);
+      applyStrings();
+      render();
+    });
+  }
+  $('#btn-undo').addEventListener('click', undo);
+  $('#btn-station').addEventListener('click', chooseStation);
+  $('#station-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());
+  $('#btn-sound').addEventListener('click', () => {
+    if (soundOn && (!audio || audio.state !== 'running')) return unlockAudio();
+    soundOn = !soundOn;
+    localStorage.setItem(SOUND_KEY, soundOn ? 'on' : 'off');
+    unlockAudio();
+  });
+  // Browsers start sound only after a touch: the first touch anywhere unlocks it.
+  document.addEventListener('pointerdown', unlockAudio, { once: true });
+  if (loggedIn()) start();
+  else showLogin();
+}
+
+boot();

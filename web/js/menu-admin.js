@@ -1,0 +1,338 @@
+// Dashboard: menu management (categories and items, with their translations and the option
+// groups each item offers). Option groups themselves: options-admin.js.
+import { h, $, won, icon, toast, errorText, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
+import { t } from './i18n.js';
+import { formDialog, fieldError, checkPrice, bySort, MAX_PRICE, translationsBody } from './forms.js';
+
+const MAX_IMAGE = 2 * 1024 * 1024;
+
+// The tabs above the menu pages: items and categories, option groups.
+export function menuTabs(active) {
+  return h(
+    'nav.subnav',
+    { 'aria-label': t('nav.menu') },
+    h('a', { href: '#menu', class: active === 'menu' ? 'active' : '', 'aria-current': active === 'menu' ? 'page' : null }, t('menu.tabItems')),
+    h('a', { href: '#options', class: active === 'options' ? 'active' : '', 'aria-current': active === 'options' ? 'page' : null }, t('menu.tabOptions')),
+  );
+}
+
+// How a group's rule reads: "필수 · 1개", "선택 · 최대 2개".
+export function groupRule(g) {
+  const need = g.min >= 1 ? t('og.required') : t('og.optional');
+  const count = g.max === 1 ? t('og.one') : g.min > 1 ? t('og.range', { min: g.min, max: g.max }) : t('og.upTo', { n: g.max });
+  return `${need} · ${count}`;
+}
+export function menuView({ api }) {
+  let cats = [];
+  let items = [];
+  let groups = [];
+  let sel = null;
+  let root = null;
+  let timer = null;
+
+  async function load() {
+    try {
+      const [c, i, g] = await Promise.all([
+        api.get('/api/v1/admin/categories'),
+        api.get('/api/v1/admin/menu-items'),
+        api.get('/api/v1/admin/option-groups'),
+      ]);
+      cats = c.sort(bySort);
+      items = i.sort(bySort);
+      groups = g.sort(bySort);
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+    render();
+  }
+
+  function render() {
+    if (!root) return;
+    if (!cats.some((c) => c.id === sel)) sel = cats[0]?.id ?? null;
+    renderCats();
+    renderItems();
+  }
+
+  async function run(fn) {
+    try {
+      await fn();
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+    await load();
+  }
+
+  function renderCats() {
+    const panel = $('#cat-panel', root);
+    const count = (id) => items.filter((i) => i.category_id === id).length;
+    const addForm = h(
+      'form.add-row',
+      {
+        novalidate: true,
+        onsubmit: async (e) => {
+          e.preventDefault();
+          const form = e.target;
+          clearFieldErrors(form);
+          const name = form.elements.name.value.trim();
+          if (!name) return showFieldErrors(form, fieldError({ name: t('v.required') }));
+          try {
+            const c = await api.post('/api/v1/admin/categories', { name, sort_order: cats.length });
+            sel = c.id;
+            form.reset();
+            await load();
+          } catch (err) {
+            showFieldErrors(form, err);
+          }
+        },
+      },
+      h('label.field', h('input', { name: 'name', placeholder: t('menu.newCategory'), 'aria-label': t('menu.newCategory'), maxlength: 50 })),
+      h('button.primary', { type: 'submit' }, icon('plus'), t('common.add')),
+      h('p.form-error'),
+    );
+    panel.replaceChildren(
+      h('h2', t('menu.categories')),
+      h(
+        'ul.clist',
+        ...cats.map((c, i) =>
+          h(
+            'li.crow',
+            { class: c.id === sel ? 'selected' : '', dataset: { categoryId: c.id } },
+            h('button.cname.ghost', { type: 'button', onclick: () => ((sel = c.id), render()) }, h('span', c.name), h('span.badge.soft', count(c.id))),
+            h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => moveCat(i, -1) }, icon('up')),
+            h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === cats.length - 1, onclick: () => moveCat(i, 1) }, icon('down')),
+            h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.editCategory'), title: t('menu.editCategory'), 'data-action': 'edit-category', onclick: () => renameCat(c) }, icon('edit')),
+            h(
+              'button.small.ghost.icon-btn',
+              {
+                type: 'button',
+                'aria-label': t('common.delete'),
+                title: count(c.id) ? t('menu.catNotEmpty') : t('common.delete'),
+                disabled: count(c.id) > 0,
+                onclick: () => deleteCat(c),
+              },
+              icon('trash'),
+            ),
+          ),
+        ),
+      ),
+      addForm,
+    );
+  }
+
+  function moveCat(i, d) {
+    const order = cats.slice();
+    [order[i], order[i + d]] = [order[i + d], order[i]];
+    run(() => api.put('/api/v1/admin/categories/order', order.map((c, n) => ({ id: c.id, sort_order: n }))));
+  }
+  async function renameCat(c) {
+    const r = await formDialog({
+      title: t('menu.editCategory'),
+      fields: [
+        { name: 'name', label: t('menu.name'), value: c.name, required: true, maxlength: 50 },
+        { name: 'translations', type: 'translations', value: c.translations },
+      ],
+      submit: (v) => {
+        const errs = {};
+        if (!v.name) errs.name = t('v.required');
+        const translations = translationsBody(v.translations, errs);
+        if (Object.keys(errs).length) throw fieldError(errs);
+        return api.patch(`/api/v1/admin/categories/${c.id}`, { name: v.name, translations });
+      },
+    });
+    if (r) load();
+  }
+  async function deleteCat(c) {
+    if (await confirmDialog(t('menu.deleteCatConfirm', { name: c.name }), { ok: t('common.delete'), danger: true }))
+      run(() => api.del(`/api/v1/admin/categories/${c.id}`));
+  }
+
+  function renderItems() {
+    const panel = $('#item-panel', root);
+    const cat = cats.find((c) => c.id === sel);
+    if (!cat) return panel.replaceChildren(h('p.empty', t('menu.noCategories')));
+    const list = items.filter((i) => i.category_id === cat.id);
+    panel.replaceChildren(
+      h('header.panel-head', h('h2', cat.name), h('span.spacer'), h('button.primary', { type: 'button', 'data-action': 'new-item', onclick: () => editItem(null) }, icon('plus'), t('menu.newItem'))),
+      list.length
+        ? h('ul.ilist', ...list.map((it, i) => itemRow(it, i, list)))
+        : h('p.empty', t('menu.noItems')),
+    );
+  }
+
+  function itemRow(it, i, list) {
+    return h(
+      'li.irow',
+      { class: it.available ? '' : 'soldout', dataset: { itemId: it.id, name: it.name } },
+      h('div.ithumb', it.image_url ? h('img', { src: it.image_url, alt: '', loading: 'lazy' }) : icon('image')),
+      h(
+        'div.iname',
+        h('strong', it.name),
+        it.description ? h('small.muted', it.description) : null,
+        groupChips(it),
+      ),
+      h('span.iprice.num', won(it.price)),
+      h(
+        'button.switch',
+        {
+          type: 'button',
+          role: 'switch',
+          'aria-checked': String(it.available),
+          'data-action': 'toggle-available',
+          title: t('menu.availableHint'),
+          onclick: () => run(() => api.patch(`/api/v1/admin/menu-items/${it.id}`, { available: !it.available })),
+        },
+        h('span.knob'),
+        h('span', it.available ? t('menu.onSale') : t('menu.soldOut')),
+      ),
+      h(
+        'div.irow-actions',
+        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => moveItem(list, i, -1) }, icon('up')),
+        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === list.length - 1, onclick: () => moveItem(list, i, 1) }, icon('down')),
+        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.edit'), title: t('common.edit'), 'data-action': 'edit', onclick: () => editItem(it) }, icon('edit')),
+        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.delete'), title: t('common.delete'), onclick: () => deleteItem(it) }, icon('trash')),
+      ),
+    );
+  }
+
+  // The option groups an item offers, in its order.
+  function groupChips(it) {
+    const names = (it.option_group_ids || []).map((id) => groups.find((g) => g.id === id)).filter(Boolean);
+    if (!names.length) return null;
+    return h('span.ichips', icon('options'), ...names.map((g) => h('span.chip', { dataset: { groupId: g.id } }, g.name)));
+  }
+
+  function moveItem(list, i, d) {
+    const order = list.slice();
+    [order[i], order[i + d]] = [order[i + d], order[i]];
+    run(() => api.put('/api/v1/admin/menu-items/order', order.map((it, n) => ({ id: it.id, sort_order: n }))));
+  }
+
+  async function deleteItem(it) {
+    if (await confirmDialog(t('menu.deleteItemConfirm', { name: it.name }), { ok: t('common.delete'), danger: true }))
+      run(() => api.del(`/api/v1/admin/menu-items/${it.id}`));
+  }
+
+  async function editItem(it) {
+    let id = it ? it.id : null; // set once created, so a failed image upload never creates twice
+    const picker = groupPicker(groups, it ? it.option_group_ids || [] : []);
+    const r = await formDialog({
+      title: it ? t('menu.editItem') : t('menu.newItem'),
+      fields: [
+        { name: 'category_id', label: t('menu.category'), type: 'select', value: it ? it.category_id : sel, options: cats.map((c) => [c.id, c.name]) },
+        { name: 'name', label: t('menu.name'), value: it?.name, required: true },
+        { name: 'price', label: t('menu.price'), type: 'number', min: 0, max: MAX_PRICE, step: 1, value: it?.price, required: true },
+        { name: 'description', label: t('menu.description'), type: 'textarea', value: it?.description },
+        { name: 'available', label: t('menu.available'), type: 'checkbox', value: it ? it.available : true },
+        picker.field,
+        { name: 'translations', type: 'translations', value: it?.translations, description: true, maxlength: 100 },
+        {
+          name: 'image',
+          label: t('menu.image'),
+          type: 'file',
+          accept: 'image/jpeg,image/png,image/webp',
+          hint: t('menu.imageHint'),
+          preview: it?.image_url ? h('img.preview', { src: it.image_url, alt: '' }) : null,
+        },
+      ],
+      submit: async (v) => {
+        const errs = {};
+        if (!v.name) errs.name = t('v.required');
+        const price = checkPrice(v.price, errs);
+        if (v.image && v.image.size > MAX_IMAGE) errs.image = t('v.imageSize');
+        const translations = translationsBody(v.translations, errs);
+        if (Object.keys(errs).length) throw fieldError(errs);
+        const body = {
+          category_id: Number(v.category_id),
+          name: v.name,
+          price,
+          description: v.description,
+          available: v.available,
+          option_group_ids: v.option_group_ids,
+          translations,
+        };
+        const saved = id ? await api.patch(`/api/v1/admin/menu-items/${id}`, body) : await api.post('/api/v1/admin/menu-items', body);
+        id = saved.id;
+        if (v.image) {
+          try {
+            await api.put(`/api/v1/admin/menu-items/${id}/image`, v.image, { headers: { 'Content-Type': v.image.type || 'application/octet-stream' }, timeout: 60000 });
+          } catch (e) {
+            load();
+            throw fieldError({ image: errorText(e) });
+          }
+        }
+        return saved;
+      },
+    });
+    if (r || id) {
+      sel = r ? r.category_id : sel;
+      load();
+    }
+  }
+
+  return {
+    mount(el) {
+      root = el;
+      el.replaceChildren(
+        menuTabs('menu'),
+        h('div.menu-admin', h('aside#cat-panel.panel.mpanel'), h('section#item-panel.panel.mpanel', h('p.empty', t('common.loading')))),
+      );
+      load();
+    },
+    unmount() {
+      root = null;
+    },
+    onEvent(type) {
+      if (type === 'menu_changed' || type === 'resync') {
+        clearTimeout(timer);
+        timer = setTimeout(load, 150);
+      }
+    },
+  };
+}
+
+
+// The item form's option groups: the attached ones in order (move, remove) and a list to
+// attach more from. `read()` gives the ids in order.
+function groupPicker(all, initial) {
+  let ids = initial.filter((id) => all.some((g) => g.id === id));
+  const list = h('ol.gpick-list');
+  const add = h('select.gpick-add', { 'aria-label': t('menu.attachGroup') });
+  const box = h(
+    'div.field.gpick',
+    { role: 'group', 'aria-label': t('menu.optionGroups') },
+    h('span', t('menu.optionGroups')),
+    list,
+    add,
+    h('span.field', h('input', { type: 'hidden', name: 'option_group_ids' })),
+    all.length ? null : h('small.muted', t('menu.noGroupsYet')),
+  );
+  function move(i, d) {
+    [ids[i], ids[i + d]] = [ids[i + d], ids[i]];
+    draw();
+  }
+  function draw() {
+    list.replaceChildren(
+      ...ids.map((id, i) => {
+        const g = all.find((x) => x.id === id);
+        return h(
+          'li.gpick-row',
+          { dataset: { groupId: id } },
+          h('span.gpick-name', h('strong', g.name), h('small.muted', groupRule(g))),
+          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => move(i, -1) }, icon('up')),
+          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === ids.length - 1, onclick: () => move(i, 1) }, icon('down')),
+          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.detachGroup'), title: t('menu.detachGroup'), onclick: () => ((ids = ids.filter((x) => x !== id)), draw()) }, icon('x')),
+        );
+      }),
+    );
+    const free = all.filter((g) => !ids.includes(g.id));
+    add.replaceChildren(h('option', { value: '' }, free.length ? t('menu.attachGroup') : t('menu.allAttached')), ...free.map((g) => h('option', { value: g.id }, `${g.name} (${groupRule(g)})`)));
+    add.disabled = !free.length;
+    add.hidden = !all.length;
+  }
+  add.addEventListener('change', () => {
+    if (add.value) ids.push(Number(add.value));
+    draw();
+  });
+  draw();
+  return { field: { name: 'option_group_ids', type: 'custom', el: box, read: () => ids.slice() } };
+}
