@@ -8,11 +8,22 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v ip >/dev/null 2>&1 || need_apt+=(iproute2)
 command -v curl >/dev/null 2>&1 || need_apt+=(curl)
+# The chain hub's test runs the real engines: PostgreSQL 15, Redis, HAProxy.
+[ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
+command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 python3 -c 'import zeroconf' >/dev/null 2>&1 || need_pip=1
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "installing: ${need_apt[*]}"
+    # Packages with services (postgresql, redis, haproxy) must not start them: the tests
+    # start their own in temp directories.
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d && policy=1
+    fi
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    if [ -n "$policy" ]; then rm -f /usr/sbin/policy-rc.d; fi
   else
     echo "missing ${need_apt[*]} (not root): the tests that need them will skip"
   fi

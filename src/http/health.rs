@@ -114,6 +114,9 @@ pub struct SystemStatus {
 #[utoipa::path(get, path = "/api/v1/admin/system", tag = "system", security(("bearer" = [])),
     responses((status = 200, body = SystemStatus)))]
 async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<SystemStatus>> {
+    // The backlog as it is now (the uploader's own figure may be a backoff old).
+    let (head, cursor) =
+        db::read(&st.pool, |c| Ok((db::events::head(c)?, crate::uplink::cursor(c)?))).await.unwrap_or((0, 0));
     let p = st.pool.state();
     let (staff, table) = st.hub.counts();
     Ok(Json(SystemStatus {
@@ -140,6 +143,9 @@ async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<
             let mut h = st.uplink.status();
             if st.config.hub.is_none() {
                 h.state = "off".into();
+            } else {
+                h.acked_event_id = cursor;
+                h.backlog = (head - cursor).max(0);
             }
             h
         },

@@ -2,12 +2,14 @@
 
 mod helpers;
 mod proc;
+mod services;
 mod sse;
 
 mod appliance;
 mod events;
 mod faults;
 mod foundation;
+mod hub;
 mod kitchen;
 mod options;
 mod orders;
