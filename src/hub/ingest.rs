@@ -92,7 +92,9 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
     let tx = c.transaction().await?;
     // Hub ids must commit in the order they are given, or a live reader resuming after id
     // N could miss an N-1 that committed later: one ingest at a time takes ids.
+    let t0 = std::time::Instant::now();
     tx.execute("SELECT pg_advisory_xact_lock(7463202)", &[]).await?;
+    let t_lock = t0.elapsed();
     let row =
         tx.query_one("SELECT first_event_id, acked_event_id FROM boxes WHERE id = $1 FOR UPDATE", &[&b.id]).await?;
     let (mut first, mut acked): (Option<i64>, i64) = (row.get(0), row.get(1));
@@ -126,11 +128,13 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
             )
             .await?;
         new_events = inserted.len();
+        let t_insert = t0.elapsed();
         if !inserted.is_empty() {
             let new_ids: Vec<i64> = inserted.iter().map(|r| r.get(0)).collect();
             max_hub_id = inserted.iter().map(|r| r.get::<_, i64>(1)).max();
             project(&tx, b.id, &new_ids).await?;
         }
+        tracing::debug!(lock = ?t_lock, insert = ?t_insert, project = ?t0.elapsed(), "ingest phases");
         // Every event from the first up to the first gap is held.
         let gap: Option<i64> = tx
             .query_one(
@@ -159,7 +163,9 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
         &[&b.id],
     )
     .await?;
+    let t_before_commit = t0.elapsed();
     tx.commit().await?;
+    tracing::debug!(before_commit = ?t_before_commit, total = ?t0.elapsed(), events = body.events.len(), "ingest done");
     let _ = first;
     Ok(Ingested { acked, max_hub_id, new_events })
 }

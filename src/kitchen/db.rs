@@ -444,8 +444,19 @@ pub fn unbump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketD
     )?;
     let t = ticket(ctx.conn, store_id, id)?;
     ctx.emit(NewEvent::new(store_id, Some(t.table_id), EventType::TicketCreated, &t))?;
-    let back = prev.as_deref().and_then(OrderStatus::parse).filter(|p| *p != order.status && t.kind == "order");
-    match back {
+    if t.kind != "order" {
+        return Ok((t, None));
+    }
+    // While another station's ticket stays bumped the order is being prepared; when none
+    // does, it goes back to what it was before its first bump (this ticket's note of it).
+    let still_bumped: i64 = ctx.conn.query_row(
+        "SELECT count(*) FROM tickets WHERE store_id = ?1 AND order_id = ?2 AND kind = 'order' AND bumped_at IS NOT NULL",
+        params![store_id, t.order_id],
+        |r| r.get(0),
+    )?;
+    let back =
+        if still_bumped > 0 { Some(OrderStatus::Preparing) } else { prev.as_deref().and_then(OrderStatus::parse) };
+    match back.filter(|to| *to != order.status) {
         Some(to) => {
             let o = crate::db::orders::set_status_by_kitchen(ctx, store_id, t.order_id, to)?;
             Ok((t, Some(o)))

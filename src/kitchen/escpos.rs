@@ -180,8 +180,8 @@ pub fn render(t: &Ticket, columns: usize, enc: Encoding) -> Vec<u8> {
     for l in &t.lines {
         let qty = format!("{} x ", l.quantity);
         o.cmd(&[GS, b'!', 0x01]);
-        // Item lines are printed double width: half as many columns.
-        for row in wrap(&format!("{qty}{}", l.name), columns / 2, qty.len()) {
+        // Item lines are printed double height (`GS ! 0x01`): as wide as the rest.
+        for row in wrap(&format!("{qty}{}", l.name), columns, qty.len()) {
             o.line(&row);
         }
         o.cmd(&[GS, b'!', 0]);
@@ -414,7 +414,7 @@ mod tests {
         let note = p.lines.iter().find(|l| l.text.contains("덜 맵게")).unwrap();
         assert!(note.bold);
         assert_eq!(p.cuts, 1);
-        // Double-width item lines fit half the columns, Korean counted as two.
+        // Every line fits the paper, Korean counted as two columns.
         for l in p.lines.iter().filter(|l| !l.large) {
             assert!(text_width(&l.text) <= 32, "{:?} is wider than the paper", l.text);
         }

@@ -448,3 +448,32 @@ async fn stations_are_validated_and_another_stores_are_not_found() {
     let open = tickets(&app, &a.m.admin, "").await;
     assert!(open.iter().any(|t| t["station_id"] == a.kitchen_station && t["lines"][0]["name"] == "맥주"));
 }
+
+#[tokio::test]
+async fn undoing_a_bump_that_was_not_the_last_leaves_the_order_in_preparation() {
+    let app = TestApp::spawn().await;
+    let k = setup(&app, "a", None, None).await;
+    let t = app.table_token("a", 1).await;
+    let placed = order(&app, &t, "undo", json!([stew_line(&k), {"menu_item_id": k.beer, "quantity": 1}])).await;
+    let open = tickets(&app, &k.m.admin, "").await;
+    let of = |station: i64| open.iter().find(|t| t["station_id"] == station).unwrap()["id"].as_i64().unwrap();
+    let (kt, bt) = (of(k.kitchen_station), of(k.bar_station));
+    let status = || async {
+        app.get("/api/v1/orders", Some(&t)).await.body["orders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == placed.body["id"])
+            .unwrap()["status"]
+            .clone()
+    };
+    app.post(&format!("/api/v1/admin/tickets/{bt}/bump"), Some(&k.m.admin), json!({})).await;
+    assert_eq!(status().await, "preparing");
+    app.post(&format!("/api/v1/admin/tickets/{kt}/bump"), Some(&k.m.admin), json!({})).await;
+    assert_eq!(status().await, "completed");
+    // The bar's bump (the first) is undone: the kitchen's stays, so the order is in preparation.
+    app.post(&format!("/api/v1/admin/tickets/{bt}/unbump"), Some(&k.m.admin), json!({})).await;
+    assert_eq!(status().await, "preparing");
+    app.post(&format!("/api/v1/admin/tickets/{bt}/bump"), Some(&k.m.admin), json!({})).await;
+    assert_eq!(status().await, "completed");
+}

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end test of the web UI: starts a demo server on a free local port and drives the
-# tablet and the staff dashboard in Chromium (tests/e2e/flow.mjs).
+# tablet and the staff dashboard in Chromium (tests/e2e/flow.mjs), then the kitchen: stations
+# and a fake network printer, the kitchen display, printer trouble (tests/e2e/kitchen.mjs).
 #
 #   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -84,6 +85,9 @@ fi
 echo "e2e: server $BASE (pid $PID), screenshots in $SHOTS"
 status=0
 node "$HERE/flow.mjs" "$BASE" || status=$?
+# The kitchen runs against the same server, after the guest flow.
+echo "e2e: kitchen"
+node "$HERE/kitchen.mjs" "$BASE" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$WORK/server.log" >&2

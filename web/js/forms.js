@@ -61,7 +61,12 @@ function fieldEl(f) {
   if (f.type === 'row') return h('div.field-row', ...f.fields.map(fieldEl));
   if (f.type === 'translations') return translationFields(f);
   if (f.type === 'select')
-    return h('label.field', h('span', f.label), h('select', attrs, ...f.options.map(([v, label]) => h('option', { value: v, selected: String(v) === String(f.value) }, label))));
+    return h(
+      'label.field',
+      h('span', f.label),
+      h('select', attrs, ...f.options.map(([v, label]) => h('option', { value: v, selected: String(v) === String(f.value) }, label))),
+      f.hint ? h('small.muted', f.hint) : null,
+    );
   if (f.type === 'textarea') return h('label.field', h('span', f.label), h('textarea', { ...attrs, maxlength: f.maxlength || 500 }, f.value || ''));
   if (f.type === 'checkbox') return h('label.field.inline', h('input', { ...attrs, type: 'checkbox', checked: !!f.value }), h('span', f.label));
   if (f.type === 'file')

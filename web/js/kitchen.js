@@ -41,7 +41,7 @@ const state = {
   station: localStorage.getItem(STATION_KEY) || '', // '' = every station
   tickets: new Map(), // id → ticket
   undo: [], // bumped ticket ids, newest last
-  printer: null,
+  printers: new Map(), // station id → printer status, for the stations shown
 };
 let stream = null;
 
@@ -137,16 +137,21 @@ async function load() {
   await loadPrinter();
 }
 
+// The printers of the stations on screen (one, or every station's).
+const shown = (id) => !state.station || String(id) === String(state.station);
 async function loadPrinter() {
-  const s = state.stations.find((x) => String(x.id) === String(state.station));
-  state.printer = null;
-  if (s && s.printer) {
-    try {
-      state.printer = (await api.get(`/api/v1/admin/stations/${s.id}/status`)).printer;
-    } catch {
-      /* shown as unknown */
-    }
-  }
+  const list = state.stations.filter((s) => s.printer && shown(s.id));
+  const next = new Map();
+  await Promise.all(
+    list.map(async (s) => {
+      try {
+        next.set(s.id, (await api.get(`/api/v1/admin/stations/${s.id}/status`)).printer);
+      } catch {
+        /* shown as unknown */
+      }
+    }),
+  );
+  state.printers = next;
 }
 
 const sync = createSync(
@@ -178,11 +183,13 @@ function startStream() {
       ticket_bumped: sync.wrap((tk) => {
         state.tickets.delete(tk.id);
       }),
-      printer_changed: sync.wrap((p) => {
-        if (String(p.station_id) !== String(state.station)) return;
-        if (p.configured) loadPrinter().then(render);
-        else state.printer = { state: p.state, waiting: p.waiting, last_printed_at: p.last_printed_at };
-      }),
+      printer_changed: (p) => {
+        // A station added, renamed, removed or given another printer: read them again.
+        if (p.configured || p.deleted) return sync.reload();
+        if (!shown(p.station_id) || !state.printers.has(p.station_id)) return;
+        state.printers.set(p.station_id, { state: p.state, waiting: p.waiting, last_printed_at: p.last_printed_at });
+        render();
+      },
     },
   });
 }
@@ -234,9 +241,18 @@ function card(tk) {
   const e = elapsed(tk.created_at);
   const age = e.s >= RED_MIN * 60 ? 'late' : e.s >= AMBER_MIN * 60 ? 'slow' : 'fresh';
   const cancel = tk.kind === 'cancel';
+  // Every station's tickets on one screen: each says where it belongs.
+  const where = !state.station && state.stations.length > 1 ? state.stations.find((s) => s.id === tk.station_id) : null;
   const c = el(
     'article',
-    { class: `ticket ${age}${cancel ? ' cancel' : ''}`, 'data-ticket-id': tk.id, 'data-kind': tk.kind },
+    {
+      class: `ticket ${age}${cancel ? ' cancel' : ''}`,
+      'data-ticket-id': tk.id,
+      'data-order-id': tk.order_id,
+      'data-station-id': tk.station_id,
+      'data-table-number': tk.table_number,
+      'data-kind': tk.kind,
+    },
     el(
       'header',
       { class: 'ticket-head' },
@@ -245,6 +261,7 @@ function card(tk) {
       el('span', { class: 'spacer' }),
       el('time', { class: 'ticket-age', datetime: tk.created_at, 'data-created': tk.created_at }, e.text),
     ),
+    where ? el('p', { class: 'ticket-station' }, where.name) : null,
     cancel ? el('p', { class: 'ticket-cancel' }, t('kds.cancel')) : null,
     el(
       'ul',
@@ -280,14 +297,24 @@ function render() {
   $('#empty').textContent = state.stations.length ? t('kds.empty') : t('kds.noStations');
   $('#count').textContent = t('kds.count', { n: list.length });
   $('#btn-undo').disabled = !state.undo.length;
-  const chip = $('#printer');
-  const p = state.printer;
-  chip.hidden = !p || p.state === 'none';
-  if (p && p.state !== 'none') {
-    chip.className = `printer-chip ${p.state === 'ok' ? 'ok' : 'bad'}`;
-    chip.textContent = t(`printer.${p.state}`) + (p.waiting ? ` · ${t('printer.waiting', { n: p.waiting })}` : '');
-  }
+  renderPrinter();
   renderSound();
+}
+
+// The printer chip: the station's printer; on the every-station screen, each printer in
+// trouble by name (or one "OK" when all print).
+function renderPrinter() {
+  const chip = $('#printer');
+  const list = [...state.printers.entries()];
+  chip.hidden = !list.length;
+  if (!list.length) return;
+  // Waiting tickets matter when the printer cannot print; a working one prints them at once.
+  const text = (p) => t(`printer.${p.state}`) + (p.state !== 'ok' && p.waiting ? ` · ${t('printer.waiting', { n: p.waiting })}` : '');
+  const bad = list.filter(([, p]) => p.state !== 'ok' && p.state !== 'none');
+  chip.className = `printer-chip ${bad.length ? 'bad' : 'ok'}`;
+  if (state.station) chip.textContent = text(list[0][1]);
+  else if (!bad.length) chip.textContent = t('printer.ok');
+  else chip.textContent = bad.map(([id, p]) => `${state.stations.find((s) => s.id === id)?.name ?? ''} ${text(p)}`).join(' / ');
 }
 
 // Elapsed times tick without re-rendering the cards.

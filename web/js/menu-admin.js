@@ -6,15 +6,26 @@ import { formDialog, fieldError, checkPrice, bySort, MAX_PRICE, translationsBody
 
 const MAX_IMAGE = 2 * 1024 * 1024;
 
-// The tabs above the menu pages: items and categories, option groups.
+// The tabs above the menu pages: items and categories, option groups, stations and
+// printers; and the way to the kitchen display.
 export function menuTabs(active) {
+  const tab = (view, label) => h('a', { href: '#' + view, class: active === view ? 'active' : '', 'aria-current': active === view ? 'page' : null }, label);
   return h(
     'nav.subnav',
     { 'aria-label': t('nav.menu') },
-    h('a', { href: '#menu', class: active === 'menu' ? 'active' : '', 'aria-current': active === 'menu' ? 'page' : null }, t('menu.tabItems')),
-    h('a', { href: '#options', class: active === 'options' ? 'active' : '', 'aria-current': active === 'options' ? 'page' : null }, t('menu.tabOptions')),
+    tab('menu', t('menu.tabItems')),
+    tab('options', t('menu.tabOptions')),
+    tab('stations', t('menu.tabStations')),
+    h('a.subnav-ext', { href: '/kitchen', target: '_blank', rel: 'noopener', 'data-action': 'open-kitchen' }, icon('external'), t('menu.kitchenLink')),
   );
 }
+
+// The station picker of the category and item forms. `inherit` names what an empty choice
+// means ("기본 스테이션 (주방)", "카테고리 따름 (바)"); returns the select's options.
+function stationOptions(stations, inherit) {
+  return [['', inherit], ...stations.map((s) => [s.id, s.name])];
+}
+const stationId = (v) => (v === '' || v == null ? null : Number(v));
 
 // How a group's rule reads: "필수 · 1개", "선택 · 최대 2개".
 export function groupRule(g) {
@@ -22,29 +33,37 @@ export function groupRule(g) {
   const count = g.max === 1 ? t('og.one') : g.min > 1 ? t('og.range', { min: g.min, max: g.max }) : t('og.upTo', { n: g.max });
   return `${need} · ${count}`;
 }
-export function menuView({ api }) {
+export function menuView({ api, printers }) {
   let cats = [];
   let items = [];
   let groups = [];
+  let stations = [];
   let sel = null;
   let root = null;
   let timer = null;
 
   async function load() {
     try {
-      const [c, i, g] = await Promise.all([
+      const [c, i, g, st] = await Promise.all([
         api.get('/api/v1/admin/categories'),
         api.get('/api/v1/admin/menu-items'),
         api.get('/api/v1/admin/option-groups'),
+        api.get('/api/v1/admin/stations'),
       ]);
       cats = c.sort(bySort);
       items = i.sort(bySort);
       groups = g.sort(bySort);
+      stations = st.sort(bySort);
     } catch (e) {
       toast(errorText(e), 'error');
     }
     render();
   }
+
+  const stationName = (id) => stations.find((s) => s.id === id)?.name ?? null;
+  // Where a category's tickets go: its own station, else the store's first.
+  const catStation = (c) => (c && stationName(c.station_id)) || stations[0]?.name || t('menu.stationNone');
+  const defaultStation = () => t('menu.stationDefault', { name: stations[0]?.name || t('menu.stationNone') });
 
   function render() {
     if (!root) return;
@@ -97,7 +116,12 @@ export function menuView({ api }) {
           h(
             'li.crow',
             { class: c.id === sel ? 'selected' : '', dataset: { categoryId: c.id } },
-            h('button.cname.ghost', { type: 'button', onclick: () => ((sel = c.id), render()) }, h('span', c.name), h('span.badge.soft', count(c.id))),
+            h(
+              'button.cname.ghost',
+              { type: 'button', onclick: () => ((sel = c.id), render()) },
+              h('span.cname-text', h('span', c.name), stations.length > 1 ? h('small.cstation', { dataset: { stationId: c.station_id ?? '' } }, icon('print'), catStation(c)) : null),
+              h('span.badge.soft', count(c.id)),
+            ),
             h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => moveCat(i, -1) }, icon('up')),
             h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === cats.length - 1, onclick: () => moveCat(i, 1) }, icon('down')),
             h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.editCategory'), title: t('menu.editCategory'), 'data-action': 'edit-category', onclick: () => renameCat(c) }, icon('edit')),
@@ -129,6 +153,7 @@ export function menuView({ api }) {
       title: t('menu.editCategory'),
       fields: [
         { name: 'name', label: t('menu.name'), value: c.name, required: true, maxlength: 50 },
+        { name: 'station_id', label: t('menu.station'), type: 'select', value: c.station_id ?? '', options: stationOptions(stations, defaultStation()), hint: t('menu.stationHint') },
         { name: 'translations', type: 'translations', value: c.translations },
       ],
       submit: (v) => {
@@ -136,7 +161,7 @@ export function menuView({ api }) {
         if (!v.name) errs.name = t('v.required');
         const translations = translationsBody(v.translations, errs);
         if (Object.keys(errs).length) throw fieldError(errs);
-        return api.patch(`/api/v1/admin/categories/${c.id}`, { name: v.name, translations });
+        return api.patch(`/api/v1/admin/categories/${c.id}`, { name: v.name, station_id: stationId(v.station_id), translations });
       },
     });
     if (r) load();
@@ -169,6 +194,9 @@ export function menuView({ api }) {
         h('strong', it.name),
         it.description ? h('small.muted', it.description) : null,
         groupChips(it),
+        it.station_id != null && stationName(it.station_id)
+          ? h('small.cstation', { dataset: { stationId: it.station_id }, title: t('menu.station') }, icon('print'), stationName(it.station_id))
+          : null,
       ),
       h('span.iprice.num', won(it.price)),
       h(
@@ -215,10 +243,17 @@ export function menuView({ api }) {
   async function editItem(it) {
     let id = it ? it.id : null; // set once created, so a failed image upload never creates twice
     const picker = groupPicker(groups, it ? it.option_group_ids || [] : []);
+    const station = stationPicker(it ? it.station_id : null);
     const r = await formDialog({
       title: it ? t('menu.editItem') : t('menu.newItem'),
       fields: [
-        { name: 'category_id', label: t('menu.category'), type: 'select', value: it ? it.category_id : sel, options: cats.map((c) => [c.id, c.name]) },
+        {
+          type: 'row',
+          fields: [
+            { name: 'category_id', label: t('menu.category'), type: 'select', value: it ? it.category_id : sel, options: cats.map((c) => [c.id, c.name]) },
+            station.field,
+          ],
+        },
         { name: 'name', label: t('menu.name'), value: it?.name, required: true },
         { name: 'price', label: t('menu.price'), type: 'number', min: 0, max: MAX_PRICE, step: 1, value: it?.price, required: true },
         { name: 'description', label: t('menu.description'), type: 'textarea', value: it?.description },
@@ -248,6 +283,7 @@ export function menuView({ api }) {
           description: v.description,
           available: v.available,
           option_group_ids: v.option_group_ids,
+          station_id: stationId(v.station_id),
           translations,
         };
         const saved = id ? await api.patch(`/api/v1/admin/menu-items/${id}`, body) : await api.post('/api/v1/admin/menu-items', body);
@@ -269,6 +305,25 @@ export function menuView({ api }) {
     }
   }
 
+  // The item form's station: "카테고리 따름 (주방)" names the station of the category chosen
+  // in the same form, and follows it when the category changes.
+  function stationPicker(value) {
+    const select = h('select', { name: 'station_id' }, ...stationOptions(stations, '').map(([v, label]) => h('option', { value: v, selected: String(v) === String(value ?? '') }, label)));
+    const follow = select.options[0];
+    const el = h('label.field', h('span', t('menu.station')), select);
+    const update = () => {
+      const form = select.form;
+      const catId = form ? Number(form.elements.category_id.value) : sel;
+      follow.textContent = t('menu.stationFollow', { name: catStation(cats.find((c) => c.id === catId)) });
+    };
+    update();
+    queueMicrotask(() => {
+      update();
+      select.form?.elements.category_id.addEventListener('change', update);
+    });
+    return { field: { name: 'station_id', type: 'custom', el, read: () => select.value } };
+  }
+
   return {
     mount(el) {
       root = el;
@@ -282,6 +337,16 @@ export function menuView({ api }) {
       root = null;
     },
     onEvent(type) {
+      // A station renamed, added or removed elsewhere: the pickers and chips follow.
+      if (type === 'printers' && printers) {
+        const next = printers.stations();
+        const key = (l) => l.map((x) => `${x.id}:${x.name}`).join();
+        if (next.length && key(next) !== key(stations)) {
+          stations = next.slice();
+          render();
+        }
+        return;
+      }
       if (type === 'menu_changed' || type === 'resync') {
         clearTimeout(timer);
         timer = setTimeout(load, 150);

@@ -1,5 +1,6 @@
-// The staff dashboard: login, live table grid, order handling, staff calls. The other pages:
-// history.js, menu-admin.js, options-admin.js, admin.js (tables, system).
+// The staff dashboard: login, live table grid, order handling, staff calls, the printer
+// banner (printers.js). The other pages: history.js, menu-admin.js, options-admin.js,
+// stations-admin.js, admin.js (tables, system).
 import './strings-staff.js';
 import { createApi, openStream, createSync } from './api.js';
 import { h, $, $$, won, hm, icon, fillIcons, toast, errorText, setConn, confirmDialog, optionsLine, noteChip, orderItemsEl, orderNotesEl } from './ui.js';
@@ -8,6 +9,8 @@ import { tablesView, systemView } from './admin.js';
 import { menuView } from './menu-admin.js';
 import { optionsView } from './options-admin.js';
 import { historyView } from './history.js';
+import { stationsView } from './stations-admin.js';
+import { createPrinters } from './printers.js';
 
 const AUTH_KEY = 'tableorder.staff';
 const SOUND_KEY = 'tableorder.sound';
@@ -29,6 +32,7 @@ const api = createApi({
     return false;
   },
 });
+const printers = createPrinters({ api, chime: () => chime('printer'), onChange: () => notify('printers') });
 
 const state = {
   tables: [], // [{id, number, session}]
@@ -41,6 +45,7 @@ const state = {
 };
 let stream = null;
 let current = null; // the mounted view
+const notify = (type, d) => current && current.onEvent && current.onEvent(type, d);
 
 // ---------- sound ----------
 
@@ -55,21 +60,32 @@ function unlockAudio() {
   if (audio.state === 'suspended') audio.resume().then(renderSound, () => {});
 }
 
-// Two rising notes for an order, three short beeps for a staff call.
+// Two rising notes for an order, three short beeps for a staff call, and for a printer
+// that cannot print a falling two-tone siren, twice, with a harsher (square) sound.
+const CHIMES = {
+  order: { notes: [[784, 0], [1175, 0.18]], len: 0.6, type: 'sine', gain: 0.35 },
+  call: { notes: [[1046, 0], [1046, 0.2], [1046, 0.4]], len: 0.18, type: 'sine', gain: 0.35 },
+  printer: { notes: [[988, 0], [659, 0.25], [988, 0.55], [659, 0.8]], len: 0.22, type: 'square', gain: 0.12 },
+};
 function chime(kind) {
   if (!soundOn || !audio || audio.state !== 'running') return;
-  const now = audio.currentTime;
-  if (performance.now() - lastChime < 700) return;
+  const since = performance.now() - lastChime;
+  // Chimes do not overlap; a call or a printer problem right after another chime plays next.
+  if (since < 700) {
+    if (kind !== 'order') setTimeout(() => chime(kind), 700 - since);
+    return;
+  }
   lastChime = performance.now();
-  const notes = kind === 'call' ? [[1046, 0], [1046, 0.2], [1046, 0.4]] : [[784, 0], [1175, 0.18]];
-  for (const [freq, at] of notes) {
+  const now = audio.currentTime;
+  const c = CHIMES[kind] || CHIMES.order;
+  for (const [freq, at] of c.notes) {
     const osc = audio.createOscillator();
     const gain = audio.createGain();
-    osc.type = 'sine';
+    osc.type = c.type;
     osc.frequency.value = freq;
     gain.gain.setValueAtTime(0.0001, now + at);
-    gain.gain.exponentialRampToValueAtTime(0.35, now + at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + (kind === 'call' ? 0.18 : 0.6));
+    gain.gain.exponentialRampToValueAtTime(c.gain, now + at + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + c.len);
     osc.connect(gain).connect(audio.destination);
     osc.start(now + at);
     osc.stop(now + at + 0.65);
@@ -121,6 +137,7 @@ async function submitLogin(e) {
 function logout(message = '') {
   if (stream) stream.stop();
   stream = null;
+  printers.clear();
   if (current && current.unmount) current.unmount();
   current = null;
   state.view = null;
@@ -146,6 +163,8 @@ async function loadAll() {
       api.get('/api/v1/admin/tables'),
       api.get('/api/v1/admin/orders'),
       api.get('/api/v1/admin/calls?open=true'),
+      // Every printer's state, so that one already in trouble shows at once.
+      printers.load().catch(() => {}),
     ]);
     state.tables = tables.sort((a, b) => a.number - b.number);
     state.orders = new Map(orders.map((o) => [o.id, o]));
@@ -184,7 +203,6 @@ function applyTable({ change, table }) {
 
 function startStream() {
   if (stream) stream.stop();
-  const notify = (type, d) => current && current.onEvent && current.onEvent(type, d);
   stream = openStream({
     url: (last) =>
       `/api/v1/admin/events?token=${encodeURIComponent(auth.token)}` + (last ? `&last_event_id=${encodeURIComponent(last)}` : ''),
@@ -219,6 +237,8 @@ function startStream() {
         notify('table_changed', d);
       }),
       menu_changed: (d) => notify('menu_changed', d),
+      ticket_created: (d) => printers.ticketCreated(d),
+      printer_changed: sync.wrap((d) => printers.apply(d)),
     },
   });
 }
@@ -444,14 +464,28 @@ function orderBlock(o) {
         ),
       ),
     ),
-    next
-      ? h(
-          'div.actions',
-          h('button.small', { type: 'button', 'data-action': 'cancel', onclick: () => cancelOrder(o) }, t('order.cancel')),
-          h('button.small.primary', { type: 'button', 'data-action': 'advance', class: 'to-' + next, onclick: () => setStatus(o, next) }, t('order.to.' + next)),
-        )
-      : null,
+    h(
+      'div.actions',
+      h('button.small.ghost.reprint', { type: 'button', 'data-action': 'reprint', title: t('order.reprint'), onclick: (e) => reprint(o, e.currentTarget) }, icon('print'), t('order.reprint')),
+      h('span.spacer'),
+      next ? h('button.small', { type: 'button', 'data-action': 'cancel', onclick: () => cancelOrder(o) }, t('order.cancel')) : null,
+      next ? h('button.small.primary', { type: 'button', 'data-action': 'advance', class: 'to-' + next, onclick: () => setStatus(o, next) }, t('order.to.' + next)) : null,
+    ),
   );
+}
+
+// The order's kitchen tickets once more, on every station printer it went to (marked 재출력).
+async function reprint(o, btn) {
+  btn.disabled = true;
+  try {
+    const r = await api.post(`/api/v1/admin/orders/${o.id}/reprint`, {});
+    if (r.queued) toast(t('order.reprinted', { n: r.queued }), 'ok');
+    else toast(t('order.reprintNone'), 'warn');
+  } catch (e) {
+    toast(errorText(e), 'error');
+  } finally {
+    btn.disabled = false;
+  }
 }
 
 async function setStatus(o, status) {
@@ -496,7 +530,7 @@ async function endTableSession(tb) {
 
 const views = { orders: ordersView };
 // Pages that live under another's tab in the top bar.
-const NAV_OF = { options: 'menu' };
+const NAV_OF = { options: 'menu', stations: 'menu' };
 function route() {
   if (!loggedIn()) return;
   const name = (location.hash || '#orders').slice(1);
@@ -524,10 +558,11 @@ function start() {
 function boot() {
   fillIcons();
   applyI18n();
-  const ctx = { api, state, scheduleRender, store: () => auth && auth.store_id };
+  const ctx = { api, state, scheduleRender, printers, store: () => auth && auth.store_id };
   views.history = historyView(ctx);
   views.menu = menuView(ctx);
   views.options = optionsView(ctx);
+  views.stations = stationsView(ctx);
   views.tables = tablesView(ctx);
   views.system = systemView(ctx);
 
@@ -538,6 +573,7 @@ function boot() {
   onLangChange(() => {
     langLabel();
     renderSound();
+    printers.renderBanner();
     setConn($('#conn'), $('#conn').classList.contains('up'));
     if (loggedIn() && !$('#app').hidden) {
       route();
