@@ -8,6 +8,8 @@ use super::{HubError, HubState};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use tokio_postgres::Transaction;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
 
 /// An event as a box sends it (its `events` row).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -17,8 +19,9 @@ pub struct InEvent {
     pub table_id: Option<i64>,
     #[serde(rename = "type")]
     pub kind: String,
+    /// Kept as sent (stored as is; only the projections look inside).
     #[schema(value_type = Object)]
-    pub data: serde_json::Value,
+    pub data: Box<serde_json::value::RawValue>,
     /// RFC 3339.
     pub created_at: String,
 }
@@ -87,17 +90,19 @@ pub struct Ingested {
 }
 
 /// Writes a batch and its projections; returns the box's acknowledged id.
+///
+/// Ingests of one box are serialised by its `boxes` row (locked first). The projections of
+/// the events that are new are written next, in parallel with other boxes' ingests; only
+/// then is the advisory lock taken for the short insert of the events themselves, so that
+/// hub ids commit in increasing order.
 pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ingested, HubError> {
+    let started = std::time::Instant::now();
     let mut c = st.pool.get().await?;
     let tx = c.transaction().await?;
-    // Hub ids must commit in the order they are given, or a live reader resuming after id
-    // N could miss an N-1 that committed later: one ingest at a time takes ids.
-    let t0 = std::time::Instant::now();
-    tx.execute("SELECT pg_advisory_xact_lock(7463202)", &[]).await?;
-    let t_lock = t0.elapsed();
     let row =
         tx.query_one("SELECT first_event_id, acked_event_id FROM boxes WHERE id = $1 FOR UPDATE", &[&b.id]).await?;
-    let (mut first, mut acked): (Option<i64>, i64) = (row.get(0), row.get(1));
+    let locked_box = started.elapsed();
+    let (first, mut acked): (Option<i64>, i64) = (row.get(0), row.get(1));
     for s in &body.stores {
         tx.execute(
             "INSERT INTO stores (store_id, name, timezone, last_seen_at) VALUES ($1, $2, $3, now())
@@ -111,30 +116,47 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
     if let Some(min_id) = body.events.first().map(|e| e.id) {
         if first.is_none() {
             // Contiguity starts at the first event the box ever sent.
-            first = Some(min_id);
             acked = min_id - 1;
             tx.execute("UPDATE boxes SET first_event_id = $2 WHERE id = $1", &[&b.id, &min_id]).await?;
         }
-        let (ids, stores, tables, kinds, data, times) = columns(&body.events);
-        let inserted = tx
-            .query(
-                "INSERT INTO events (box_id, event_id, store_id, table_id, type, data, created_at)
-                 SELECT $1, i, s, t, k, d::jsonb, c::timestamptz
-                 FROM unnest($2::bigint[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS u(i, s, t, k, d, c)
-                 ORDER BY i
-                 ON CONFLICT (box_id, event_id) DO NOTHING
-                 RETURNING event_id, hub_id",
-                &[&b.id, &ids, &stores, &tables, &kinds, &data, &times],
-            )
-            .await?;
-        new_events = inserted.len();
-        let t_insert = t0.elapsed();
-        if !inserted.is_empty() {
-            let new_ids: Vec<i64> = inserted.iter().map(|r| r.get(0)).collect();
-            max_hub_id = inserted.iter().map(|r| r.get::<_, i64>(1)).max();
-            project(&tx, b.id, &new_ids).await?;
+        let ids: Vec<i64> = body.events.iter().map(|e| e.id).collect();
+        let held: HashSet<i64> = tx
+            .query("SELECT event_id FROM events WHERE box_id = $1 AND event_id = ANY($2)", &[&b.id, &ids])
+            .await?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        let fresh: Vec<&InEvent> = body.events.iter().filter(|e| !held.contains(&e.id)).collect();
+        new_events = fresh.len();
+        let (mut projected, mut copied) = (started.elapsed(), started.elapsed());
+        if !fresh.is_empty() {
+            project(&tx, b.id, &fresh).await?;
+            projected = started.elapsed();
+            // Hub ids must commit in the order they are given, or a live reader resuming
+            // after id N could miss an N-1 that committed later: one insert at a time.
+            tx.execute("SELECT pg_advisory_xact_lock(7463202)", &[]).await?;
+            // COPY (binary) is the cheapest way in; duplicates were filtered above, and the
+            // box's row lock keeps another ingest of this box from adding them meanwhile.
+            let sink = tx
+                .copy_in("COPY events (box_id, event_id, store_id, table_id, type, data, created_at) FROM STDIN BINARY")
+                .await?;
+            let types = [Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ];
+            let writer = BinaryCopyInWriter::new(sink, &types);
+            futures_util::pin_mut!(writer);
+            for e in &fresh {
+                let at: jiff::Timestamp = e
+                    .created_at
+                    .parse()
+                    .map_err(|_| HubError::BadRequest(format!("event {}: created_at is not RFC 3339", e.id)))?;
+                // Already known to be JSON: serde read it.
+                let data = e.data.get();
+                writer.as_mut().write(&[&b.id, &e.id, &e.store_id, &e.table_id, &e.kind, &data, &at]).await?;
+            }
+            writer.finish().await?;
+            max_hub_id = Some(tx.query_one("SELECT currval('events_hub_id')", &[]).await?.get(0));
+            copied = started.elapsed();
         }
-        tracing::debug!(lock = ?t_lock, insert = ?t_insert, project = ?t0.elapsed(), "ingest phases");
+        tracing::debug!(?locked_box, ?projected, ?copied, events = fresh.len(), "ingest phases");
         // Every event from the first up to the first gap is held.
         let gap: Option<i64> = tx
             .query_one(
@@ -163,97 +185,190 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
         &[&b.id],
     )
     .await?;
-    let t_before_commit = t0.elapsed();
+    let before_commit = started.elapsed();
     tx.commit().await?;
-    tracing::debug!(before_commit = ?t_before_commit, total = ?t0.elapsed(), events = body.events.len(), "ingest done");
-    let _ = first;
+    tracing::debug!(?before_commit, total = ?started.elapsed(), "ingest committed");
     Ok(Ingested { acked, max_hub_id, new_events })
 }
 
-type Columns = (Vec<i64>, Vec<String>, Vec<Option<i64>>, Vec<String>, Vec<String>, Vec<String>);
-
-fn columns(events: &[InEvent]) -> Columns {
-    let mut c: Columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for e in events {
-        c.0.push(e.id);
-        c.1.push(e.store_id.clone());
-        c.2.push(e.table_id);
-        c.3.push(e.kind.clone());
-        c.4.push(e.data.to_string());
-        c.5.push(e.created_at.clone());
-    }
-    c
+/// What the projections read of an order event (lines stay raw: stored as sent).
+#[derive(Deserialize)]
+struct OrderData<'a> {
+    id: i64,
+    order_no: i64,
+    table_id: i64,
+    table_number: i64,
+    session_id: i64,
+    status: String,
+    total: i64,
+    created_at: String,
+    updated_at: String,
+    #[serde(borrow)]
+    items: Option<&'a serde_json::value::RawValue>,
+    session: Option<SessionData>,
 }
 
-/// The projections of the events `ids` of box `box_id` (just inserted, in this transaction):
-/// set-based, the newest event of each order, session or call taken once.
-async fn project(tx: &Transaction<'_>, box_id: i64, ids: &[i64]) -> Result<(), HubError> {
-    // Orders: the full order of its newest event in this batch.
-    tx.execute(
-        "INSERT INTO orders (store_id, box_id, order_id, order_no, table_id, table_number, session_id, status, total,
-                             created_at, updated_at, business_day, items)
-         SELECT DISTINCT ON (e.store_id, (e.data->>'id')::bigint)
-                e.store_id, e.box_id, (e.data->>'id')::bigint, (e.data->>'order_no')::bigint,
-                (e.data->>'table_id')::bigint, (e.data->>'table_number')::bigint, (e.data->>'session_id')::bigint,
-                e.data->>'status', (e.data->>'total')::bigint,
-                (e.data->>'created_at')::timestamptz, (e.data->>'updated_at')::timestamptz,
-                ((e.data->>'created_at')::timestamptz AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date,
-                coalesce(e.data->'items', '[]'::jsonb)
-         FROM events e LEFT JOIN stores s ON s.store_id = e.store_id
-         WHERE e.box_id = $1 AND e.event_id = ANY($2)
-           AND e.type IN ('order_created', 'order_updated', 'order_cancelled')
-         ORDER BY e.store_id, (e.data->>'id')::bigint, e.event_id DESC
-         ON CONFLICT (store_id, box_id, order_id) DO UPDATE SET
-             status = excluded.status, total = excluded.total, updated_at = excluded.updated_at, items = excluded.items
-         WHERE excluded.updated_at >= orders.updated_at",
-        &[&box_id, &ids],
-    )
-    .await?;
-    // Sessions: the summary carried by order events…
-    tx.execute(
-        "INSERT INTO sessions (store_id, box_id, session_id, table_id, started_at, total, order_count)
-         SELECT DISTINCT ON (e.store_id, (e.data->'session'->>'id')::bigint)
-                e.store_id, e.box_id, (e.data->'session'->>'id')::bigint, (e.data->>'table_id')::bigint,
-                (e.data->'session'->>'started_at')::timestamptz,
-                (e.data->'session'->>'total')::bigint, (e.data->'session'->>'order_count')::bigint
-         FROM events e
-         WHERE e.box_id = $1 AND e.event_id = ANY($2) AND e.type IN ('order_created', 'order_updated', 'order_cancelled')
-           AND jsonb_typeof(e.data->'session') = 'object'
-         ORDER BY e.store_id, (e.data->'session'->>'id')::bigint, e.event_id DESC
-         ON CONFLICT (store_id, box_id, session_id) DO UPDATE SET
-             total = excluded.total, order_count = excluded.order_count
-         WHERE sessions.ended_at IS NULL",
-        &[&box_id, &ids],
-    )
-    .await?;
-    // …and their end.
-    tx.execute(
-        "INSERT INTO sessions (store_id, box_id, session_id, table_id, started_at, ended_at, total, order_count)
-         SELECT DISTINCT ON (e.store_id, (e.data->>'session_id')::bigint)
-                e.store_id, e.box_id, (e.data->>'session_id')::bigint, (e.data->>'table_id')::bigint,
-                (e.data->>'started_at')::timestamptz, (e.data->>'ended_at')::timestamptz,
-                (e.data->>'total')::bigint, (e.data->>'order_count')::bigint
-         FROM events e
-         WHERE e.box_id = $1 AND e.event_id = ANY($2) AND e.type = 'session_ended'
-         ORDER BY e.store_id, (e.data->>'session_id')::bigint, e.event_id DESC
-         ON CONFLICT (store_id, box_id, session_id) DO UPDATE SET
-             ended_at = excluded.ended_at, total = excluded.total, order_count = excluded.order_count",
-        &[&box_id, &ids],
-    )
-    .await?;
-    // Staff calls.
-    tx.execute(
-        "INSERT INTO calls (store_id, box_id, call_id, table_id, reason, created_at, acked_at)
-         SELECT DISTINCT ON (e.store_id, (e.data->>'id')::bigint)
-                e.store_id, e.box_id, (e.data->>'id')::bigint, (e.data->>'table_id')::bigint,
-                coalesce(e.data->>'reason', ''), (e.data->>'created_at')::timestamptz, (e.data->>'acked_at')::timestamptz
-         FROM events e
-         WHERE e.box_id = $1 AND e.event_id = ANY($2) AND e.type IN ('call_created', 'call_acked')
-         ORDER BY e.store_id, (e.data->>'id')::bigint, e.event_id DESC
-         ON CONFLICT (store_id, box_id, call_id) DO UPDATE SET acked_at = coalesce(excluded.acked_at, calls.acked_at)",
-        &[&box_id, &ids],
-    )
-    .await?;
+#[derive(Deserialize)]
+struct SessionData {
+    id: i64,
+    started_at: Option<String>,
+    total: i64,
+    order_count: i64,
+}
+
+#[derive(Deserialize)]
+struct EndedData {
+    session_id: i64,
+    table_id: i64,
+    started_at: Option<String>,
+    ended_at: Option<String>,
+    total: i64,
+    order_count: i64,
+}
+
+#[derive(Deserialize)]
+struct CallData {
+    id: i64,
+    table_id: i64,
+    #[serde(default)]
+    reason: String,
+    created_at: String,
+    acked_at: Option<String>,
+}
+
+/// The event's data as `T`; an event that cannot be read is kept but not projected (one
+/// odd event must not hold up a box's whole feed).
+fn parse<'a, T: Deserialize<'a>>(e: &'a InEvent) -> Option<T> {
+    serde_json::from_str(e.data.get())
+        .map_err(|x| tracing::warn!(event_id = e.id, kind = %e.kind, error = %x, "event kept but not projected"))
+        .ok()
+}
+
+/// The projections of new events: the newest event of each order, session or call in
+/// the batch (events carry whole objects), upserted in bulk, newest `updated_at` winning.
+async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&InEvent]) -> Result<(), HubError> {
+    use std::collections::BTreeMap;
+    // Later events replace earlier ones of the same object (ids ascend).
+    let mut orders: BTreeMap<(String, i64), OrderData> = BTreeMap::new();
+    let mut open_sessions: BTreeMap<(String, i64), (i64, SessionData)> = BTreeMap::new();
+    let mut ended: BTreeMap<(String, i64), EndedData> = BTreeMap::new();
+    let mut calls: BTreeMap<(String, i64), CallData> = BTreeMap::new();
+    for e in events {
+        match e.kind.as_str() {
+            "order_created" | "order_updated" | "order_cancelled" => {
+                let Some(mut d) = parse::<OrderData>(e) else { continue };
+                if let Some(s) = d.session.take() {
+                    open_sessions.insert((e.store_id.clone(), s.id), (d.table_id, s));
+                }
+                orders.insert((e.store_id.clone(), d.id), d);
+            }
+            "session_ended" => {
+                let Some(d) = parse::<EndedData>(e) else { continue };
+                ended.insert((e.store_id.clone(), d.session_id), d);
+            }
+            "call_created" | "call_acked" => {
+                let Some(d) = parse::<CallData>(e) else { continue };
+                calls.insert((e.store_id.clone(), d.id), d);
+            }
+            _ => {}
+        }
+    }
+    if !orders.is_empty() {
+        let (mut st, mut id, mut no, mut tid, mut tno, mut sid, mut status, mut total) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let (mut created, mut updated, mut items) = (Vec::new(), Vec::new(), Vec::new());
+        for ((store, _), d) in orders {
+            st.push(store);
+            id.push(d.id);
+            no.push(d.order_no);
+            tid.push(d.table_id);
+            tno.push(d.table_number);
+            sid.push(d.session_id);
+            status.push(d.status);
+            total.push(d.total);
+            created.push(d.created_at);
+            updated.push(d.updated_at);
+            items.push(d.items.map(|i| i.get()).unwrap_or("[]"));
+        }
+        tx.execute(
+            "INSERT INTO orders (store_id, box_id, order_id, order_no, table_id, table_number, session_id, status, total,
+                                 created_at, updated_at, business_day, items)
+             SELECT u.s, $1, u.id, u.no, u.tid, u.tno, u.sid, u.st, u.tot, u.ca::timestamptz, u.ua::timestamptz,
+                    (u.ca::timestamptz AT TIME ZONE coalesce(z.timezone, 'Asia/Seoul'))::date, u.items::jsonb
+             FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[],
+                         $9::bigint[], $10::text[], $11::text[], $12::text[]) AS u(s, id, no, tid, tno, sid, st, tot, ca, ua, items)
+             LEFT JOIN stores z ON z.store_id = u.s
+             ON CONFLICT (store_id, box_id, order_id) DO UPDATE SET
+                 status = excluded.status, total = excluded.total, updated_at = excluded.updated_at, items = excluded.items
+             WHERE excluded.updated_at >= orders.updated_at",
+            &[&box_id, &st, &id, &no, &tid, &tno, &sid, &status, &total, &created, &updated, &items],
+        )
+        .await?;
+    }
+    if !open_sessions.is_empty() {
+        let (mut st, mut id, mut tid, mut started, mut total, mut count) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((store, sid), (table, s)) in open_sessions {
+            st.push(store);
+            id.push(sid);
+            tid.push(table);
+            started.push(s.started_at);
+            total.push(s.total);
+            count.push(s.order_count);
+        }
+        tx.execute(
+            "INSERT INTO sessions (store_id, box_id, session_id, table_id, started_at, total, order_count)
+             SELECT u.s, $1, u.id, u.tid, u.sa::timestamptz, u.tot, u.n
+             FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[]) AS u(s, id, tid, sa, tot, n)
+             ON CONFLICT (store_id, box_id, session_id) DO UPDATE SET total = excluded.total, order_count = excluded.order_count
+             WHERE sessions.ended_at IS NULL",
+            &[&box_id, &st, &id, &tid, &started, &total, &count],
+        )
+        .await?;
+    }
+    if !ended.is_empty() {
+        let (mut st, mut id, mut tid, mut started, mut end, mut total, mut count) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((store, sid), d) in ended {
+            st.push(store);
+            id.push(sid);
+            tid.push(d.table_id);
+            started.push(d.started_at);
+            end.push(d.ended_at);
+            total.push(d.total);
+            count.push(d.order_count);
+        }
+        tx.execute(
+            "INSERT INTO sessions (store_id, box_id, session_id, table_id, started_at, ended_at, total, order_count)
+             SELECT u.s, $1, u.id, u.tid, u.sa::timestamptz, u.ea::timestamptz, u.tot, u.n
+             FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
+                  AS u(s, id, tid, sa, ea, tot, n)
+             ON CONFLICT (store_id, box_id, session_id) DO UPDATE SET
+                 ended_at = excluded.ended_at, total = excluded.total, order_count = excluded.order_count",
+            &[&box_id, &st, &id, &tid, &started, &end, &total, &count],
+        )
+        .await?;
+    }
+    if !calls.is_empty() {
+        let (mut st, mut id, mut tid, mut reason, mut created, mut acked) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for ((store, cid), d) in calls {
+            st.push(store);
+            id.push(cid);
+            tid.push(d.table_id);
+            reason.push(d.reason);
+            created.push(d.created_at);
+            acked.push(d.acked_at);
+        }
+        tx.execute(
+            "INSERT INTO calls (store_id, box_id, call_id, table_id, reason, created_at, acked_at)
+             SELECT u.s, $1, u.id, u.tid, u.r, u.ca::timestamptz, u.aa::timestamptz
+             FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS u(s, id, tid, r, ca, aa)
+             ON CONFLICT (store_id, box_id, call_id) DO UPDATE SET acked_at = coalesce(excluded.acked_at, calls.acked_at)",
+            &[&box_id, &st, &id, &tid, &reason, &created, &acked],
+        )
+        .await?;
+    }
     Ok(())
 }
 

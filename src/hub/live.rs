@@ -49,7 +49,7 @@ async fn read_after(pool: &deadpool_postgres::Pool, after: i64, limit: i64) -> R
     let types: Vec<&str> = TYPES.to_vec();
     let rows = c
         .query(
-            "SELECT hub_id, type, data::text FROM events WHERE hub_id > $1 AND type = ANY($2) ORDER BY hub_id LIMIT $3",
+            "SELECT hub_id, type, data FROM events WHERE hub_id > $1 AND type = ANY($2) ORDER BY hub_id LIMIT $3",
             &[&after, &types, &limit],
         )
         .await?;
