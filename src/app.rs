@@ -123,6 +123,7 @@ impl App {
             backups: Arc::new(BackupGate::default()),
             printers,
             uplink,
+            photos: Arc::new(tokio::sync::Semaphore::new(1)),
         };
         Ok(App { listener, state, shutdown_tx, started })
     }

@@ -100,6 +100,9 @@ pub enum HubCommand {
         /// Most PostgreSQL connections of this process (seed: 5 + 15 overflow).
         #[arg(long, env = "TABLEORDER_HUB_POOL_MAX_SIZE", default_value_t = 20)]
         pool_max_size: usize,
+        /// Orders per database query of a CSV export.
+        #[arg(long, env = "TABLEORDER_HUB_CSV_PAGE_SIZE", default_value_t = 1000, hide = true)]
+        csv_page_size: i64,
     },
     /// Create or upgrade the hub's schema, then exit.
     Migrate {

@@ -39,6 +39,8 @@ pub struct AppState {
     pub printers: Arc<crate::kitchen::printer::Printers>,
     /// The uploader to the chain hub (state "off" without one).
     pub uplink: Arc<crate::uplink::Uplink>,
+    /// Menu photos are decoded one at a time (a big photo takes tens of MB while decoded).
+    pub photos: Arc<tokio::sync::Semaphore>,
 }
 
 /// Serialises API backups and spaces them out.

@@ -54,6 +54,26 @@ pub fn list(conn: &Connection, store_id: &str, open_only: bool) -> AppResult<Vec
         .collect::<Result<_, _>>()?)
 }
 
+/// One table's open calls, newest first (a table has at most one, but older boxes may hold more).
+pub fn open_for_table(conn: &Connection, store_id: &str, table_id: i64) -> AppResult<Vec<CallDto>> {
+    Ok(conn
+        .prepare_cached(&format!(
+            "SELECT {COLS} FROM staff_calls c JOIN tables t ON t.id = c.table_id
+             WHERE c.store_id = ?1 AND c.table_id = ?2 AND c.acked_at IS NULL ORDER BY c.id DESC LIMIT 100"
+        ))?
+        .query_map(params![store_id, table_id], row)?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Acknowledges every open call of a table (its guests have left), each with its
+/// `call_acked` event.
+pub fn close_for_table(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<()> {
+    for call in open_for_table(ctx.conn, store_id, table_id)? {
+        ack(ctx, store_id, call.id)?;
+    }
+    Ok(())
+}
+
 /// Creates a call, or returns the table's call that is still open (a second tap adds nothing).
 pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
     // A deleted table's token may still be alive: it calls nobody, open call or not.

@@ -31,7 +31,10 @@ pub struct MenuItemDto {
     pub name: String,
     pub description: String,
     pub price: i64,
+    /// The photo as uploaded.
     pub image_url: Option<String>,
+    /// The photo cropped to 4:3 (640×480 JPEG), for menu cards.
+    pub card_image_url: Option<String>,
     pub available: bool,
     pub sort_order: i64,
     /// The option groups it offers, in order.
@@ -70,7 +73,10 @@ pub struct GuestItem {
     pub name: String,
     pub description: String,
     pub price: i64,
+    /// The photo as uploaded (for the item's own sheet).
     pub image_url: Option<String>,
+    /// The photo cropped to 4:3 (640×480 JPEG), for menu cards.
+    pub card_image_url: Option<String>,
     pub available: bool,
     pub sort_order: i64,
     pub option_groups: Vec<GuestGroup>,
@@ -90,11 +96,17 @@ pub struct MenuDto {
     pub version: i64,
     /// The language of the names and descriptions.
     pub lang: String,
+    /// The store's timezone (IANA name): tablets show times in it.
+    pub timezone: String,
     pub categories: Vec<MenuCategory>,
 }
 
 pub fn image_url(image_id: Option<i64>) -> Option<String> {
     image_id.map(|id| format!("/api/v1/images/{id}"))
+}
+
+pub fn card_image_url(image_id: Option<i64>) -> Option<String> {
+    image_id.map(|id| format!("/api/v1/images/{id}/card"))
 }
 
 const ITEM_COLS: &str =
@@ -108,6 +120,7 @@ fn item_row(r: &rusqlite::Row) -> rusqlite::Result<MenuItemDto> {
         description: r.get(3)?,
         price: r.get(4)?,
         image_url: image_url(r.get(5)?),
+        card_image_url: card_image_url(r.get(5)?),
         available: r.get::<_, i64>(6)? != 0,
         sort_order: r.get(7)?,
         option_group_ids: Vec::new(),
@@ -218,6 +231,7 @@ pub fn full(conn: &Connection, store_id: &str, lang: Option<&str>) -> AppResult<
             description: tr(&it.translations, &lang, "description", &it.description),
             price: it.price,
             image_url: it.image_url,
+            card_image_url: it.card_image_url,
             available: it.available,
             sort_order: it.sort_order,
             option_groups,
@@ -226,7 +240,8 @@ pub fn full(conn: &Connection, store_id: &str, lang: Option<&str>) -> AppResult<
             c.items.push(guest);
         }
     }
-    Ok(MenuDto { version, lang, categories: cats })
+    let timezone = crate::db::stores::timezone_name(conn, store_id)?;
+    Ok(MenuDto { version, lang, timezone, categories: cats })
 }
 
 // ---- categories -------------------------------------------------------------------------
@@ -527,11 +542,12 @@ pub fn set_image(
     id: i64,
     content_type: &str,
     data: &[u8],
+    card: &[u8],
 ) -> AppResult<MenuItemDto> {
     let before = item(ctx.conn, store_id, id)?;
     ctx.conn.execute(
-        "INSERT INTO images (store_id, content_type, data, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![store_id, content_type, data, ctx.now_ms],
+        "INSERT INTO images (store_id, content_type, data, card, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![store_id, content_type, data, card, ctx.now_ms],
     )?;
     let image_id = ctx.conn.last_insert_rowid();
     ctx.conn.execute(
@@ -544,6 +560,29 @@ pub fn set_image(
     let it = item(ctx.conn, store_id, id)?;
     changed(ctx, store_id, json!({ "change": "item_updated", "item": it }))?;
     Ok(it)
+}
+
+/// An image's card (None: made before cards existed) and, for making one, the original.
+pub fn image_card(conn: &Connection, id: i64) -> AppResult<Result<Vec<u8>, Vec<u8>>> {
+    let (card, data): (Option<Vec<u8>>, Option<Vec<u8>>) = conn
+        .prepare_cached("SELECT card, CASE WHEN card IS NULL THEN data END FROM images WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?
+        .ok_or(AppError::NotFound("image"))?;
+    Ok(card.ok_or_else(|| data.unwrap_or_default()))
+}
+
+pub fn image_exists(conn: &Connection, id: i64) -> AppResult<()> {
+    conn.prepare_cached("SELECT 1 FROM images WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?
+        .ok_or(AppError::NotFound("image"))
+}
+
+/// Keeps a card made later for an image uploaded before cards existed.
+pub fn store_card(conn: &Connection, id: i64, card: &[u8]) -> rusqlite::Result<()> {
+    conn.execute("UPDATE images SET card = ?2 WHERE id = ?1 AND card IS NULL", params![id, card])?;
+    Ok(())
 }
 
 /// Image bytes by id (public: menu images are shown to every guest).

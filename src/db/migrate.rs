@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_tokens_and_owner", include_str!("../../migrations/0003_tokens_and_owner.sql")),
     ("0004_menu_options", include_str!("../../migrations/0004_menu_options.sql")),
     ("0005_kitchen", include_str!("../../migrations/0005_kitchen.sql")),
+    ("0006_cards_and_setup_codes", include_str!("../../migrations/0006_cards_and_setup_codes.sql")),
 ];
 
 /// Schema version this binary writes.

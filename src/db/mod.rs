@@ -14,6 +14,7 @@ pub mod menu;
 pub mod migrate;
 pub mod options;
 pub mod orders;
+pub mod setup_codes;
 pub mod stores;
 pub mod tables;
 pub mod writer;

@@ -169,6 +169,8 @@ pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResu
         params![store_id, s.id, ctx.now_ms],
         |r| r.get(0),
     )?;
+    // The guests who called have left: their calls are closed with the session.
+    crate::db::calls::close_for_table(ctx, store_id, table_id)?;
     let ended = EndedSession {
         session_id: s.id,
         table_id,

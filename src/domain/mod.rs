@@ -1,5 +1,6 @@
 //! Values that parse instead of validate: once built, they are known good.
 
+pub mod photo;
 pub mod status;
 pub use status::OrderStatus;
 

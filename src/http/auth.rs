@@ -18,7 +18,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(admin_login))
         .routes(routes!(table_login))
-        .routes(routes!(setup))
+        .routes(routes!(setup, setup_status))
         .routes(routes!(change_password))
 }
 
@@ -36,6 +36,8 @@ pub struct AdminToken {
     expires_at: String,
     store_id: String,
     username: String,
+    /// The store's timezone (IANA name): the dashboard shows times in it.
+    pub(crate) timezone: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -48,11 +50,13 @@ pub struct TableLogin {
 
 #[derive(Serialize, ToSchema)]
 pub struct TableToken {
-    token: String,
-    expires_at: String,
-    store_id: String,
-    table_id: i64,
-    table_number: i64,
+    pub(crate) token: String,
+    pub(crate) expires_at: String,
+    pub(crate) store_id: String,
+    pub(crate) table_id: i64,
+    pub(crate) table_number: i64,
+    /// The store's timezone (IANA name): the tablet shows times in it.
+    pub(crate) timezone: String,
 }
 
 fn bounded(field: &str, v: &str, max: usize) -> AppResult<()> {
@@ -71,7 +75,7 @@ const BAD_LOGIN: &str =
     "wrong store, name or password (after 10 failed attempts in a row an account is locked for 15 minutes)";
 
 /// Both login limits: the caller's address, then the whole box (many addresses at once).
-fn login_allowed(st: &AppState, peer: &SocketAddr) -> AppResult<()> {
+pub(crate) fn login_allowed(st: &AppState, peer: &SocketAddr) -> AppResult<()> {
     if let Err(e) = st.limits.logins.check(&peer.ip()) {
         st.metrics.logins_refused.get_or_create(&KindLabel { kind: "address" }).inc();
         return Err(e);
@@ -151,7 +155,10 @@ async fn admin_login(
     bounded("password", &req.password, 128)?;
     login_allowed(&st, &peer)?;
     let (store, user) = (req.store_id.clone(), req.username.clone());
-    let creds = db::read(&st.pool, move |c| Ok(db::stores::admin_credentials(c, &store, &user)?)).await?;
+    let (creds, tz) = db::read(&st.pool, move |c| {
+        Ok((db::stores::admin_credentials(c, &store, &user)?, db::stores::timezone_name(c, &store).ok()))
+    })
+    .await?;
     let c = check(&st, Account::Admin, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
     let claims = Claims::admin(&req.store_id, c.id, c.token_gen, now_s);
@@ -160,6 +167,7 @@ async fn admin_login(
         expires_at: db::rfc3339(claims.exp * 1000),
         store_id: req.store_id,
         username: req.username,
+        timezone: tz.unwrap_or_else(|| "UTC".into()),
     }))
 }
 
@@ -177,7 +185,10 @@ async fn table_login(
         .map_err(|_| AppError::validation("table_number", "must be a whole number from 1 to 9999"))?;
     login_allowed(&st, &peer)?;
     let (store, number) = (req.store_id.clone(), req.table_number);
-    let creds = db::read(&st.pool, move |c| Ok(db::stores::table_credentials(c, &store, number)?)).await?;
+    let (creds, tz) = db::read(&st.pool, move |c| {
+        Ok((db::stores::table_credentials(c, &store, number)?, db::stores::timezone_name(c, &store).ok()))
+    })
+    .await?;
     let c = check(&st, Account::Table, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
     let claims = Claims::table(&req.store_id, c.id, c.token_gen, now_s);
@@ -187,6 +198,7 @@ async fn table_login(
         store_id: req.store_id,
         table_id: c.id,
         table_number: c.number,
+        timezone: tz.unwrap_or_else(|| "UTC".into()),
     }))
 }
 
@@ -205,6 +217,20 @@ pub struct SetupRequest {
 pub struct SetupDone {
     store_id: String,
     username: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SetupStatus {
+    /// Whether the box still waits for its first store (the setup page shows its form).
+    needed: bool,
+}
+
+/// Whether the first-run setup is still to be done.
+#[utoipa::path(get, path = "/api/v1/setup", tag = "public", responses((status = 200, body = SetupStatus)))]
+async fn setup_status(State(st): State<AppState>) -> AppResult<axum::Json<SetupStatus>> {
+    let pending = st.setup_code.lock().expect("setup lock").is_some();
+    let needed = pending && db::read(&st.pool, |c| Ok(db::stores::store_count(c)?)).await? == 0;
+    Ok(axum::Json(SetupStatus { needed }))
 }
 
 /// First run only: creates the first store and its admin with the code printed in the log.
@@ -270,9 +296,12 @@ async fn change_password(
     let new = domain::admin_password(&req.new_password)
         .map_err(|_| AppError::validation("new_password", "must be 8 to 128 characters"))?;
     let (store, id) = (a.store_id.clone(), a.admin_id);
-    let (username, hash) = db::read(&st.pool, move |c| Ok(db::stores::admin_password_hash(c, &store, id)?))
-        .await?
-        .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
+    let ((username, hash), timezone) = db::read(&st.pool, move |c| {
+        let creds = db::stores::admin_password_hash(c, &store, id)?;
+        Ok(creds.map(|h| (h, db::stores::timezone_name(c, &store).unwrap_or_else(|_| "UTC".into()))))
+    })
+    .await?
+    .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
     if !st.hasher.verify(req.current_password, Some(hash)).await? {
         return Err(AppError::validation("current_password", "is not your current password"));
     }
@@ -292,5 +321,6 @@ async fn change_password(
         expires_at: db::rfc3339(claims.exp * 1000),
         store_id: a.store_id,
         username,
+        timezone,
     }))
 }

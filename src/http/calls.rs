@@ -7,12 +7,12 @@ use crate::http::extract::{Body, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create)).routes(routes!(list)).routes(routes!(ack))
+    OpenApiRouter::new().routes(routes!(create, open_calls)).routes(routes!(list)).routes(routes!(ack))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -49,6 +49,24 @@ async fn create(
     }
     let (call, created) = st.writer.write(move |ctx| db::calls::create(ctx, &t.store_id, t.table_id, &reason)).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, axum::Json(call)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TableCalls {
+    /// The table's open (not yet acknowledged) calls, newest first.
+    calls: Vec<CallDto>,
+}
+
+/// The calling table's open calls, so that a reloaded tablet still shows that it called.
+#[utoipa::path(get, path = "/api/v1/calls", tag = "table", security(("bearer" = [])),
+    responses((status = 200, body = TableCalls)))]
+async fn open_calls(t: TableUser, State(st): State<AppState>) -> AppResult<axum::Json<TableCalls>> {
+    let calls = db::read(&st.pool, move |c| {
+        crate::db::tables::live_number(c, &t.store_id, t.table_id)?;
+        db::calls::open_for_table(c, &t.store_id, t.table_id)
+    })
+    .await?;
+    Ok(axum::Json(TableCalls { calls }))
 }
 
 #[derive(Deserialize, IntoParams)]

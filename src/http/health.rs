@@ -106,6 +106,8 @@ pub struct SystemStatus {
     box_owner: bool,
     /// Backups on the box (the box owner only; empty for other staff).
     backups: Vec<crate::db::backup::BackupInfo>,
+    /// The store's timezone (IANA name).
+    timezone: String,
     /// The chain hub this box sends to: `{"url","state","backlog","acked_event_id","last_upload_at"}`.
     hub: crate::uplink::UplinkStatus,
 }
@@ -117,6 +119,8 @@ async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<
     // The backlog as it is now (the uploader's own figure may be a backoff old).
     let (head, cursor) =
         db::read(&st.pool, |c| Ok((db::events::head(c)?, crate::uplink::cursor(c)?))).await.unwrap_or((0, 0));
+    let store = admin.store_id.clone();
+    let timezone = db::read(&st.pool, move |c| db::stores::timezone_name(c, &store)).await?;
     let p = st.pool.state();
     let (staff, table) = st.hub.counts();
     Ok(Json(SystemStatus {
@@ -138,6 +142,7 @@ async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<
         limits: st.config.limits.clone(),
         disk_free_bytes: crate::metrics::free_bytes(&st.config.data_dir),
         box_owner: admin.box_owner,
+        timezone,
         backups: if admin.box_owner { crate::db::backup::list(&st.config.data_dir) } else { Vec::new() },
         hub: {
             let mut h = st.uplink.status();

@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(menu))
         .routes(routes!(image))
+        .routes(routes!(image_card))
         .routes(routes!(list_categories, create_category))
         .routes(routes!(update_category, delete_category))
         .routes(routes!(reorder_categories))
@@ -111,6 +112,45 @@ async fn image(State(st): State<AppState>, Path(id): Path<i64>, headers: HeaderM
     }
     let ctype = HeaderValue::from_str(&ctype).map_err(AppError::internal)?;
     Ok(([(header::CONTENT_TYPE, ctype), (header::ETAG, etag_v), (header::CACHE_CONTROL, cache)], data).into_response())
+}
+
+/// An image's 4:3 card (640×480 JPEG) for menu cards; immutable like the image.
+#[utoipa::path(get, path = "/api/v1/images/{id}/card", tag = "public", params(("id" = i64, Path)),
+    responses((status = 200, content_type = "image/jpeg"), (status = 304), (status = 404)))]
+async fn image_card(State(st): State<AppState>, Path(id): Path<i64>, headers: HeaderMap) -> AppResult<Response> {
+    let etag = format!("\"card-{id}\"");
+    let cache = HeaderValue::from_static("public, max-age=31536000, immutable");
+    let etag_v = HeaderValue::from_str(&etag).map_err(AppError::internal)?;
+    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains(&etag)) {
+        // Only an image that exists has a card; a deleted one answers 404.
+        db::read(&st.pool, move |c| db::menu::image_exists(c, id)).await?;
+        return Ok((StatusCode::NOT_MODIFIED, [(header::ETAG, etag_v), (header::CACHE_CONTROL, cache)]).into_response());
+    }
+    let card = match db::read(&st.pool, move |c| db::menu::image_card(c, id)).await? {
+        Ok(card) => card,
+        // Uploaded before the box made cards: made now, once, and kept.
+        Err(original) => {
+            let card = make_card(&st, original.into()).await?;
+            let keep = card.clone();
+            st.writer.submit("keeping a menu card image", move |ctx| Ok(db::menu::store_card(ctx.conn, id, &keep)?));
+            card
+        }
+    };
+    let jpeg = HeaderValue::from_static("image/jpeg");
+    Ok(([(header::CONTENT_TYPE, jpeg), (header::ETAG, etag_v), (header::CACHE_CONTROL, cache)], card).into_response())
+}
+
+/// Decodes a photo and crops it to its card, one photo at a time, off the async threads.
+async fn make_card(st: &AppState, data: bytes::Bytes) -> AppResult<Vec<u8>> {
+    use crate::domain::photo::{self, PhotoError};
+    let _turn = st.photos.acquire().await.map_err(AppError::internal)?;
+    let made = tokio::task::spawn_blocking(move || photo::card(&data)).await.map_err(AppError::internal)?;
+    made.map_err(|e| match e {
+        PhotoError::TooLarge => AppError::PayloadTooLarge(e.to_string()),
+        PhotoError::Unreadable(_) => {
+            AppError::UnsupportedMediaType("the image could not be read: send a JPEG, PNG or WebP photo".into())
+        }
+    })
 }
 
 // ---- categories -----------------------------------------------------------------------
@@ -366,9 +406,12 @@ pub fn sniff(data: &[u8]) -> Option<&'static str> {
 #[derive(serde::Serialize, ToSchema)]
 pub struct ImageUrl {
     image_url: String,
+    /// The 4:3 card made from it.
+    card_image_url: String,
 }
 
-/// Uploads an item's image: raw JPEG, PNG or WebP, at most 2 MB.
+/// Uploads an item's image: raw JPEG, PNG or WebP, at most 2 MB and 8192 pixels a side.
+/// The box keeps it and its 4:3 card (`card_image_url`).
 #[utoipa::path(put, path = "/api/v1/admin/menu-items/{id}/image", tag = "menu", security(("bearer" = [])),
     params(("id" = i64, Path)), request_body(content = Vec<u8>, content_type = "image/*"),
     responses((status = 200, body = ImageUrl), (status = 404), (status = 413), (status = 415)))]
@@ -382,8 +425,12 @@ async fn put_image(
         return Err(AppError::PayloadTooLarge("images are limited to 2 MB".into()));
     }
     let ctype = sniff(&data).ok_or_else(|| AppError::UnsupportedMediaType("send a JPEG, PNG or WebP image".into()))?;
-    let it = st.writer.write(move |ctx| db::menu::set_image(ctx, &a.store_id, id, ctype, &data)).await?;
-    Ok(axum::Json(ImageUrl { image_url: it.image_url.unwrap_or_default() }))
+    let card = make_card(&st, data.clone()).await?;
+    let it = st.writer.write(move |ctx| db::menu::set_image(ctx, &a.store_id, id, ctype, &data, &card)).await?;
+    Ok(axum::Json(ImageUrl {
+        image_url: it.image_url.unwrap_or_default(),
+        card_image_url: it.card_image_url.unwrap_or_default(),
+    }))
 }
 
 #[cfg(test)]

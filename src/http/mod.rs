@@ -10,6 +10,7 @@ pub mod kitchen;
 pub mod menu;
 pub mod options;
 pub mod orders;
+pub mod setup_codes;
 pub mod tables;
 pub mod web;
 
@@ -57,6 +58,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(auth::router())
         .merge(tables::router())
+        .merge(setup_codes::router())
         .merge(menu::router())
         .merge(options::router())
         .merge(kitchen::router())

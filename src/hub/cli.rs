@@ -25,9 +25,15 @@ pub fn run(
     let rt = runtime()?;
     rt.block_on(async move {
         match cmd {
-            HubCommand::Serve { listen, db, database_replica_url, redis_url, pool_max_size } => {
-                let cfg =
-                    HubConfig { listen, database_url: db.database_url, database_replica_url, redis_url, pool_max_size };
+            HubCommand::Serve { listen, db, database_replica_url, redis_url, pool_max_size, csv_page_size } => {
+                let cfg = HubConfig {
+                    listen,
+                    database_url: db.database_url,
+                    database_replica_url,
+                    redis_url,
+                    pool_max_size,
+                    csv_page_size,
+                };
                 let hub = Hub::build(cfg).await?;
                 let stop = shutdown();
                 tracing::info!(addr = %hub.local_addr(), version = env!("CARGO_PKG_VERSION"), "hub ready");

@@ -272,12 +272,30 @@ fn day(field: &str, v: &Option<String>) -> Result<Option<jiff::civil::Date>, Hub
     }
 }
 
+/// Where a page of orders ends: (created_at as PostgreSQL prints it, store, order id).
+type OrderKey = (String, String, i64);
+
 async fn order_rows(st: &HubState, q: &OrdersQuery) -> Result<Vec<Value>, HubError> {
     let limit = q.limit.unwrap_or(1000);
     if !(1..=10_000).contains(&limit) {
         return Err(HubError::Validation("limit".into(), "must be from 1 to 10000".into()));
     }
+    Ok(order_page(st, q, None, limit).await?.0)
+}
+
+/// Orders newest first, after `after` (keyset paging: a long export never skips or
+/// repeats an order, whatever arrives meanwhile).
+async fn order_page(
+    st: &HubState,
+    q: &OrdersQuery,
+    after: Option<&OrderKey>,
+    limit: i64,
+) -> Result<(Vec<Value>, Option<OrderKey>), HubError> {
     let (from, to) = (day("from", &q.from)?.map(|d| d.to_string()), day("to", &q.to)?.map(|d| d.to_string()));
+    let (at, store, id) = match after {
+        Some((a, s, i)) => (Some(a.clone()), Some(s.clone()), Some(*i)),
+        None => (None, None, None),
+    };
     let c = st.reports.get().await?;
     let rows = c
         .query(
@@ -287,11 +305,13 @@ async fn order_rows(st: &HubState, q: &OrdersQuery) -> Result<Vec<Value>, HubErr
              WHERE ($1::text IS NULL OR store_id = $1)
                AND ($2::text IS NULL OR business_day >= $2::text::date)
                AND ($3::text IS NULL OR business_day <= $3::text::date)
-             ORDER BY created_at DESC, order_id DESC LIMIT $4",
-            &[&q.store_id, &from, &to, &limit],
+               AND ($5::text IS NULL OR (created_at, store_id, order_id) < ($5::text::timestamptz, $6::text, $7::int8))
+             ORDER BY created_at DESC, store_id DESC, order_id DESC LIMIT $4",
+            &[&q.store_id, &from, &to, &limit, &at, &store, &id],
         )
         .await?;
-    Ok(rows
+    let last = rows.last().map(|r| (r.get::<_, String>(8), r.get::<_, String>(0), r.get::<_, i64>(1)));
+    let list = rows
         .iter()
         .map(|r| {
             json!({
@@ -308,7 +328,8 @@ async fn order_rows(st: &HubState, q: &OrdersQuery) -> Result<Vec<Value>, HubErr
                 "items": serde_json::from_str::<Value>(&r.get::<_, String>(10)).unwrap_or(json!([])),
             })
         })
-        .collect())
+        .collect();
+    Ok((list, last))
 }
 
 fn query_key(q: &OrdersQuery) -> String {
@@ -328,11 +349,44 @@ async fn orders(
 }
 
 fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-/// Orders as CSV (same filters as `/hub/v1/orders`); the token may be in the query, so that
-/// a plain download link works.
+fn csv_line(o: &Value) -> String {
+    let items: Vec<String> = o["items"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|i| {
+                    let opts: Vec<&str> = i["options"]
+                        .as_array()
+                        .map(|v| v.iter().filter_map(|x| x["name"].as_str()).collect())
+                        .unwrap_or_default();
+                    let mut s = format!("{} x{}", i["name"].as_str().unwrap_or(""), i["quantity"]);
+                    if !opts.is_empty() {
+                        s.push_str(&format!(" ({})", opts.join("/")));
+                    }
+                    s
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    format!(
+        "{},{},{},{},{},{},{},{}\n",
+        csv_field(o["store_id"].as_str().unwrap_or("")),
+        o["id"],
+        o["order_no"],
+        o["created_at"].as_str().unwrap_or(""),
+        o["table_number"],
+        o["status"].as_str().unwrap_or(""),
+        o["total"],
+        csv_field(&items.join("; "))
+    )
+}
+
+/// Orders as CSV (same filters as `/hub/v1/orders`; every order of the range unless
+/// `limit` is given), streamed page by page so that a month of a whole chain does not sit
+/// in memory. The token may be in the query, so that a plain download link works.
 async fn orders_csv(
     State(st): State<HubState>,
     headers: HeaderMap,
@@ -340,47 +394,53 @@ async fn orders_csv(
 ) -> Result<Response, HubError> {
     let query = q.token.as_ref().map(|t| format!("token={t}"));
     hq_auth(&st, &headers, query.as_deref())?;
-    let rows = order_rows(&st, &q).await?;
-    let mut out = String::from("\u{feff}store_id,order_id,order_no,created_at,table_number,status,total,items\n");
-    for o in rows {
-        let items: Vec<String> = o["items"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|i| {
-                        let opts: Vec<&str> = i["options"]
-                            .as_array()
-                            .map(|v| v.iter().filter_map(|x| x["name"].as_str()).collect())
-                            .unwrap_or_default();
-                        let mut s = format!("{} x{}", i["name"].as_str().unwrap_or(""), i["quantity"]);
-                        if !opts.is_empty() {
-                            s.push_str(&format!(" ({})", opts.join("/")));
-                        }
-                        s
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            csv_field(o["store_id"].as_str().unwrap_or("")),
-            o["id"],
-            o["order_no"],
-            o["created_at"].as_str().unwrap_or(""),
-            o["table_number"],
-            o["status"].as_str().unwrap_or(""),
-            o["total"],
-            csv_field(&items.join("; "))
-        ));
-    }
+    let page_size = st.csv_page_size;
+    let mut remaining = match q.limit {
+        Some(l) if l < 1 => return Err(HubError::Validation("limit".into(), "must be at least 1".into())),
+        Some(l) => l,
+        None => i64::MAX,
+    };
+    // The first page before answering: a bad date or a database away is a clean error.
+    let (first, mut after) = order_page(&st, &q, None, page_size.min(remaining)).await?;
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
+    tokio::spawn(async move {
+        let mut page = first;
+        let mut chunk = String::from("\u{feff}store_id,order_id,order_no,created_at,table_number,status,total,items\n");
+        loop {
+            remaining -= page.len() as i64;
+            let full = page.len() as i64 == page_size && remaining > 0;
+            for o in &page {
+                chunk.push_str(&csv_line(o));
+            }
+            if tx.send(Ok(Bytes::from(std::mem::take(&mut chunk)))).await.is_err() || !full {
+                return;
+            }
+            match order_page(&st, &q, after.as_ref(), page_size.min(remaining)).await {
+                Ok((next, last)) => (page, after) = (next, last),
+                Err(e) => {
+                    // The download ends short and the browser says it failed.
+                    tracing::warn!(error = %e, "orders CSV export failed midway");
+                    let _ = tx.send(Err(std::io::Error::other("export failed"))).await;
+                    return;
+                }
+            }
+        }
+    });
+    let body = axum::body::Body::from_stream(tokio_stream_from(rx));
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"orders.csv\""),
         ],
-        out,
+        body,
     )
         .into_response())
+}
+
+fn tokio_stream_from<T: Send + 'static>(
+    mut rx: tokio::sync::mpsc::Receiver<T>,
+) -> impl futures_util::Stream<Item = T> + Send + 'static {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx))
 }
 
 #[derive(Deserialize)]

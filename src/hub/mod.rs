@@ -33,6 +33,8 @@ pub struct HubConfig {
     /// Without Redis the process works alone: in-memory cache, live feed by polling.
     pub redis_url: Option<String>,
     pub pool_max_size: usize,
+    /// Orders per database query of a CSV export.
+    pub csv_page_size: i64,
 }
 
 /// Errors of the hub's HTTP surface, in the box's JSON error model.
@@ -109,6 +111,7 @@ pub struct HubState {
     pub keys: Arc<crate::auth::Keys>,
     pub logins: Arc<crate::ratelimit::KeyedLimit<std::net::IpAddr>>,
     pub hashing: Arc<tokio::sync::Semaphore>,
+    pub csv_page_size: i64,
 }
 
 /// A bound hub process.
@@ -152,6 +155,7 @@ impl Hub {
                 keys: Arc::new(crate::auth::Keys::new(key.as_bytes())),
                 logins: Arc::new(crate::ratelimit::KeyedLimit::per_minute(10)),
                 hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+                csv_page_size: cfg.csv_page_size.max(1),
             },
         })
     }

@@ -5,7 +5,7 @@
 //! Tests named `the_binary_…` run the real `tableorder` executable (never with mDNS on,
 //! except inside the private network namespaces of the mDNS test).
 
-use crate::helpers::{ADMIN_PASSWORD, TestApp, store_with_menu};
+use crate::helpers::{ADMIN_PASSWORD, TestApp, png, store_with_menu};
 use crate::proc::*;
 use futures_util::StreamExt;
 use reqwest::StatusCode;
@@ -132,7 +132,7 @@ async fn busy_store(app: &TestApp) -> String {
     let r = app.post(&format!("/api/v1/admin/tables/{t2_id}/end-session"), Some(&m.admin), json!({})).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
     // An image, so that blobs are part of the comparison.
-    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+    let png = png();
     let r = app
         .raw(
             reqwest::Method::PUT,

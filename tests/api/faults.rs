@@ -235,8 +235,7 @@ async fn a_full_disk_under_load_loses_nothing_and_answers_match_what_is_on_disk(
         let (client, base, admin, item, images, running) =
             (client.clone(), base.clone(), admin.clone(), items[0].0, images.clone(), running.clone());
         async move {
-            let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-            png.extend(std::iter::repeat_n(7u8, 300 * 1024));
+            let png = crate::helpers::photo(320, 320, image::ImageFormat::Png);
             while running.load(Ordering::Relaxed) {
                 let r = client
                     .put(format!("{base}/api/v1/admin/menu-items/{item}/image"))

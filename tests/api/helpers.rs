@@ -258,3 +258,24 @@ pub async fn store_with_menu(app: &TestApp, store_id: &str, tables: i64) -> Menu
 pub async fn settle(app: &TestApp) {
     app.state.writer.write(|_| Ok(())).await.unwrap();
 }
+
+/// A real photo-like image of `w`×`h` pixels in `format` (noise, so that it does not
+/// compress: a 320×320 PNG is about 300 KB).
+pub fn photo(w: u32, h: u32, format: image::ImageFormat) -> Vec<u8> {
+    let mut seed = 0x2545_f491_u32;
+    let img = image::RgbImage::from_fn(w, h, |_, _| {
+        seed ^= seed << 13;
+        seed ^= seed >> 17;
+        seed ^= seed << 5;
+        let [a, b, c, _] = seed.to_le_bytes();
+        image::Rgb([a, b, c])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image::DynamicImage::ImageRgb8(img).write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// A small real PNG.
+pub fn png() -> Vec<u8> {
+    photo(40, 30, image::ImageFormat::Png)
+}

@@ -593,6 +593,19 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
         .await
         .unwrap();
     assert_eq!(csv.lines().count(), box_b.orders().len() + 1, "{}", &csv[..csv.len().min(500)]);
+    // Every order of a store exactly once, across pages of the export.
+    let csv = client
+        .get(format!("{}/hub/v1/orders.csv?token={hq}&store_id=demo", lb.url()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ids: Vec<i64> = csv.lines().skip(1).map(|l| l.split(',').nth(1).unwrap().parse().unwrap()).collect();
+    let unique: BTreeSet<i64> = ids.iter().copied().collect();
+    assert_eq!(ids.len(), unique.len(), "no order twice");
+    assert_eq!(unique, box_a.orders().keys().copied().collect::<BTreeSet<i64>>());
 
     // 9. A store joining the chain with old history (its events long pruned): the box sends
     //    a backfill of its orders first, then its events from the oldest it still has.

@@ -17,3 +17,4 @@ mod printer;
 mod reliability;
 mod security;
 mod store_setup;
+mod tablets;

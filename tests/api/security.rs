@@ -83,9 +83,7 @@ fn claims_json(token: &str) -> Value {
 /// Sends a request with a body that would be valid, so that only the token can make it fail.
 async fn send(app: &TestApp, route: &Route, path: &str, token: Option<&str>) -> Resp {
     if route.path.ends_with("/image") {
-        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
-        png.extend_from_slice(&[0u8; 64]);
-        return app.raw(route.method.clone(), path, token, "image/png", png).await;
+        return app.raw(route.method.clone(), path, token, "image/png", crate::helpers::png()).await;
     }
     let body = match (route.method.as_str(), route.path.as_str()) {
         ("GET" | "DELETE", _) => None,

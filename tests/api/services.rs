@@ -276,6 +276,8 @@ pub fn hub_process(port: u16, database_url: &str, redis_url: &str) -> Server {
         "--redis-url",
         redis_url,
     ]);
+    // Small pages, so that a CSV export of the test's few hundred orders crosses many.
+    cmd.env("TABLEORDER_HUB_CSV_PAGE_SIZE", "7");
     spawn_until_port(cmd, port)
 }
 

@@ -164,7 +164,7 @@ async fn menu_items_are_validated_edited_marked_sold_out_and_reordered() {
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(
         r.body,
-        json!({"id": r.body["id"], "category_id": m.category, "name": "비빔밥", "description": "rice", "price": 10000, "image_url": null, "available": false, "sort_order": 9, "option_group_ids": [], "translations": {}, "station_id": null})
+        json!({"id": r.body["id"], "category_id": m.category, "name": "비빔밥", "description": "rice", "price": 10000, "image_url": null, "card_image_url": null, "available": false, "sort_order": 9, "option_group_ids": [], "translations": {}, "station_id": null})
     );
     let bad = app.post("/api/v1/admin/menu-items", Some(&m.admin), json!({"price": -1})).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -233,12 +233,6 @@ async fn menu_items_are_validated_edited_marked_sold_out_and_reordered() {
     assert!(types.len() >= 9, "{types:?}");
 }
 
-fn png() -> Vec<u8> {
-    let mut v = b"\x89PNG\r\n\x1a\n".to_vec();
-    v.extend_from_slice(&[0u8; 64]);
-    v
-}
-
 #[tokio::test]
 async fn images_are_sniffed_stored_and_served_with_cache_headers() {
     let app = TestApp::spawn().await;
@@ -258,12 +252,12 @@ async fn images_are_sniffed_stored_and_served_with_cache_headers() {
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
     // A new upload gets a new URL and the old image is gone.
-    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[1u8; 100]].concat();
+    let jpeg = photo(300, 400, image::ImageFormat::Jpeg);
     let r = app.raw(Method::PUT, &path, Some(&m.admin), "application/octet-stream", jpeg).await;
     let url2 = r.body["image_url"].as_str().unwrap().to_string();
     assert_ne!(url, url2);
     assert_eq!(app.get(&url, None).await.status, StatusCode::NOT_FOUND);
-    let webp = [&b"RIFF\x20\x00\x00\x00WEBPVP8 "[..], &[0u8; 32]].concat();
+    let webp = photo(50, 50, image::ImageFormat::WebP);
     let r = app.raw(Method::PUT, &path, Some(&m.admin), "image/webp", webp).await;
     assert_eq!(r.status, StatusCode::OK);
     let url3 = r.body["image_url"].as_str().unwrap();
@@ -277,6 +271,7 @@ async fn images_are_sniffed_stored_and_served_with_cache_headers() {
     let r = app.raw(Method::PUT, &path, Some(&m.admin), "image/png", big).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.code(), "payload_too_large");
+    // A real image padded to the limit (bytes after a PNG's end are ignored).
     let mut max = png();
     max.resize(2 * 1024 * 1024, 0);
     let r = app.raw(Method::PUT, &path, Some(&m.admin), "image/png", max).await;

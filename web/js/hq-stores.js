@@ -1,0 +1,89 @@
+// Stores: online state, upload backlog and today's figures, plus the summary tiles above them.
+import { $, h, t, api, won, count, ago, hms, icon, errorText } from './hq-util.js';
+
+// Boxes say hello every 30 s; a box unheard of for two minutes is offline.
+const ONLINE_MS = 2 * 60 * 1000;
+
+export const stores = { list: [], byId: new Map(), loadedAt: null };
+const listeners = [];
+export const onStoresChange = (fn) => listeners.push(fn);
+
+export const storeName = (id) => stores.byId.get(id)?.name || id;
+export const isOnline = (s, now = Date.now()) => !!s.last_seen_at && now - Date.parse(s.last_seen_at) < ONLINE_MS;
+
+let loading = null;
+export function loadStores() {
+  // One request at a time: a burst of orders must not pile up requests.
+  loading ??= api('/hub/v1/stores')
+    .then((list) => {
+      const before = stores.list.map((s) => `${s.store_id}:${s.name}`).join('|');
+      stores.list = Array.isArray(list) ? list : [];
+      stores.byId = new Map(stores.list.map((s) => [s.store_id, s]));
+      stores.loadedAt = new Date();
+      $('#stores-error').textContent = '';
+      render();
+      if (before !== stores.list.map((s) => `${s.store_id}:${s.name}`).join('|')) for (const fn of listeners) fn();
+    })
+    .catch((err) => {
+      if (err.status !== 401) $('#stores-error').textContent = errorText(err);
+    })
+    .finally(() => (loading = null));
+  return loading;
+}
+
+export function render() {
+  renderKpis();
+  renderTable();
+  $('#stores-updated').textContent = stores.loadedAt ? t('common.updated', { time: hms(stores.loadedAt) }) : '';
+}
+
+function renderKpis() {
+  const now = Date.now();
+  const list = stores.list;
+  const online = list.filter((s) => isOnline(s, now)).length;
+  const orders = list.reduce((a, s) => a + (s.orders_today || 0), 0);
+  const sales = list.reduce((a, s) => a + (s.sales_today || 0), 0);
+  const backlog = list.reduce((a, s) => a + (s.backlog || 0), 0);
+  const tile = (cls, ic, label, value, extra = '') =>
+    h('div.kpi', { class: cls }, icon(ic, 'kpi-icon'), h('div.kpi-text', h('span.kpi-label', label), h('strong.kpi-value.num', value), extra));
+  $('#kpis').setAttribute('aria-label', t('kpi.title'));
+  $('#kpis').replaceChildren(
+    tile(list.length && online < list.length ? 'kpi-warn' : '', 'store', t('kpi.online'), t('kpi.onlineValue', { n: online, total: list.length })),
+    tile('', 'receipt', t('kpi.orders'), t('kpi.ordersValue', { n: count(orders) })),
+    tile('kpi-main', 'coins', t('kpi.sales'), won(sales)),
+    tile(backlog > 0 ? 'kpi-warn' : '', 'upload', t('kpi.backlog'), t('kpi.backlogValue', { n: count(backlog) })),
+  );
+}
+
+function stateCell(s, now) {
+  const on = isOnline(s, now);
+  const seen = s.last_seen_at ? t('stores.lastSeen', { ago: ago(s.last_seen_at, now) }) : t('stores.never');
+  return h('div.state', { class: on ? 'on' : 'off', title: s.last_seen_at ? new Date(s.last_seen_at).toLocaleString() : '' },
+    h('span.dot', { 'aria-hidden': 'true' }),
+    h('span.state-text', h('strong', on ? t('stores.online') : t('stores.offline')), h('span.muted.small', seen)));
+}
+
+function renderTable() {
+  const box = $('#stores');
+  if (!stores.list.length) {
+    box.replaceChildren(h('p.empty', stores.loadedAt ? t('stores.none') : t('common.loading')));
+    return;
+  }
+  const now = Date.now();
+  const head = h('thead', h('tr',
+    h('th', { scope: 'col' }, t('stores.store')),
+    h('th', { scope: 'col' }, t('stores.state')),
+    h('th.r', { scope: 'col', title: t('stores.backlogHelp') }, t('stores.backlog')),
+    h('th.r', { scope: 'col' }, t('stores.ordersToday')),
+    h('th.r', { scope: 'col' }, t('stores.salesToday'))));
+  const rows = stores.list.map((s) => h('tr', { class: isOnline(s, now) ? '' : 'is-off', dataset: { store: s.store_id } },
+    h('th.store-cell', { scope: 'row' }, h('div', h('strong.store-name', s.name || s.store_id), h('span.store-id.muted.small', s.store_id))),
+    h('td', { 'data-label': t('stores.state') }, stateCell(s, now)),
+    h('td.r', { 'data-label': t('stores.backlog') },
+      s.backlog > 0
+        ? h('span.backlog', { title: t('stores.backlogHelp') }, t('stores.backlogN', { n: count(s.backlog) }))
+        : h('span.muted', t('stores.backlogNone'))),
+    h('td.r.num', { 'data-label': t('stores.ordersToday') }, t('stores.ordersN', { n: count(s.orders_today) })),
+    h('td.r.num.money', { 'data-label': t('stores.salesToday') }, won(s.sales_today))));
+  box.replaceChildren(h('table.stores-table', head, h('tbody', rows)));
+}
