@@ -127,6 +127,31 @@ async fn post(client: &HttpClient, link: &HubLink, path: &str, body: &Value) -> 
     serde_json::from_slice(&bytes).map_err(|e| format!("the hub's answer is not JSON: {e}"))
 }
 
+/// Moves the cursor back to what the hub holds (`acked`), or to the box's prune floor
+/// when it pruned further, in which case the backfill is marked to be sent again.
+/// Answers (new cursor, floor).
+async fn recover(st: &AppState, acked: i64) -> (i64, i64) {
+    let r = st
+        .writer
+        .write(move |ctx| {
+            let floor = db::events::floor(ctx.conn)?;
+            let to = acked.max(floor);
+            db::stores::meta_set(ctx.conn, "hub_acked", &to.to_string())?;
+            if floor > acked {
+                ctx.conn.execute("DELETE FROM meta WHERE key = 'hub_backfilled'", [])?;
+            }
+            Ok((to, floor))
+        })
+        .await;
+    match r {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot move the hub cursor back");
+            (acked, 0)
+        }
+    }
+}
+
 /// Jittered exponential backoff.
 fn backoff(failures: u32) -> Duration {
     let base = Duration::from_secs(1).saturating_mul(1u32 << failures.min(6)).min(MAX_BACKOFF);
@@ -178,6 +203,8 @@ async fn backfill(st: &AppState, client: &HttpClient, link: &HubLink) -> Result<
             .await?;
         after = last;
     }
+    // Last: everything up to the floor is told; the hub counts those events as held.
+    post(client, link, "/hub/v1/backfill", &json!({ "floor": floor })).await?;
     Ok(())
 }
 
@@ -244,7 +271,7 @@ pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
                     let r = st
                         .writer
                         .write(move |ctx| {
-                            // Never backwards (a hub restored from an old backup says less).
+                            // Forwards only here; a hub that says less is handled below.
                             let cur = cursor(ctx.conn)?;
                             Ok(db::stores::meta_set(ctx.conn, "hub_acked", &acked.max(cur).to_string())?)
                         })
@@ -265,6 +292,22 @@ pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
                 st.metrics.hub_acked.set(acked.max(after));
                 st.metrics.hub_backlog.set((head - acked.max(after)).max(0));
                 st.metrics.hub_last_upload.set(now as f64 / 1000.0);
+                if acked < after {
+                    // The hub holds less than it acknowledged before: restored from an
+                    // older backup. Send again what it lost; what this box has pruned
+                    // since goes as a backfill of its orders.
+                    let (to, floor) = recover(&st, acked).await;
+                    tracing::warn!(
+                        acked,
+                        before = after,
+                        resend_after = to,
+                        "the hub lost events it had acknowledged (restored from a backup?); sending them again"
+                    );
+                    if floor > acked {
+                        backfilled = false;
+                    }
+                    continue;
+                }
                 if n > 0 && acked <= after {
                     // The hub holds nothing new from us: a gap it is waiting for, or a
                     // misconfiguration. Do not hammer it.

@@ -385,6 +385,10 @@ pub struct BackfillBody {
     #[serde(default)]
     #[schema(value_type = Vec<Object>)]
     pub sessions: Vec<serde_json::Value>,
+    /// Sent last, once every order is: the box holds no event up to this id any more, and
+    /// what they told is in the backfill. The box's events count as held up to here.
+    #[serde(default)]
+    pub floor: Option<i64>,
 }
 
 /// Upserts backfilled orders and sessions (same rules as the projections).
@@ -449,6 +453,16 @@ pub async fn backfill(st: &HubState, b: &BoxAuth, body: &BackfillBody) -> Result
     )
     .await?;
     tx.execute("UPDATE boxes SET last_seen_at = now() WHERE id = $1", &[&b.id]).await?;
+    if let Some(floor) = body.floor.filter(|f| *f > 0) {
+        // Contiguity goes on from the box's oldest event (the first ingest or, after this
+        // hub was restored from an older backup, past events the box has pruned since).
+        tx.execute(
+            "UPDATE boxes SET acked_event_id = greatest(acked_event_id, $2),
+                              first_event_id = coalesce(first_event_id, $2 + 1) WHERE id = $1",
+            &[&b.id, &floor],
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(body.orders.len() + body.sessions.len())
 }

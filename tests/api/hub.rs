@@ -632,5 +632,58 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     synced(&pg, &box_c, "after the backfill").await;
     let held = hub_orders(&pg, "third");
     assert!(old.iter().all(|id| held.contains_key(id)) && held.contains_key(&newer));
+
+    // 10. The hub's database restored from last night's dump: every box sends again what
+    //     the hub lost, and what a box has pruned since comes back as a backfill.
+    let stop_hubs = |h1: &mut Option<Server>, h2: &mut Option<Server>| {
+        for h in [h1.take(), h2.take()].into_iter().flatten() {
+            let mut h = h;
+            let _ = h.child.kill();
+            let _ = h.child.wait();
+        }
+    };
+    let dumps = tempfile::tempdir().unwrap();
+    let nightly = dumps.path().join("nightly.dump");
+    pg.dump(&nightly);
+    let mut since = BTreeSet::new();
+    for _ in 0..5 {
+        since.insert(tb.order().await);
+    }
+    synced(&pg, &box_b, "before the first restore").await;
+    stop_hubs(&mut h1, &mut h2);
+    pg.restore(&nightly);
+    assert!(since.iter().all(|id| !hub_orders(&pg, "second").contains_key(id)), "the dump is older");
+    h1 = Some(hub_process(p1, &db, &redis.url()));
+    h2 = Some(hub_process(p2, &db, &redis.url()));
+    tb.order().await;
+    synced(&pg, &box_b, "after the hub was restored").await;
+
+    // Again, but the box pruned its events up to the hub's acknowledgement before the
+    // restore: those events are gone everywhere; their orders come back by backfill.
+    pg.dump(&nightly);
+    let mut pruned = BTreeSet::new();
+    for _ in 0..5 {
+        pruned.insert(tb.order().await);
+    }
+    synced(&pg, &box_b, "before the second restore").await;
+    box_b.kill();
+    {
+        let conn = rusqlite::Connection::open(box_b.db()).unwrap();
+        let head: i64 = conn.query_row("SELECT max(id) FROM events", [], |r| r.get(0)).unwrap();
+        conn.execute("DELETE FROM events", []).unwrap();
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('events_floor', ?1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [head.to_string()],
+        )
+        .unwrap();
+    }
+    stop_hubs(&mut h1, &mut h2);
+    pg.restore(&nightly);
+    assert!(pruned.iter().all(|id| !hub_orders(&pg, "second").contains_key(id)));
+    h1 = Some(hub_process(p1, &db, &redis.url()));
+    h2 = Some(hub_process(p2, &db, &redis.url()));
+    box_b.start();
+    tb.order().await;
+    synced(&pg, &box_b, "after a restore older than the box's pruning").await;
     drop((h1, h2));
 }

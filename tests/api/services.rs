@@ -135,6 +135,28 @@ impl Postgres {
         text(&out.stdout).lines().map(str::to_string).collect()
     }
 
+    /// `pg_dump -Fc` of the database into `path` (the nightly backup of docs/hub.md).
+    pub fn dump(&self, path: &Path) {
+        let out = Command::new(format!("{PG_BIN}/pg_dump"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-Fc", "-f"])
+            .arg(path)
+            .arg("tableorder")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_dump: {}", text(&out.stderr));
+    }
+
+    /// Restores a dump over the database, as docs/hub.md says (hub processes stopped).
+    pub fn restore(&self, path: &Path) {
+        let out = Command::new(format!("{PG_BIN}/pg_restore"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "postgres", "-d", "tableorder"])
+            .args(["--clean", "--if-exists", "--single-transaction", "--no-owner"])
+            .arg(path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg_restore: {}", text(&out.stderr));
+    }
+
     pub fn one(&self, sql: &str) -> String {
         self.query(sql).into_iter().next().unwrap_or_default()
     }
