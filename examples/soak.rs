@@ -200,7 +200,23 @@ fn main() {
             tables.push((t["token"].as_str().unwrap().to_string(), t["table_id"].as_i64().unwrap()));
         }
         let menu: Value = client.get(format!("{base}/api/v1/menu")).bearer_auth(&tables[0].0).send().await.unwrap().json().await.unwrap();
-        let items: Vec<i64> = menu["categories"].as_array().unwrap().iter().flat_map(|c| c["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap())).collect();
+        // Every item with the choices it needs (the first available option of each required group),
+        // so items with 맵기 or a drink size are ordered like any other.
+        let items: Vec<Value> = menu["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|c| c["items"].as_array().unwrap().iter())
+            .filter(|i| i["available"].as_bool().unwrap_or(true))
+            .map(|i| {
+                let mut chosen = Vec::new();
+                for g in i["option_groups"].as_array().into_iter().flatten() {
+                    let min = g["min"].as_u64().unwrap_or(0) as usize;
+                    chosen.extend(g["options"].as_array().unwrap().iter().filter(|o| o["available"].as_bool().unwrap_or(true)).take(min).map(|o| o["id"].clone()));
+                }
+                json!({"menu_item_id": i["id"], "option_ids": chosen})
+            })
+            .collect();
 
         let stop = Arc::new(AtomicBool::new(false));
         let deadline = Instant::now() + Duration::from_secs(o.secs);
@@ -226,7 +242,13 @@ fn main() {
                     tick.tick().await;
                     n += 1;
                     let (token, table_id) = &tables[(n % tables.len() as u64) as usize];
-                    let lines: Vec<Value> = (0..3).map(|i| json!({"menu_item_id": items[((n + i) % items.len() as u64) as usize], "quantity": 1})).collect();
+                    let lines: Vec<Value> = (0..3)
+                        .map(|i| {
+                            let mut line = items[((n + i) % items.len() as u64) as usize].clone();
+                            line["quantity"] = json!(1);
+                            line
+                        })
+                        .collect();
                     let r = client
                         .post(format!("{base}/api/v1/orders"))
                         .bearer_auth(token)

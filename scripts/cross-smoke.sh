@@ -125,15 +125,28 @@ table=$(expect 200 "$(request POST /api/v1/auth/table/login '' '{"store_id":"dem
 log "staff and table logged in"
 
 menu=$(expect 200 "$(request GET /api/v1/menu "$table")")
-item=$(printf '%s' "$menu" | json categories.0.items.0.id)
-price=$(printf '%s' "$menu" | json categories.0.items.0.price)
-log "menu read; ordering 2 x item $item at $price"
+# The first item that offers options, with the first available choice of each group that
+# needs one: the order's total says the options were priced on ARM too.
+plan=$(printf '%s' "$menu" | python3 -c 'import json, sys
+menu = json.load(sys.stdin)
+items = [i for c in menu["categories"] for i in c["items"] if i["available"]]
+item = next((i for i in items if i["option_groups"]), items[0])
+chosen = []
+for g in item["option_groups"]:
+    chosen += [o for o in g["options"] if o["available"]][: g["min"]]
+unit = max(0, item["price"] + sum(o["price_delta"] for o in chosen))
+line = {"menu_item_id": item["id"], "quantity": 2, "option_ids": [o["id"] for o in chosen], "note": "덜 맵게"}
+print(json.dumps({"items": [line]}, ensure_ascii=False))
+print(unit * 2)')
+order_body=$(printf '%s\n' "$plan" | sed -n 1p)
+expected_total=$(printf '%s\n' "$plan" | sed -n 2p)
+log "menu read; ordering $order_body (total $expected_total)"
 
 key=smoke-$$-$(date +%s)
-order_body="{\"items\":[{\"menu_item_id\":$item,\"quantity\":2}]}"
 order=$(expect 201 "$(request POST /api/v1/orders "$table" "$order_body" -H "Idempotency-Key: $key")")
 order_id=$(printf '%s' "$order" | json id)
-[ "$(printf '%s' "$order" | json total)" = $((price * 2)) ] || fail "wrong total: $order"
+[ "$(printf '%s' "$order" | json total)" = "$expected_total" ] || fail "wrong total: $order"
+[ "$(printf '%s' "$order" | json items.0.note)" = "덜 맵게" ] || fail "the note is missing: $order"
 again=$(expect 200 "$(request POST /api/v1/orders "$table" "$order_body" -H "Idempotency-Key: $key")")
 [ "$(printf '%s' "$again" | json id)" = "$order_id" ] || fail "the retry made another order: $again"
 log "order $order_id placed (retry answered with the same order)"

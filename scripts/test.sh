@@ -51,3 +51,7 @@ target/debug/examples/soak --secs "${SOAK_SECS:-60}" --bin target/debug/tableord
 
 # The web UI in a real browser (tablet and staff dashboard against a demo server).
 TABLEORDER_BIN="$PWD/target/debug/tableorder" tests/e2e/run.sh
+
+# The chain hub's HQ page in a real browser: PostgreSQL 15, Redis, two hub processes and two
+# boxes of its own (a minute at most).
+TABLEORDER_BIN="$PWD/target/debug/tableorder" tests/e2e/hq.sh

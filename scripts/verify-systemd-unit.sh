@@ -1,5 +1,6 @@
 #!/bin/sh
-# Verify systemd/tableorder.service offline (no running systemd needed):
+# Verify systemd/tableorder.service and systemd/tableorder-hub@.service offline (no
+# running systemd needed):
 #   1. `systemd-analyze verify` must report nothing;
 #   2. `systemd-analyze security --offline=true` must rate it MAX_EXPOSURE
 #      (default 2.0) or lower.
@@ -22,7 +23,6 @@ unit_name=tableorder.service
 
 fail() { echo "verify-systemd-unit: FAIL: $*" >&2; exit 1; }
 
-[ -f "$unit_src" ] || fail "unit file not found: $unit_src"
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
     echo "systemd-analyze missing; installing the systemd package" >&2
@@ -62,38 +62,51 @@ else
 fi
 echo "binary: $binary"
 
-sed "s|^ExecStart=/usr/bin/tableorder |ExecStart=$binary |" "$unit_src" > "$tmp/$unit_name"
-grep -q "^ExecStart=$binary serve\$" "$tmp/$unit_name" || fail "ExecStart line not found in $unit_src"
-
 export SYSTEMD_COLORS=0 SYSTEMD_PAGER=cat SYSTEMD_LOG_COLOR=0
 
-echo "== systemd-analyze verify $unit_name"
-# verify exits 0 on some warnings, so any output at all counts as failure.
-if ! out=$(systemd-analyze verify --man=no "$tmp/$unit_name" 2>&1); then
-    printf '%s\n' "$out" >&2
-    fail "systemd-analyze verify failed"
-fi
-if [ -n "$out" ]; then
-    printf '%s\n' "$out" >&2
-    fail "systemd-analyze verify printed warnings"
-fi
-echo "verify: OK (no warnings)"
+# check_unit SOURCE NAME EXPECTED_EXECSTART_ARGS
+check_unit() {
+    src=$1 unit_name=$2 args=$3
+    [ -f "$src" ] || fail "unit file not found: $src"
+    sed "s|^ExecStart=/usr/bin/tableorder |ExecStart=$binary |" "$src" > "$tmp/$unit_name"
+    grep -q "^ExecStart=$binary $args\$" "$tmp/$unit_name" || fail "ExecStart line not found in $src"
 
-echo "== systemd-analyze security --offline=true $unit_name"
-if ! sec=$(systemd-analyze security --no-pager --offline=true "$tmp/$unit_name" 2>&1); then
-    printf '%s\n' "$sec" >&2
-    fail "systemd-analyze security failed"
-fi
-line=$(printf '%s\n' "$sec" | grep 'Overall exposure level' || true)
-[ -n "$line" ] || { printf '%s\n' "$sec" >&2; fail "no overall exposure level in the output"; }
-score=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9][0-9]*\.[0-9]\).*/\1/p')
-[ -n "$score" ] || fail "cannot parse the score from: $line"
-# Show what still counts against the unit.
-printf '%s\n' "$sec" | grep '^✗' || true
-echo "$line"
-echo "exposure score: $score (maximum allowed: $MAX_EXPOSURE)"
-if awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s + 0 <= m + 0) }'; then
-    echo "security: OK"
-else
-    fail "exposure $score is above $MAX_EXPOSURE"
-fi
+    echo "== systemd-analyze verify $unit_name"
+    # verify exits 0 on some warnings, so any output at all counts as failure.
+    if ! out=$(systemd-analyze verify --man=no "$tmp/$unit_name" 2>&1); then
+        printf '%s\n' "$out" >&2
+        fail "systemd-analyze verify failed"
+    fi
+    if [ -n "$out" ]; then
+        printf '%s\n' "$out" >&2
+        fail "systemd-analyze verify printed warnings"
+    fi
+    echo "verify: OK (no warnings)"
+
+    echo "== systemd-analyze security --offline=true $unit_name"
+    if ! sec=$(systemd-analyze security --no-pager --offline=true "$tmp/$unit_name" 2>&1); then
+        printf '%s\n' "$sec" >&2
+        fail "systemd-analyze security failed"
+    fi
+    line=$(printf '%s\n' "$sec" | grep 'Overall exposure level' || true)
+    [ -n "$line" ] || { printf '%s\n' "$sec" >&2; fail "no overall exposure level in the output"; }
+    score=$(printf '%s\n' "$line" | sed -n 's/.*: \([0-9][0-9]*\.[0-9]\).*/\1/p')
+    [ -n "$score" ] || fail "cannot parse the score from: $line"
+    # Show what still counts against the unit.
+    printf '%s\n' "$sec" | grep '^✗' || true
+    echo "$line"
+    echo "exposure score: $score (maximum allowed: $MAX_EXPOSURE)"
+    if awk -v s="$score" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(s + 0 <= m + 0) }'; then
+        echo "security: OK"
+    else
+        fail "$unit_name: exposure $score is above $MAX_EXPOSURE"
+    fi
+}
+
+check_unit "$unit_src" "$unit_name" "serve"
+# The hub's template unit, as one of its instances (its EnvironmentFile is required, so
+# a placeholder is pointed at; the real one lives in /etc/tableorder/hub.env).
+hub_src=${HUB_UNIT:-$here/../systemd/tableorder-hub@.service}
+printf 'TABLEORDER_HUB_DATABASE_URL=postgres://tableorder_hub@127.0.0.1/tableorder_hub\n' > "$tmp/hub.env"
+sed "s|^EnvironmentFile=/etc/tableorder/hub.env|EnvironmentFile=$tmp/hub.env|" "$hub_src" > "$tmp/hub-src.service"
+check_unit "$tmp/hub-src.service" "tableorder-hub@8091.service" "hub serve --listen 127.0.0.1:%i"

@@ -286,7 +286,7 @@ pub struct Settings {
     /// Login attempts per minute on the whole box, all addresses together, 0 = no limit [default: 300].
     #[arg(long, env = "TABLEORDER_BOX_LOGINS_PER_MINUTE")]
     pub box_logins_per_minute: Option<u64>,
-    /// Password hashes computed at once (each takes 19 MiB); more logins wait in line [default: 2].
+    /// Password hashes computed at once (each takes 7 MiB); more logins wait in line [default: 2].
     #[arg(long, env = "TABLEORDER_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<u64>,
     /// Seconds a client has to send a request's headers; also how long an idle

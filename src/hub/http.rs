@@ -402,6 +402,7 @@ async fn orders_csv(
     };
     // The first page before answering: a bad date or a database away is a clean error.
     let (first, mut after) = order_page(&st, &q, None, page_size.min(remaining)).await?;
+    let disposition = format!("attachment; filename=\"{}\"", csv_name(&q));
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(2);
     tokio::spawn(async move {
         let mut page = first;
@@ -428,13 +429,25 @@ async fn orders_csv(
     });
     let body = axum::body::Body::from_stream(tokio_stream_from(rx));
     Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (header::CONTENT_DISPOSITION, "attachment; filename=\"orders.csv\""),
-        ],
+        [(header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)],
         body,
     )
         .into_response())
+}
+
+/// `orders[_store][_from][_to].csv`, from the checked filters only.
+fn csv_name(q: &OrdersQuery) -> String {
+    let mut name = String::from("orders");
+    let store = q.store_id.as_deref().filter(|s| {
+        !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    for part in [store, q.from.as_deref(), q.to.as_deref()].into_iter().flatten() {
+        if part.parse::<jiff::civil::Date>().is_ok() || Some(part) == store {
+            name.push('_');
+            name.push_str(part);
+        }
+    }
+    name + ".csv"
 }
 
 fn tokio_stream_from<T: Send + 'static>(
@@ -557,5 +570,8 @@ async fn healthz(State(st): State<HubState>) -> Response {
         "version": env!("CARGO_PKG_VERSION"),
         "live_clients": st.live.clients(),
     });
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, axum::Json(body)).into_response()
+    // Only a process without its database is out of service: without Redis it still takes
+    // uploads and serves HQ (live feeds catch up from PostgreSQL), so a load balancer must
+    // not take every process out while Redis restarts.
+    (if db_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, axum::Json(body)).into_response()
 }

@@ -553,6 +553,11 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     // 8. Redis restarted while running: the live feed goes on, nothing is lost.
     let on2 = hq_stream(&client, p2, &hq, None).await;
     redis.down();
+    // Without Redis a process still serves: the load balancer keeps both.
+    let health = client.get(format!("http://127.0.0.1:{p1}/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let health: Value = health.json().await.unwrap();
+    assert_eq!((health["status"].as_str(), health["redis"].as_str()), (Some("degraded"), Some("error")), "{health}");
     let during = ta.order().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     redis.up();

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { client, png, seoulHm, seoulDate } from './lib.mjs';
 
 const BASE = (process.argv[2] || '').replace(/\/$/, '');
 if (!BASE) {
@@ -26,6 +27,7 @@ const ARGS = [
 ];
 const WAIT = 10_000;
 const PRICE = /^\d{1,3}(,\d{3})*원$/;
+const api = client(BASE);
 
 // ---------- a small sequential runner: a failed step skips the rest ----------
 
@@ -35,7 +37,7 @@ const step = (name, fn) => steps.push({ name, fn });
 const profiles = [];
 const pageErrors = [];
 
-async function browser(name, viewport) {
+async function browser(name, viewport, timezoneId = 'Asia/Seoul') {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tableorder-e2e-${name}-`));
   const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: CHROMIUM,
@@ -43,7 +45,7 @@ async function browser(name, viewport) {
     args: ARGS,
     viewport,
     locale: 'ko-KR',
-    timezoneId: 'Asia/Seoul',
+    timezoneId,
   });
   profiles.push({ ctx, dir });
   const page = ctx.pages()[0] || (await ctx.newPage());
@@ -85,6 +87,15 @@ let firstKey;
 let optionsOrderId;
 
 const card3 = () => staff.locator('.tcard[data-table-number="3"]');
+const staffToken = () => staff.evaluate(() => JSON.parse(localStorage.getItem('tableorder.staff')).token);
+const tabletToken = () => tablet.evaluate(() => JSON.parse(localStorage.getItem('tableorder.tablet')).token);
+const closeProfile = async (page) => {
+  const i = profiles.findIndex((p) => p.ctx === page.context());
+  if (i < 0) return;
+  const [{ ctx, dir }] = profiles.splice(i, 1);
+  await ctx.close().catch(() => {});
+  fs.rmSync(dir, { recursive: true, force: true });
+};
 const myOrder = (id) => tablet.locator(`#orders-list .order[data-order-id="${id}"]`);
 const sheet = () => tablet.locator('#item-sheet');
 // An option of the open item sheet by its exact name (매운맛, not 아주 매운맛).
@@ -103,6 +114,29 @@ step('staff logs in (admin / demo1234)', async () => {
   assert.equal(await staff.locator('.tcard').count(), 12, 'the demo store has 12 tables');
 });
 
+step('after a reload the dashboard asks for sound in a large prompt; one tap turns it on and the choice is kept', async () => {
+  // The login was a tap: the chime plays, nothing to ask.
+  assert.ok(await staff.locator('#sound-prompt').isHidden(), 'no prompt right after logging in');
+  const prompt = staff.locator('#sound-prompt');
+  const enable = prompt.locator('[data-action=sound-on]');
+  for (const round of [1, 2]) {
+    await staff.reload();
+    await card3().waitFor();
+    // The browser keeps audio off until a tap on the page; the dashboard says so loudly.
+    await enable.waitFor();
+    assert.match(await enable.innerText(), /소리 켜기/);
+    const box = await enable.boundingBox();
+    assert.ok(box.height >= 56 && box.width >= 600, `the prompt is large (${Math.round(box.width)}×${Math.round(box.height)})`);
+    // The setting is still "on" (kept from the login's tap, then from the prompt's): only the
+    // browser's autoplay rule blocks the sound.
+    assert.equal(await staff.evaluate(() => localStorage.getItem('tableorder.sound')), 'on', `round ${round}: the setting was lost`);
+    assert.equal(await staff.locator('#btn-sound').getAttribute('aria-pressed'), 'true');
+    await enable.click();
+    await prompt.waitFor({ state: 'hidden' });
+    assert.equal(await staff.evaluate(() => localStorage.getItem('tableorder.sound')), 'on');
+  }
+});
+
 step('tablet sets itself up as table 3 from the setup link', async () => {
   tablet = await browser('tablet', { width: 1280, height: 800 });
   await tablet.goto(`${BASE}/table?store=demo&table=3&password=1234`);
@@ -113,6 +147,22 @@ step('tablet sets itself up as table 3 from the setup link', async () => {
   assert.equal(conf.store, 'demo');
   assert.equal(conf.table, 3);
   await tablet.locator('#conn.up').waitFor();
+});
+
+step('the tablet is a kiosk: a web app manifest for full screen and a full-screen button', async () => {
+  const href = await tablet.locator('link[rel=manifest]').getAttribute('href');
+  const res = await fetch(BASE + href);
+  assert.equal(res.status, 200, `${href} is served`);
+  const manifest = await res.json();
+  assert.equal(manifest.display, 'fullscreen');
+  assert.equal(manifest.start_url, '/table');
+  for (const icon of manifest.icons) assert.equal((await fetch(BASE + icon.src)).status, 200, `${icon.src} is served`);
+  const btn = tablet.locator('#btn-fullscreen');
+  await btn.click();
+  await tablet.waitForFunction(() => document.fullscreenElement === document.documentElement);
+  await btn.waitFor({ state: 'hidden' });
+  await tablet.evaluate(() => document.exitFullscreen());
+  await btn.waitFor();
 });
 
 step('tablet shows the menu with 9,000원 style prices', async () => {
@@ -215,6 +265,81 @@ step('screenshots at 768x1024 and 1280x800 without sideways scrolling', async ()
   await tablet.setViewportSize({ width: 1280, height: 800 });
 });
 
+step('photos of other shapes: every card picture is the same 4:3 box; prices and 담기 stay in view', async () => {
+  const token = await staffToken();
+  const items = (await api.call('GET', '/api/v1/admin/menu-items', { token })).data;
+  const idOf = (name) => items.find((i) => i.name === name).id;
+  // A portrait (3:4) photo and a very tall one, side by side in 식사.
+  for (const [name, w, hgt] of [['김치찌개', 600, 800], ['된장찌개', 300, 1200]]) {
+    const r = await api.call('PUT', `/api/v1/admin/menu-items/${idOf(name)}/image`, { token, raw: png(w, hgt), headers: { 'Content-Type': 'image/png' } });
+    assert.equal(r.status, 200, JSON.stringify(r.data));
+  }
+  const menu = (await api.call('GET', '/api/v1/menu', { token: await tabletToken() })).data;
+  const stew = menu.categories.flatMap((c) => c.items).find((i) => i.name === '된장찌개');
+  assert.ok(stew.card_image_url && stew.card_image_url !== stew.image_url, 'the box made a card picture');
+  const pictures = () => tablet.waitForFunction(() => [...document.querySelectorAll('.item .thumb img')].filter((i) => i.complete && i.naturalWidth).length >= 2);
+  // In the first row of 식사 at each screen size: the pictures as high as each other, 4:3, and
+  // each card's price and add button inside its card and on screen.
+  async function sameBoxes(what) {
+    for (const [w, hgt] of [[1280, 800], [800, 1280], [390, 844]]) {
+      const at = `${w}x${hgt} ${what}`;
+      await tablet.setViewportSize({ width: w, height: hgt });
+      await settle(tablet);
+      const view = await tablet.locator('#menu').boundingBox();
+      const cards = await tablet.locator('.item').evaluateAll((els) =>
+        els.map((e) => {
+          const box = (sel) => (sel ? e.querySelector(sel) : e).getBoundingClientRect().toJSON();
+          return { name: e.querySelector('.name').textContent, card: box(null), thumb: box('.thumb'), price: box('.price'), add: box('button.add') };
+        }),
+      );
+      const row = cards.filter((c) => Math.abs(c.card.top - cards[0].card.top) < 1);
+      assert.ok(row.some((c) => c.name === '김치찌개') && row.some((c) => c.name === '된장찌개'), `${at}: both photos in the first row`);
+      for (const c of row) {
+        assert.ok(Math.abs(c.thumb.height - row[0].thumb.height) <= 1, `${at}: ${c.name}'s picture is ${c.thumb.height}px high, ${row[0].name}'s ${row[0].thumb.height}px`);
+        assert.ok(Math.abs(c.thumb.height - (c.thumb.width * 3) / 4) <= 1.5, `${at}: ${c.name}'s picture is not 4:3 (${c.thumb.width}×${c.thumb.height})`);
+        for (const part of ['price', 'add']) {
+          assert.ok(c[part].bottom <= c.card.bottom + 0.5, `${at}: ${c.name}'s ${part} sticks out of its card`);
+          assert.ok(c[part].bottom <= view.y + view.height, `${at}: ${c.name}'s ${part} is below the screen`);
+        }
+      }
+    }
+    await tablet.setViewportSize({ width: 1280, height: 800 });
+  }
+  await tablet.locator('.cat', { hasText: '식사' }).click();
+  const cardImg = tablet.locator(`.item[data-item-id="${stew.id}"] .thumb img`);
+  await cardImg.waitFor();
+  assert.equal(await cardImg.getAttribute('src'), stew.card_image_url, 'the card shows the 4:3 picture');
+  await pictures();
+  await sameBoxes('with the box’s 4:3 pictures');
+  // A menu without card pictures (photos from before the box made them): the cards show the
+  // originals, and the page crops them to the same 4:3 box.
+  await tablet.route('**/api/v1/menu*', async (route) => {
+    const res = await route.fetch();
+    if (res.status() !== 200) return route.fulfill({ response: res });
+    const json = await res.json();
+    for (const c of json.categories) for (const i of c.items) i.card_image_url = null;
+    await route.fulfill({ response: res, json });
+  });
+  await tablet.evaluate(() => localStorage.removeItem('tableorder.menus'));
+  await tablet.reload();
+  await tablet.locator('.cat', { hasText: '식사' }).click();
+  await tablet.locator(`.item[data-item-id="${stew.id}"] .thumb img[src="${stew.image_url}"]`).waitFor();
+  await pictures();
+  await sameBoxes('with the original photos');
+  await tablet.unroute('**/api/v1/menu*');
+  await tablet.evaluate(() => localStorage.removeItem('tableorder.menus'));
+  await tablet.reload();
+  await tablet.locator(`.item[data-item-id="${stew.id}"] .thumb img[src="${stew.card_image_url}"]`).waitFor();
+  await tablet.locator('#conn.up').waitFor();
+  // From here on the tablet is not reloaded again until the language steps (checked there).
+  await tablet.evaluate(() => (window.__noReload = true));
+  // The item sheet shows the whole photo, not the crop.
+  await tablet.locator(`.item[data-item-id="${stew.id}"] .thumb`).click();
+  assert.equal(await sheet().locator('.isheet-photo img').getAttribute('src'), stew.image_url);
+  await sheet().locator('[data-close]').first().click();
+  await sheet().waitFor({ state: 'hidden' });
+});
+
 step('a lost answer is retried with the same Idempotency-Key and makes one order', async () => {
   // 비빔밥 has an optional group (곱빼기): its add button opens the sheet, which adds it as it is.
   await tablet.locator('.cat', { hasText: '식사' }).click();
@@ -247,6 +372,40 @@ step('a lost answer is retried with the same Idempotency-Key and makes one order
   await tablet.locator('#orders-sheet [data-close]').first().click();
   await card3().locator('.orow').nth(1).waitFor();
   assert.equal(await card3().locator('.orow').count(), 2, 'the dashboard shows two orders, not three');
+});
+
+step('offline: both apps say so in a banner; an order sent meanwhile offers one retry and confirms itself when the network is back', async () => {
+  const token = await tabletToken();
+  const count = async () => (await api.call('GET', '/api/v1/orders', { token })).data.orders.length;
+  const before = await count();
+  for (const page of [staff, tablet]) await page.context().setOffline(true);
+  for (const page of [staff, tablet]) {
+    const banner = page.locator('#conn-banner');
+    await banner.waitFor({ timeout: 5000 });
+    assert.match(await banner.innerText(), /서버와 연결이 끊겼습니다/);
+    const box = await banner.boundingBox();
+    assert.ok(box.height >= 44 && box.width >= 700, `the banner is large (${Math.round(box.width)}×${Math.round(box.height)})`);
+  }
+  await tablet.locator('.cat', { hasText: '음료' }).click();
+  await tablet.locator('.item', { hasText: '맥주' }).locator('button.add').click();
+  await tablet.locator('#btn-order').click();
+  await tablet.locator('#btn-place').click();
+  const box = tablet.locator('#order-error');
+  await box.locator('[data-action=retry]').waitFor();
+  assert.match(await box.innerText(), /주문이 전달되었는지 확인하지 못했습니다/);
+  assert.doesNotMatch(await box.innerText(), /null|undefined/);
+  assert.equal(await box.locator('button').count(), 1, 'one action in the error box');
+  assert.ok(await tablet.locator('#btn-place').isHidden(), 'no second order button beside the retry');
+  await shoot(tablet, 'table-offline', 1280, 800);
+  for (const page of [staff, tablet]) await page.context().setOffline(false);
+  for (const page of [staff, tablet]) await page.locator('#conn-banner').waitFor({ state: 'hidden', timeout: 15000 });
+  // The same attempt goes again by itself: the order number shows, the message is gone.
+  await tablet.locator('#done').waitFor({ state: 'visible' });
+  assert.ok(await box.isHidden(), 'the "could not confirm" message went away');
+  await tablet.locator('#done').click();
+  assert.equal(await count(), before + 1, 'exactly one order');
+  assert.equal((await tablet.locator('#cart-total').innerText()).trim(), '0원');
+  await tablet.locator('.cat', { hasText: '식사' }).click();
 });
 
 step('the item sheet of 김치찌개: required spice, add-ons up to 2, price deltas, note', async () => {
@@ -431,6 +590,104 @@ step('the tablet switches to English: UI and menu text, a menu and ETag per lang
   await sheet().locator('[data-close]').first().click();
 });
 
+step('staff see Korean messages for a taken table number and for a file that is not a photo', async () => {
+  await staff.locator('.nav a[data-view=tables]').click();
+  const form = staff.locator('form.add-table');
+  await form.locator('[name=number]').fill('3');
+  await form.locator('[name=password]').fill('abcd');
+  await form.locator('button[type=submit]').click();
+  await form.locator('.field-error').waitFor();
+  assert.equal((await form.locator('.field-error').innerText()).trim(), '3번 테이블이 이미 있습니다');
+  // The server's reason for a password it refuses, in Korean.
+  await staff.locator('.ttable tr[data-table-id]').filter({ hasText: '12번 테이블' }).getByRole('button', { name: '비밀번호 변경' }).click();
+  const pw = staff.locator('dialog[open]');
+  await pw.locator('[name=password]').fill('abc');
+  await pw.locator('button[type=submit]').click();
+  await pw.locator('.field-error').waitFor();
+  assert.equal((await pw.locator('.field-error').innerText()).trim(), '4자 이상 입력하세요');
+  await pw.getByRole('button', { name: '취소', exact: true }).click();
+  await staff.locator('.nav a[data-view=menu]').click();
+  await staff.locator('.irow[data-name="김치찌개"] [data-action=edit]').click();
+  const dlg = staff.locator('dialog[open]');
+  await dlg.locator('input[type=file]').setInputFiles({ name: 'menu.txt', mimeType: 'text/plain', buffer: Buffer.from('not a photo') });
+  await dlg.locator('button[type=submit]').click();
+  const err = dlg.locator('.field-error');
+  await err.waitFor();
+  assert.equal((await err.innerText()).trim(), 'JPEG, PNG, WebP 사진만 올릴 수 있습니다');
+  await dlg.getByRole('button', { name: '취소', exact: true }).click();
+});
+
+step('an item sold out while the tablet was cut off: the refusal names it in English and in Korean, never "null"', async () => {
+  // 된장찌개 on sale again, and the tablet sees it.
+  const toggle = staff.locator(`.irow[data-item-id="${soldOutItemId}"] [data-action=toggle-available]`);
+  await toggle.click();
+  await staff.locator(`.irow[data-item-id="${soldOutItemId}"] [aria-checked="true"]`).waitFor();
+  const stew = tablet.locator(`.item[data-item-id="${soldOutItemId}"]`);
+  await tablet.locator('.cat', { hasText: 'Meals' }).click();
+  await tablet.locator(`.item[data-item-id="${soldOutItemId}"]:not(.soldout)`).waitFor();
+  // The tablet loses its live stream, so what staff change next never reaches it.
+  await tablet.route('**/api/v1/events**', (r) => r.abort());
+  await tablet.context().setOffline(true);
+  await tablet.locator('#conn-banner').waitFor();
+  await tablet.context().setOffline(false);
+  await stew.locator('button.add').click();
+  await sheet().locator('.ogroup').first().locator('.opt').nth(1).click();
+  await sheet().locator('[data-action=add]').click();
+  await tablet.locator('#cart-count', { hasText: '1' }).waitFor();
+  await toggle.click();
+  await staff.locator(`.irow[data-item-id="${soldOutItemId}"] [aria-checked="false"]`).waitFor();
+  assert.ok(!(await stew.evaluate((e) => e.classList.contains('soldout'))), 'the tablet still shows it on sale');
+  await tablet.locator('#btn-order').click();
+  const answer = tablet.waitForResponse((r) => r.url().endsWith('/api/v1/orders') && r.request().method() === 'POST');
+  await tablet.locator('#btn-place').click();
+  assert.equal((await answer).status(), 409);
+  const box = tablet.locator('#order-error');
+  await box.filter({ hasText: 'Soybean paste stew' }).waitFor();
+  const en = (await box.innerText()).trim();
+  assert.equal(en, 'Sold out: Soybean paste stew');
+  await tablet.locator('#cart-sheet [data-close]').first().click();
+  await tablet.locator('#btn-lang').click();
+  await tablet.locator('#lang-menu [data-lang=ko]').click();
+  await tablet.locator('#btn-cart').click();
+  await box.filter({ hasText: '된장찌개' }).waitFor();
+  const ko = (await box.innerText()).trim();
+  assert.equal(ko, '품절되어 주문할 수 없습니다: 된장찌개');
+  for (const text of [en, ko]) assert.doesNotMatch(text, /null|undefined|is sold out|not available/i);
+  assert.ok(await tablet.locator('#btn-place').isDisabled(), 'the sold-out line cannot be ordered');
+  await tablet.locator('#cart-lines .line .remove').click();
+  await tablet.locator('#cart-sheet [data-close]').first().click();
+  // Live again (the network comes back), and English again for the next guests' step.
+  await tablet.unroute('**/api/v1/events**');
+  await tablet.context().setOffline(true);
+  await tablet.context().setOffline(false);
+  await tablet.locator('#conn-banner').waitFor({ state: 'hidden', timeout: 15000 });
+  await tablet.locator('#btn-lang').click();
+  await tablet.locator('#lang-menu [data-lang=en]').click();
+  await tablet.locator('.cat', { hasText: 'Meals' }).waitFor();
+});
+
+step('a staff call: the table card says so with a bell; the tablet still shows it after a reload; acknowledging clears both', async () => {
+  await staff.locator('.nav a[data-view=orders]').click();
+  await tablet.locator('#btn-call').click();
+  await tablet.locator('#btn-call.active').waitFor();
+  const badge = card3().locator('.tcard-call');
+  await badge.waitFor();
+  assert.match(await badge.innerText(), /직원 호출 중/);
+  assert.equal(await badge.locator('svg').count(), 1, 'a bell beside the words');
+  assert.ok(await card3().evaluate((e) => e.classList.contains('calling')));
+  await tablet.reload();
+  await tablet.locator('.item').first().waitFor();
+  await tablet.locator('#btn-call.active').waitFor();
+  assert.equal((await tablet.locator('#btn-call').innerText()).trim(), 'Calling…');
+  await staff.locator('#calls-panel [data-action=ack]').click();
+  await tablet.locator('#btn-call:not(.active)').waitFor();
+  await badge.waitFor({ state: 'detached' });
+  assert.ok(!(await card3().evaluate((e) => e.classList.contains('calling'))));
+  // Called again, and the guests leave before anyone comes (the next step ends the session).
+  await tablet.locator('#btn-call').click();
+  await badge.waitFor();
+});
+
 step('staff ends table 3’s session; the tablet’s My orders empties and speaks Korean again', async () => {
   await staff.locator('.nav a[data-view=orders]').click();
   await card3().click();
@@ -446,6 +703,15 @@ step('staff ends table 3’s session; the tablet’s My orders empties and speak
   assert.equal(await tablet.locator('.item', { hasText: 'Kimchi stew' }).count(), 0, 'the menu is Korean again');
   assert.equal((await tablet.locator('#btn-orders').innerText()).trim(), '주문 내역');
   assert.equal((await tablet.locator('#btn-lang .lang-label').innerText()).trim(), '한국어');
+  // The open call ended with the session: neither the card nor the tablet shows it.
+  assert.equal(await card3().locator('.tcard-call').count(), 0, 'the card no longer shows a call');
+  await tablet.locator('#btn-call:not(.active)').waitFor();
+  assert.deepEqual((await api.call('GET', '/api/v1/calls', { token: await tabletToken() })).data.calls, []);
+  // The next guests start in Korean, also after a reload.
+  assert.equal(await tablet.evaluate(() => localStorage.getItem('tableorder.guestLang')), null);
+  await tablet.reload();
+  await tablet.locator('.item', { hasText: '김치찌개' }).waitFor();
+  assert.equal(await tablet.evaluate(() => document.documentElement.lang), 'ko');
 });
 
 step('history shows the ended session with its orders', async () => {
@@ -457,6 +723,95 @@ step('history shows the ended session with its orders', async () => {
   assert.match(text, /이용 완료/);
   assert.match(text, /매운맛 · 라면사리/);
   assert.equal((await entry.locator('.line-note').first().innerText()).trim(), '덜 맵게');
+});
+
+step('setup QR codes: a sheet of every table; a tablet that opens one is set up, a second one is told the code is used', async () => {
+  await staff.locator('.nav a[data-view=tables]').click();
+  const minted = staff.waitForResponse((r) => r.url().endsWith('/api/v1/admin/tables/setup-codes'));
+  await staff.locator('[data-action=print-qr]').click();
+  const res = await minted;
+  assert.equal(res.status(), 201);
+  const sheetAnswer = await res.json();
+  const dlg = staff.locator('#qr-dialog');
+  const cards = dlg.locator('.qr-card');
+  await cards.first().waitFor();
+  const tables = (await api.call('GET', '/api/v1/admin/tables', { token: await staffToken() })).data.map((x) => x.number).sort((a, b) => a - b);
+  assert.deepEqual(await cards.evaluateAll((els) => els.map((e) => Number(e.dataset.tableNumber))), tables, 'one card per table, in order');
+  for (const c of await cards.all()) {
+    const n = await c.getAttribute('data-table-number');
+    assert.equal(await c.locator('.qr-code svg').count(), 1, `table ${n}: one QR code`);
+    assert.equal((await c.locator('.qr-table').innerText()).trim(), `${n}번 테이블`);
+    assert.equal(await c.getAttribute('data-url'), sheetAnswer.codes.find((x) => String(x.table_number) === n).url);
+  }
+  assert.match(await cards.first().locator('.qr-exp').innerText(), new RegExp(`^${seoulHm(sheetAnswer.expires_at)}까지 사용 가능`));
+  // On paper only the cards: no dashboard, no buttons.
+  await staff.emulateMedia({ media: 'print' });
+  assert.ok(await dlg.locator('.qr-bar').isHidden(), 'the sheet’s buttons do not print');
+  assert.ok(await staff.locator('#app').isHidden(), 'the dashboard does not print');
+  assert.ok(await cards.first().isVisible(), 'the cards print');
+  await staff.emulateMedia({ media: 'screen' });
+  await dlg.locator('[data-action=close]').click();
+  // One table's code from its row.
+  const one = staff.waitForResponse((r) => r.url().endsWith('/api/v1/admin/tables/setup-codes'));
+  await staff.locator('.ttable tr[data-table-id]').filter({ hasText: '7번 테이블' }).locator('[data-action=setup-qr]').click();
+  assert.deepEqual((await one).request().postDataJSON().table_ids.length, 1);
+  await cards.first().waitFor();
+  assert.equal(await cards.count(), 1);
+  const url = await cards.first().getAttribute('data-url');
+  assert.match(url, /\/table#setup=/);
+  await dlg.locator('[data-action=close]').click();
+  // A new tablet opens the code's address (what its camera reads): it is table 7, logged in.
+  const first = await browser('tablet-qr', { width: 1280, height: 800 });
+  await first.goto(url);
+  await first.locator('.item').first().waitFor();
+  assert.equal((await first.locator('#table-label').innerText()).trim(), '테이블 7');
+  assert.ok(!first.url().includes('setup='), 'the code leaves the address bar');
+  const conf = await first.evaluate(() => JSON.parse(localStorage.getItem('tableorder.tablet')));
+  assert.equal(conf.table, 7);
+  await first.locator('#conn.up').waitFor();
+  // The same code again on another tablet: used, said so, and the normal setup form.
+  const second = await browser('tablet-qr2', { width: 1280, height: 800 });
+  await second.goto(url);
+  const msg = second.locator('#setup .form-error');
+  await msg.filter({ hasText: '이미 사용했거나 만료되었습니다' }).waitFor();
+  assert.ok(await second.locator('#setup-form [name=password]').isVisible(), 'the password setup is offered');
+  assert.ok(await second.locator('#kiosk').isHidden());
+  await closeProfile(first);
+  await closeProfile(second);
+});
+
+step('a device set to New York time shows the store’s (Seoul) times and dates', async () => {
+  const auth = await staff.evaluate(() => localStorage.getItem('tableorder.staff'));
+  const ny = await browser('staff-ny', { width: 1280, height: 800 }, 'America/New_York');
+  assert.equal(await ny.evaluate(() => Intl.DateTimeFormat().resolvedOptions().timeZone), 'America/New_York');
+  await ny.goto(`${BASE}/staff`);
+  await ny.evaluate((a) => localStorage.setItem('tableorder.staff', a), auth);
+  // An order now: the grid shows its time on the restaurant's clock.
+  const token = await tabletToken();
+  const menu = (await api.call('GET', '/api/v1/menu', { token })).data;
+  const beer = menu.categories.flatMap((c) => c.items).find((i) => i.name === '맥주');
+  const placed = await api.call('POST', '/api/v1/orders', { token, body: { items: [{ menu_item_id: beer.id, quantity: 1 }] }, headers: { 'Idempotency-Key': `ny-${Date.now()}` } });
+  assert.equal(placed.status, 201);
+  const o = placed.data;
+  await ny.reload();
+  const row = ny.locator(`.tcard[data-table-number="3"] .orow[data-order-id="${o.id}"]`);
+  await row.waitFor();
+  assert.equal((await row.locator('.otime').innerText()).trim(), seoulHm(o.created_at));
+  // History: the dates default to Seoul's today and the week before; the session ended a
+  // minute ago is listed, its orders at Seoul times.
+  await ny.locator('.nav a[data-view=history]').click();
+  const to = ny.locator('.toolbar input[name=to]');
+  assert.equal(await to.inputValue(), seoulDate());
+  const ended = (await api.call('GET', `/api/v1/admin/history?table_id=${o.table_id}&from=${seoulDate()}&to=${seoulDate()}`, { token: await staffToken() })).data[0];
+  const entry = ny.locator('.hsession', { hasText: '3번 테이블' }).first();
+  await entry.waitFor();
+  assert.match(await entry.innerText(), new RegExp(`#${orderNo}`));
+  const first = ended.orders.find((x) => x.order_no === orderNo);
+  assert.equal((await entry.locator('tbody tr').filter({ hasText: `#${orderNo}` }).locator('td').nth(1).innerText()).trim(), seoulHm(first.created_at));
+  await closeProfile(ny);
+  // Table 3 is free again for whatever runs next.
+  const end = await api.call('POST', `/api/v1/admin/tables/${o.table_id}/end-session`, { token: await staffToken() });
+  assert.equal(end.status, 200);
 });
 
 step('no script errors on either page', async () => {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end test of the web UI: starts a demo server on a free local port and drives the
 # tablet and the staff dashboard in Chromium (tests/e2e/flow.mjs), then the kitchen: stations
-# and a fake network printer, the kitchen display, printer trouble (tests/e2e/kitchen.mjs).
+# and a fake network printer, the kitchen display, printer trouble (tests/e2e/kitchen.mjs),
+# then every screen in Korean and English with axe-core and screenshots (tests/e2e/screens.mjs).
 #
 #   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -37,7 +38,7 @@ command -v node >/dev/null || cannot_run "node is missing"
 command -v npm >/dev/null || cannot_run "npm is missing"
 [ -x "$BIN" ] || cannot_run "$BIN not found; build it first (cargo build) or set TABLEORDER_BIN"
 
-if [ ! -d "$HERE/node_modules/playwright-core" ]; then
+if [ ! -d "$HERE/node_modules/playwright-core" ] || [ ! -d "$HERE/node_modules/axe-core" ]; then
   (cd "$HERE" && npm ci --no-audit --no-fund) || cannot_run "npm ci failed in tests/e2e"
 fi
 
@@ -88,6 +89,9 @@ node "$HERE/flow.mjs" "$BASE" || status=$?
 # The kitchen runs against the same server, after the guest flow.
 echo "e2e: kitchen"
 node "$HERE/kitchen.mjs" "$BASE" || status=$?
+# Every screen in both languages (axe-core, screenshots, phone layouts), last.
+echo "e2e: screens"
+node "$HERE/screens.mjs" "$BASE" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$WORK/server.log" >&2

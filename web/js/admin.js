@@ -1,11 +1,13 @@
-// Dashboard management pages: tables, system. (Menu: menu-admin.js, options-admin.js.)
-import { h, $, won, bytes, duration, dateTime, icon, toast, errorText, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
+// Dashboard: the Tables page — add and remove tables, passwords, setup links and setup QR
+// codes (qr-sheet.js). (System: system.js; menu: menu-admin.js, options-admin.js.)
+import { h, $, won, icon, toast, errorText, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
 import { formDialog, fieldError } from './forms.js';
+import { showSetupCodes } from './qr-sheet.js';
 
 // ---------- tables ----------
 
-export function tablesView({ api, state, store }) {
+export function tablesView({ api, state, store, storeName }) {
   let root = null;
 
   function setupUrl(number, password) {
@@ -20,8 +22,8 @@ export function tablesView({ api, state, store }) {
     if (!state.tables.length) return list.replaceChildren(h('p.empty', t('dash.noTables')));
     list.replaceChildren(
       h(
-        'table.ttable',
-        h('thead', h('tr', h('th', t('tables.number')), h('th', t('tables.status')), h('th.num', t('history.total')), h('th', ''))),
+        'table.ttable.tables-table',
+        h('thead', h('tr', h('th', t('tables.number')), h('th', t('tables.status')), h('th.num', t('history.total')), h('th', h('span.sr-only', t('tables.actions'))))),
         h(
           'tbody',
           ...state.tables.map((tb) =>
@@ -35,6 +37,7 @@ export function tablesView({ api, state, store }) {
                 'td',
                 h(
                 'div.row-actions',
+                h('button.small', { type: 'button', 'data-action': 'setup-qr', title: t('tables.qrOne'), onclick: () => showSetupCodes({ api, tableIds: [tb.id], storeName }) }, icon('qr'), t('tables.qr')),
                 h('button.small', { type: 'button', 'data-action': 'setup-link', onclick: () => showLink(tb, '') }, icon('link'), t('tables.link')),
                 h('button.small', { type: 'button', onclick: () => resetPassword(tb) }, icon('key'), t('tables.resetPassword')),
                 h(
@@ -70,7 +73,9 @@ export function tablesView({ api, state, store }) {
       render();
       showLink(tb, password);
     } catch (err) {
-      showFieldErrors(form, err);
+      // A taken number is the number's problem; a full store says which limit.
+      if (err.code === 'conflict') showFieldErrors(form, fieldError({ number: t('tables.taken', { n: number }) }));
+      else showFieldErrors(form, err);
     }
   }
 
@@ -97,7 +102,7 @@ export function tablesView({ api, state, store }) {
       state.tables = state.tables.filter((x) => x.id !== tb.id);
       render();
     } catch (e) {
-      toast(errorText(e), 'error');
+      toast(errorText(e, { conflict: t('tables.busyDelete') }), 'error');
     }
   }
 
@@ -156,13 +161,18 @@ export function tablesView({ api, state, store }) {
       root = el;
       el.replaceChildren(
         h(
+          'section.panel.qr-panel',
+          h('div.qr-panel-text', h('h2', t('tables.qrTitle')), h('p.muted', t('tables.qrHelp'))),
+          h('button.primary', { type: 'button', 'data-action': 'print-qr', onclick: () => showSetupCodes({ api, storeName }) }, icon('qr'), t('tables.qrAll')),
+        ),
+        h(
           'form.toolbar.panel.add-table',
           { novalidate: true, onsubmit: addTable },
           h('h2', t('tables.add')),
           h('label.field', h('span', t('tables.number')), h('input', { name: 'number', type: 'number', min: 1, step: 1, inputmode: 'numeric' })),
           h('label.field', h('span', t('setup.password')), h('input', { name: 'password', autocomplete: 'off' })),
           h('button.primary', { type: 'submit' }, icon('plus'), t('common.add')),
-          h('p.form-error'),
+          h('p.form-error', { role: 'alert' }),
         ),
         h('div#table-list.panel.table-list'),
       );
@@ -173,104 +183,5 @@ export function tablesView({ api, state, store }) {
     },
     render,
     onEvent: render,
-  };
-}
-
-// ---------- system ----------
-
-export function systemView({ api }) {
-  let root = null;
-  let timer = null;
-
-  async function load() {
-    if (!root) return;
-    try {
-      const [sys, backups] = await Promise.all([api.get('/api/v1/admin/system'), api.get('/api/v1/admin/backups')]);
-      if (root) render(sys, backups);
-    } catch (e) {
-      if (root) $('#sys-error', root).textContent = errorText(e);
-    }
-  }
-
-  function render(s, backups) {
-    $('#sys-error', root).textContent = '';
-    const stat = (label, value, sub) => h('div.stat.panel', h('span.muted', label), h('strong', value), sub ? h('small.muted', sub) : null);
-    $('#sys-stats', root).replaceChildren(
-      stat(t('sys.version'), s.version),
-      stat(t('sys.uptime'), duration(s.uptime_s)),
-      stat(t('sys.db'), bytes(s.db_bytes)),
-      stat(t('sys.pool'), `${s.pool.in_use} / ${s.pool.max}`, t('sys.poolDetail', { open: s.pool.open, idle: s.pool.idle })),
-      stat(t('sys.sse'), `${s.sse.staff + s.sse.table}`, t('sys.sseDetail', { staff: s.sse.staff, table: s.sse.table })),
-      s.sse.events_sent != null ? stat(t('sys.events'), s.sse.events_sent.toLocaleString(), t('sys.dropped', { n: s.sse.dropped_lagging ?? 0 })) : null,
-    );
-    $('#sys-limits', root).replaceChildren(
-      ...Object.entries(s.limits || {}).map(([k, v]) => h('div', h('dt', k), h('dd.num', v === 0 ? '∞' : v.toLocaleString()))),
-    );
-    const list = (backups || []).slice().sort((a, b) => b.name.localeCompare(a.name));
-    $('#sys-backups', root).replaceChildren(
-      list.length
-        ? h(
-            'table.ttable',
-            h('thead', h('tr', h('th', t('sys.backupName')), h('th', t('sys.backupTime')), h('th.num', t('sys.backupSize')), h('th', ''))),
-            h(
-              'tbody',
-              ...list.map((b) =>
-                h('tr', h('td.mono', b.name), h('td', dateTime(b.created_at)), h('td.num', bytes(b.bytes)), h('td', h('button.small', { type: 'button', onclick: () => download(b.name) }, icon('download'), t('sys.download')))),
-              ),
-            ),
-          )
-        : h('p.empty', t('sys.noBackups')),
-    );
-  }
-
-  async function createBackup(e) {
-    const btn = e.currentTarget;
-    btn.disabled = true;
-    try {
-      const b = await api.post('/api/v1/admin/backups', {}, { timeout: 120000 });
-      toast(t('sys.backupDone', { name: b.name }), 'ok');
-      load();
-    } catch (err) {
-      toast(errorText(err), 'error');
-    } finally {
-      btn.disabled = false;
-    }
-  }
-
-  async function download(name) {
-    try {
-      const blob = await api.get(`/api/v1/admin/backups/${encodeURIComponent(name)}`, { blob: true, timeout: 300000 });
-      const url = URL.createObjectURL(blob);
-      const a = h('a', { href: url, download: name });
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10000);
-    } catch (e) {
-      toast(errorText(e), 'error');
-    }
-  }
-
-  return {
-    mount(el) {
-      root = el;
-      el.replaceChildren(
-        h('div.toolbar', h('h2', t('nav.system')), h('span.spacer'), h('button', { type: 'button', onclick: load }, icon('refresh'), t('common.refresh'))),
-        h('p#sys-error.form-error'),
-        h('div#sys-stats.stats-grid'),
-        h(
-          'section.panel.sys-section',
-          h('header.panel-head', h('h2', t('sys.backups')), h('span.spacer'), h('button.primary', { type: 'button', onclick: createBackup }, icon('plus'), t('sys.backupNow'))),
-          h('div#sys-backups'),
-        ),
-        h('section.panel.sys-section', h('h2', t('sys.limits')), h('dl#sys-limits.limits')),
-      );
-      load();
-      timer = setInterval(load, 10000);
-    },
-    unmount() {
-      root = null;
-      clearInterval(timer);
-    },
   };
 }

@@ -8,6 +8,10 @@ export class ApiError extends Error {
     this.fields = error.fields || null;
     this.menuItemIds = error.menu_item_ids || [];
     this.optionIds = error.option_ids || [];
+    // limit_reached: which limit and its value; too_many_requests: seconds to wait.
+    this.limit = error.limit ?? null;
+    this.value = error.value ?? null;
+    this.retryAfter = Number.isFinite(error.retry_after_s) ? error.retry_after_s : null;
   }
   get network() {
     return this.status === 0;
@@ -59,7 +63,9 @@ export function createApi({ token, relogin }) {
       throw new ApiError(0, { code: 'network', message: '' });
     }
     if (!res.ok) {
-      const err = data && typeof data === 'object' && data.error ? data.error : { message: String(data || '') };
+      const err = data && typeof data === 'object' && data.error ? { ...data.error } : { message: String(data || '') };
+      const wait = Number(res.headers.get('retry-after'));
+      if (err.retry_after_s == null && wait > 0) err.retry_after_s = wait;
       throw new ApiError(res.status, err);
     }
     return opts.withResponse ? { data, res } : data;
@@ -142,13 +148,24 @@ export function openStream({ url, handlers, onStatus, beforeReconnect }) {
       schedule();
     }
   };
+  // The device lost its network (Wi-Fi off, out of range): an open stream may not notice for
+  // a long time, so say so at once and reconnect when the network is back ('online').
+  const drop = () => {
+    if (stopped) return;
+    if (es) es.close();
+    onStatus(false);
+    failures = 0;
+    schedule();
+  };
   window.addEventListener('online', kick);
+  window.addEventListener('offline', drop);
   connect();
   return {
     stop() {
       stopped = true;
       clearTimeout(timer);
       window.removeEventListener('online', kick);
+      window.removeEventListener('offline', drop);
       if (es) es.close();
     },
     reconnect() {

@@ -1,5 +1,5 @@
 // Dashboard: history of ended sessions per table, with a date filter.
-import { h, $, won, hm, ymd, dateTime, errorText, orderItemsEl, orderNotesEl } from './ui.js';
+import { h, $, won, hm, ymd, addDays, dateTime, errorText, orderItemsEl, orderNotesEl } from './ui.js';
 import { t } from './i18n.js';
 
 const statusChip = (s) => h('span.status', { class: 'st-' + s }, t('status.' + s));
@@ -7,14 +7,15 @@ const statusChip = (s) => h('span.status', { class: 'st-' + s }, t('status.' + s
 export function historyView({ api, state }) {
   return {
     mount(el) {
-      const today = new Date();
-      const weekAgo = new Date(today.getTime() - 6 * 86400_000);
+      // The store's today and the six days before (the server reads dates in its zone too).
+      const today = ymd();
+      const weekAgo = addDays(today, -6);
       const form = h(
         'form.toolbar',
         { onsubmit: (e) => (e.preventDefault(), this.search()) },
         h('label.field.inline', h('span', t('dash.filter')), h('select', { name: 'table_id' })),
-        h('label.field.inline', h('span', t('history.from')), h('input', { type: 'date', name: 'from', value: ymd(weekAgo) })),
-        h('label.field.inline', h('span', t('history.to')), h('input', { type: 'date', name: 'to', value: ymd(today) })),
+        h('label.field.inline', h('span', t('history.from')), h('input', { type: 'date', name: 'from', value: weekAgo })),
+        h('label.field.inline', h('span', t('history.to')), h('input', { type: 'date', name: 'to', value: today })),
         h('button.primary', { type: 'submit' }, t('history.search')),
       );
       this.form = form;
@@ -46,7 +47,7 @@ export function historyView({ api, state }) {
           ...sessions.map(historyEntry),
         );
       } catch (e) {
-        list.replaceChildren(h('p.form-error', errorText(e)));
+        list.replaceChildren(h('p.form-error', { role: 'alert' }, errorText(e)));
       }
     },
   };
@@ -58,7 +59,7 @@ function historyEntry(s) {
     h(
       'header',
       h('strong', t('dash.tableN', { n: s.table_number })),
-      h('span.muted', t('history.span', { start: dateTime(s.started_at), end: ymd(new Date(s.started_at)) === ymd(new Date(s.ended_at)) ? hm(s.ended_at) : dateTime(s.ended_at) })),
+      h('span.muted', t('history.span', { start: dateTime(s.started_at), end: ymd(s.started_at) === ymd(s.ended_at) ? hm(s.ended_at) : dateTime(s.ended_at) })),
       h('span.muted', t('dash.count', { n: s.orders.length })),
       h('span.spacer'),
       h('strong', won(s.total)),

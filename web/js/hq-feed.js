@@ -18,8 +18,18 @@ export function initFeed() {
     filter = e.target.value;
     loadFeed();
   });
-  onStoresChange(renderFilter);
+  onStoresChange(() => {
+    renderFilter();
+    // Lines drawn before the stores arrived (or renamed since) name their store again.
+    if (orders.size) redraw();
+  });
   renderFilter();
+}
+
+function redraw() {
+  $('#feed').replaceChildren();
+  els.clear();
+  render();
 }
 
 function renderFilter() {
@@ -153,7 +163,5 @@ function line(o) {
 // Language or store names changed: every line again.
 export function rerenderFeed() {
   renderFilter();
-  $('#feed').replaceChildren();
-  els.clear();
-  render();
+  redraw();
 }

@@ -18,7 +18,7 @@ export function t(key, vars) {
   return s;
 }
 
-// Static markup: data-i18n (text), data-i18n-aria (aria-label and title).
+// Static markup: data-i18n (text), data-i18n-aria (aria-label and title), data-i18n-title (title).
 export function applyI18n(root = document) {
   document.documentElement.lang = current;
   document.title = `tableorder · ${t('app.title')}`;
@@ -27,6 +27,10 @@ export function applyI18n(root = document) {
     el.setAttribute('aria-label', t(el.dataset.i18nAria));
     el.title = t(el.dataset.i18nAria);
   }
+  // A hint only: the element's own text stays its accessible name.
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  // The language switch is labelled in the language it switches to.
+  for (const el of root.querySelectorAll('[data-action=lang]')) el.lang = current === 'ko' ? 'en' : 'ko';
 }
 
 export function toggleLang() {

@@ -120,7 +120,11 @@ async function submitLogin(e) {
     form.elements.password.value = '';
     start();
   } catch (x) {
-    err.textContent = x.status === 401 ? t('login.rejected') : x.network ? t('error.network') : t('error.generic');
+    err.textContent =
+      x.status === 401 ? t('login.rejected')
+      : x.network ? t('error.network')
+      : x.code === 'too_many_requests' && x.retryAfter ? t('error.rateIn', { s: x.retryAfter })
+      : t('error.generic');
   }
 }
 

@@ -72,11 +72,12 @@ export function menuView({ api, printers }) {
     renderItems();
   }
 
-  async function run(fn) {
+  // `overrides`: what an error code means here (errorText), e.g. a conflict on delete.
+  async function run(fn, overrides) {
     try {
       await fn();
     } catch (e) {
-      toast(errorText(e), 'error');
+      toast(errorText(e, overrides), 'error');
     }
     await load();
   }
@@ -168,7 +169,7 @@ export function menuView({ api, printers }) {
   }
   async function deleteCat(c) {
     if (await confirmDialog(t('menu.deleteCatConfirm', { name: c.name }), { ok: t('common.delete'), danger: true }))
-      run(() => api.del(`/api/v1/admin/categories/${c.id}`));
+      run(() => api.del(`/api/v1/admin/categories/${c.id}`), { conflict: t('menu.catNotEmpty') });
   }
 
   function renderItems() {
@@ -188,7 +189,7 @@ export function menuView({ api, printers }) {
     return h(
       'li.irow',
       { class: it.available ? '' : 'soldout', dataset: { itemId: it.id, name: it.name } },
-      h('div.ithumb', it.image_url ? h('img', { src: it.image_url, alt: '', loading: 'lazy' }) : icon('image')),
+      h('div.ithumb', it.image_url ? h('img', { src: it.card_image_url || it.image_url, alt: '', loading: 'lazy' }) : icon('image')),
       h(
         'div.iname',
         h('strong', it.name),
@@ -293,7 +294,8 @@ export function menuView({ api, printers }) {
             await api.put(`/api/v1/admin/menu-items/${id}/image`, v.image, { headers: { 'Content-Type': v.image.type || 'application/octet-stream' }, timeout: 60000 });
           } catch (e) {
             load();
-            throw fieldError({ image: errorText(e) });
+            // The photo's own problem, said next to the photo field.
+            throw fieldError({ image: errorText(e, { unsupported_media_type: t('v.imageType'), payload_too_large: t('v.imageSize'), validation_failed: t('v.imageType') }) });
           }
         }
         return saved;

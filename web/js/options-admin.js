@@ -27,11 +27,12 @@ export function optionsView({ api }) {
     render();
   }
 
-  async function run(fn) {
+  // `overrides`: what an error code means here (errorText), e.g. a conflict on delete.
+  async function run(fn, overrides) {
     try {
       await fn();
     } catch (e) {
-      toast(errorText(e), 'error');
+      toast(errorText(e, overrides), 'error');
     }
     await load();
   }
@@ -226,7 +227,7 @@ export function optionsView({ api }) {
 
   async function deleteOption(g, o) {
     if (await confirmDialog(t('og.deleteOptionConfirm', { name: o.name, group: g.name }), { ok: t('common.delete'), danger: true }))
-      run(() => api.del(`/api/v1/admin/options/${o.id}`));
+      run(() => api.del(`/api/v1/admin/options/${o.id}`), { conflict: t('og.lastOption') });
   }
 
   return {
@@ -236,7 +237,7 @@ export function optionsView({ api }) {
         menuTabs('options'),
         h(
           'div.toolbar',
-          h('p.muted.og-help', t('og.help')),
+          h('div.st-intro', h('h2', t('menu.tabOptions')), h('p.muted.og-help', t('og.help'))),
           h('span.spacer'),
           h('button.primary', { type: 'button', 'data-action': 'new-group', onclick: newGroup }, icon('plus'), t('og.new')),
         ),

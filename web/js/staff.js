@@ -1,11 +1,13 @@
 // The staff dashboard: login, live table grid, order handling, staff calls, the printer
-// banner (printers.js). The other pages: history.js, menu-admin.js, options-admin.js,
-// stations-admin.js, admin.js (tables, system).
+// banner (printers.js), sounds (chime.js). The other pages: history.js, menu-admin.js,
+// options-admin.js, stations-admin.js, admin.js (tables), system.js.
 import './strings-staff.js';
 import { createApi, openStream, createSync } from './api.js';
-import { h, $, $$, won, hm, icon, fillIcons, toast, errorText, setConn, confirmDialog, optionsLine, noteChip, orderItemsEl, orderNotesEl } from './ui.js';
+import { h, $, $$, won, hm, icon, fillIcons, toast, errorText, setConn, confirmDialog, optionsLine, noteChip, orderItemsEl, orderNotesEl, setTimeZone } from './ui.js';
 import { t, applyI18n, toggleLang, onLangChange, lang } from './i18n.js';
-import { tablesView, systemView } from './admin.js';
+import { tablesView } from './admin.js';
+import { systemView } from './system.js';
+import { createChime } from './chime.js';
 import { menuView } from './menu-admin.js';
 import { optionsView } from './options-admin.js';
 import { historyView } from './history.js';
@@ -13,8 +15,10 @@ import { stationsView } from './stations-admin.js';
 import { createPrinters } from './printers.js';
 
 const AUTH_KEY = 'tableorder.staff';
-const SOUND_KEY = 'tableorder.sound';
+const FILTER_KEY = 'tableorder.filter';
 const PULSE_MS = 3000;
+// On a phone the grid starts with the tables in use (empty ones take a screen each).
+const PHONE = matchMedia('(max-width: 600px)');
 
 const read = (k) => {
   try {
@@ -24,7 +28,7 @@ const read = (k) => {
   }
 };
 
-let auth = read(AUTH_KEY); // {token, expires_at, store_id, username}
+let auth = read(AUTH_KEY); // {token, expires_at, store_id, username, timezone}
 const api = createApi({
   token: () => auth && auth.token,
   relogin: async () => {
@@ -32,6 +36,8 @@ const api = createApi({
     return false;
   },
 });
+const sound = createChime({ button: $('#btn-sound'), prompt: $('#sound-prompt') });
+const chime = (kind) => sound.play(kind);
 const printers = createPrinters({ api, chime: () => chime('printer'), onChange: () => notify('printers') });
 
 const state = {
@@ -39,69 +45,14 @@ const state = {
   orders: new Map(), // id → order of an open session
   calls: new Map(), // id → open staff call
   fresh: new Map(), // order id → time it arrived live
-  filter: localStorage.getItem('tableorder.filter') || 'all',
+  // 'active' (tables in use), 'all', or a table id; a choice made here is remembered.
+  filter: localStorage.getItem(FILTER_KEY) || (PHONE.matches ? 'active' : 'all'),
   view: null,
   openTable: null,
 };
 let stream = null;
 let current = null; // the mounted view
 const notify = (type, d) => current && current.onEvent && current.onEvent(type, d);
-
-// ---------- sound ----------
-
-let soundOn = localStorage.getItem(SOUND_KEY) !== 'off';
-let audio = null;
-let lastChime = 0;
-
-function unlockAudio() {
-  const AC = window.AudioContext || window.webkitAudioContext;
-  if (!AC) return;
-  audio ??= new AC();
-  if (audio.state === 'suspended') audio.resume().then(renderSound, () => {});
-}
-
-// Two rising notes for an order, three short beeps for a staff call, and for a printer
-// that cannot print a falling two-tone siren, twice, with a harsher (square) sound.
-const CHIMES = {
-  order: { notes: [[784, 0], [1175, 0.18]], len: 0.6, type: 'sine', gain: 0.35 },
-  call: { notes: [[1046, 0], [1046, 0.2], [1046, 0.4]], len: 0.18, type: 'sine', gain: 0.35 },
-  printer: { notes: [[988, 0], [659, 0.25], [988, 0.55], [659, 0.8]], len: 0.22, type: 'square', gain: 0.12 },
-};
-function chime(kind) {
-  if (!soundOn || !audio || audio.state !== 'running') return;
-  const since = performance.now() - lastChime;
-  // Chimes do not overlap; a call or a printer problem right after another chime plays next.
-  if (since < 700) {
-    if (kind !== 'order') setTimeout(() => chime(kind), 700 - since);
-    return;
-  }
-  lastChime = performance.now();
-  const now = audio.currentTime;
-  const c = CHIMES[kind] || CHIMES.order;
-  for (const [freq, at] of c.notes) {
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.type = c.type;
-    osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, now + at);
-    gain.gain.exponentialRampToValueAtTime(c.gain, now + at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + c.len);
-    osc.connect(gain).connect(audio.destination);
-    osc.start(now + at);
-    osc.stop(now + at + 0.65);
-  }
-}
-
-function renderSound() {
-  const b = $('#btn-sound');
-  const blocked = soundOn && (!audio || audio.state !== 'running');
-  b.replaceChildren(icon(soundOn ? 'sound' : 'mute'));
-  b.classList.toggle('warn', blocked);
-  b.setAttribute('aria-pressed', String(soundOn));
-  const label = !soundOn ? t('sound.off') : blocked ? t('sound.blocked') : t('sound.on');
-  b.title = label;
-  b.setAttribute('aria-label', label);
-}
 
 // ---------- auth ----------
 
@@ -123,12 +74,12 @@ async function submitLogin(e) {
   btn.disabled = true;
   try {
     const r = await api.post('/api/v1/auth/admin/login', { ...f, store_id: f.store_id.trim() }, { retried: true });
-    auth = { token: r.token, expires_at: r.expires_at, store_id: r.store_id, username: r.username };
+    auth = { token: r.token, expires_at: r.expires_at, store_id: r.store_id, username: r.username, timezone: r.timezone, store_name: r.store_name };
     localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
     form.elements.password.value = '';
     start();
   } catch (x) {
-    err.textContent = x.status === 401 ? t('login.rejected') : errorText(x);
+    err.textContent = errorText(x, { unauthorized: t('login.rejected'), validation_failed: t('login.rejected') });
   } finally {
     btn.disabled = false;
   }
@@ -141,8 +92,9 @@ function logout(message = '') {
   if (current && current.unmount) current.unmount();
   current = null;
   state.view = null;
-  auth = auth ? { store_id: auth.store_id, username: auth.username } : null;
+  auth = auth ? { store_id: auth.store_id, username: auth.username, timezone: auth.timezone } : null;
   localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+  sound.show(false);
   $('#table-dialog').close();
   $('#app').hidden = true;
   $('#login').hidden = false;
@@ -186,8 +138,11 @@ function applyOrder(o, live) {
   if (live) state.fresh.set(o.id, Date.now());
 }
 
+// The guests left: their orders go to history, and their calls are answered (the box
+// acknowledges them too, with a call_acked each).
 function endSession(d) {
   for (const [id, o] of state.orders) if (o.session_id === d.session_id) state.orders.delete(id);
+  for (const [id, c] of state.calls) if (c.table_id === d.table_id) state.calls.delete(id);
   const tb = state.tables.find((x) => x.id === d.table_id);
   if (tb && (!tb.session || tb.session.id === d.session_id)) tb.session = null;
 }
@@ -283,45 +238,59 @@ function renderCallsPill() {
 
 // ----- orders board -----
 
+function setFilter(value) {
+  state.filter = value;
+  localStorage.setItem(FILTER_KEY, value);
+  scheduleRender();
+}
+
 const ordersView = {
   mount(el) {
-    const filter = h('select#table-filter', {
-      'aria-label': t('dash.filter'),
-      onchange: (e) => {
-        state.filter = e.target.value;
-        localStorage.setItem('tableorder.filter', state.filter);
-        scheduleRender();
-      },
-    });
+    const seg = (value) =>
+      h('button.seg-btn', { type: 'button', dataset: { filter: value }, onclick: () => setFilter(value) }, h('span.seg-label'), h('span.seg-n'));
     el.replaceChildren(
       h('section#calls-panel.calls-panel', { 'aria-live': 'polite' }),
-      h('div.toolbar', h('label.field.inline', h('span', t('dash.filter')), filter), h('span.spacer'), h('div#dash-stats.stats')),
+      h(
+        'div.toolbar.dash-toolbar',
+        h('div.seg', { role: 'group', 'aria-label': t('dash.show') }, seg('active'), seg('all')),
+        h('select#table-filter', { 'aria-label': t('dash.pickTable'), onchange: (e) => setFilter(e.target.value || 'all') }),
+        h('span.spacer'),
+        h('div#dash-stats.stats'),
+      ),
       h('div#grid.grid'),
     );
     this.render();
   },
   render() {
     renderCalls();
+    const ids = state.tables.map((tb) => String(tb.id));
+    if (!['all', 'active', ...ids].includes(state.filter)) state.filter = 'all';
+    const inUse = state.tables.filter((x) => x.session);
+    // The toggle between tables in use and all tables, with how many each shows.
+    for (const b of $$('.seg-btn')) {
+      const f = b.dataset.filter;
+      b.setAttribute('aria-pressed', String(state.filter === f));
+      $('.seg-label', b).textContent = f === 'active' ? t('dash.active') : t('dash.all');
+      $('.seg-n', b).textContent = f === 'active' ? inUse.length : state.tables.length;
+    }
     const sel = $('#table-filter');
-    const opts = [['all', t('dash.all')], ['active', t('dash.active')], ...state.tables.map((tb) => [String(tb.id), t('dash.tableN', { n: tb.number })])];
-    if (!opts.some(([v]) => v === state.filter)) state.filter = 'all';
+    const opts = [['', t('dash.pickTable')], ...state.tables.map((tb) => [String(tb.id), t('dash.tableN', { n: tb.number })])];
     const key = JSON.stringify(opts);
     if (sel.dataset.key !== key) {
       sel.dataset.key = key;
       sel.replaceChildren(...opts.map(([v, label]) => h('option', { value: v }, label)));
     }
-    sel.value = state.filter;
+    sel.value = ids.includes(state.filter) ? state.filter : '';
 
     const all = [...state.orders.values()];
     const count = (s) => all.filter((o) => o.status === s).length;
     $('#dash-stats').replaceChildren(
-      h('span', t('dash.activeTables'), ' ', h('strong', state.tables.filter((x) => x.session).length)),
       h('span.stat-pending', t('status.pending'), ' ', h('strong', count('pending'))),
       h('span.stat-preparing', t('status.preparing'), ' ', h('strong', count('preparing'))),
     );
 
     const shown = state.tables.filter((tb) =>
-      state.filter === 'all' ? true : state.filter === 'active' ? tb.session : String(tb.id) === state.filter,
+      state.filter === 'all' ? true : state.filter === 'active' ? tb.session || tableCalls(tb.id).length : String(tb.id) === state.filter,
     );
     const grid = $('#grid');
     if (!shown.length) grid.replaceChildren(h('p.empty', state.tables.length ? t('dash.noActive') : t('dash.noTables')));
@@ -329,9 +298,20 @@ const ordersView = {
   },
 };
 
+// "3" on the card, "3번 테이블" / "Table 3" to a screen reader.
+function tableName(n) {
+  const [before, after = ''] = t('dash.tableN', { n: '\u0000' }).split('\u0000');
+  return [before ? h('span.sr-only', before) : null, h('span.tno', n), after ? h('span.sr-only', after) : null];
+}
+
+const tableCalls = (tableId) => [...state.calls.values()].filter((c) => c.table_id === tableId);
+
+// A table's card. The whole card opens the table (the button's area covers it); an open staff
+// call shows in words and with a bell, not by colour alone, until it is acknowledged.
 function tableCard(tb) {
   const orders = tableOrders(tb.id);
   const s = tb.session;
+  const calls = tableCalls(tb.id);
   const live = orders.filter((o) => o.status === 'pending' || o.status === 'preparing').length;
   let cardPulse = null;
   const rows = orders.slice(0, 4).map((o) => {
@@ -350,24 +330,22 @@ function tableCard(tb) {
   return h(
     'article.tcard',
     {
-      class: (s ? 'busy' : 'idle') + (cardPulse ? ' fresh' : ''),
+      class: (s ? 'busy' : 'idle') + (cardPulse ? ' fresh' : '') + (calls.length ? ' calling' : ''),
       style: cardPulse || undefined,
-      tabindex: 0,
-      role: 'button',
       dataset: { tableId: tb.id, tableNumber: tb.number },
       onclick: () => openTable(tb.id),
-      onkeydown: (e) => (e.key === 'Enter' || e.key === ' ') && (e.preventDefault(), openTable(tb.id)),
     },
     h(
       'header.tcard-head',
-      h('span.tno', tb.number),
+      h('button.tcard-open', { type: 'button', 'aria-haspopup': 'dialog' }, ...tableName(tb.number)),
       live ? h('span.badge.live-count', { title: t('dash.openOrders') }, live) : null,
       h('span.spacer'),
       h('strong.ttotal', s ? won(s.total) : ''),
     ),
-    s
-      ? h('ul.orows', rows)
-      : h('p.tcard-empty', t('dash.free')),
+    calls.length
+      ? h('p.tcard-call', { dataset: { callId: calls[0].id } }, icon('bell'), h('strong', t('dash.calling')), h('span', hm(calls[0].created_at)))
+      : null,
+    s ? h('ul.orows', rows) : h('p.tcard-empty', t('dash.free')),
     s
       ? h('footer.tcard-foot', h('span', t('dash.since', { time: hm(s.started_at) })), h('span', t('dash.count', { n: s.order_count })), orders.length > 4 ? h('span', t('dash.more', { n: orders.length - 4 })) : null)
       : null,
@@ -492,7 +470,8 @@ async function setStatus(o, status) {
   try {
     applyOrder(await api.patch(`/api/v1/admin/orders/${o.id}`, { status }), false);
   } catch (e) {
-    toast(errorText(e), 'error');
+    toast(errorText(e, { conflict: t('err.transition') }), 'error');
+    sync.reload();
   }
   scheduleRender();
 }
@@ -502,7 +481,8 @@ async function cancelOrder(o) {
   try {
     applyOrder(await api.del(`/api/v1/admin/orders/${o.id}`), false);
   } catch (e) {
-    toast(errorText(e), 'error');
+    toast(errorText(e, { conflict: t('err.transition') }), 'error');
+    sync.reload();
   }
   scheduleRender();
 }
@@ -521,7 +501,8 @@ async function endTableSession(tb) {
     $('#table-dialog').close();
     toast(t('dash.ended', { n: tb.number }), 'ok');
   } catch (e) {
-    toast(errorText(e), 'error');
+    toast(errorText(e, { conflict: t('dash.noSession') }), 'error');
+    sync.reload();
   }
   scheduleRender();
 }
@@ -531,6 +512,8 @@ async function endTableSession(tb) {
 const views = { orders: ordersView };
 // Pages that live under another's tab in the top bar.
 const NAV_OF = { options: 'menu', stations: 'menu' };
+// Each page's name (the page's one h1, for screen readers; the tabs show it to the eye).
+const TITLES = { orders: 'nav.orders', history: 'nav.history', menu: 'nav.menu', options: 'menu.tabOptions', stations: 'menu.tabStations', tables: 'nav.tables', system: 'nav.system' };
 function route() {
   if (!loggedIn()) return;
   const name = (location.hash || '#orders').slice(1);
@@ -540,16 +523,35 @@ function route() {
   state.view = key;
   current = view;
   for (const a of $$('.nav a')) a.classList.toggle('active', a.dataset.view === (NAV_OF[key] || key));
+  $('#page-title').textContent = t(TITLES[key]);
   const el = $('#view');
   el.dataset.view = key;
   view.mount(el);
+}
+
+// Times show on the store's clock: the login answer names its timezone (a login kept from
+// before that did not: the system answer does).
+async function learnTimeZone() {
+  if (auth.timezone) return setTimeZone(auth.timezone);
+  try {
+    const sys = await api.get('/api/v1/admin/system');
+    if (sys.timezone && auth) {
+      auth.timezone = sys.timezone;
+      localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+      setTimeZone(sys.timezone);
+      scheduleRender();
+    }
+  } catch {
+    /* the device's clock until the next start */
+  }
 }
 
 function start() {
   $('#login').hidden = true;
   $('#app').hidden = false;
   setConn($('#conn'), false);
-  renderSound();
+  learnTimeZone();
+  sound.show(true);
   route();
   sync.reload();
   startStream();
@@ -558,7 +560,9 @@ function start() {
 function boot() {
   fillIcons();
   applyI18n();
-  const ctx = { api, state, scheduleRender, printers, store: () => auth && auth.store_id };
+  // The store's name where the box tells it (else its id: the setup sheet prints one of them).
+  const storeName = () => (auth && (auth.store_name || auth.store_id)) || '';
+  const ctx = { api, state, scheduleRender, printers, store: () => auth && auth.store_id, storeName };
   views.history = historyView(ctx);
   views.menu = menuView(ctx);
   views.options = optionsView(ctx);
@@ -572,7 +576,7 @@ function boot() {
   langLabel();
   onLangChange(() => {
     langLabel();
-    renderSound();
+    sound.render();
     printers.renderBanner();
     setConn($('#conn'), $('#conn').classList.contains('up'));
     if (loggedIn() && !$('#app').hidden) {
@@ -581,16 +585,7 @@ function boot() {
     }
   });
   $('#btn-logout').addEventListener('click', () => logout());
-  $('#btn-sound').addEventListener('click', () => {
-    soundOn = !soundOn;
-    localStorage.setItem(SOUND_KEY, soundOn ? 'on' : 'off');
-    unlockAudio();
-    renderSound();
-    if (soundOn) setTimeout(() => chime('order'), 50);
-  });
   $('#calls-pill').addEventListener('click', () => (location.hash = '#orders'));
-  // Browsers start audio only after a user gesture.
-  for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, () => (unlockAudio(), renderSound()), { passive: true });
   window.addEventListener('hashchange', route);
   $('#table-dialog').addEventListener('close', () => (state.openTable = null));
   $('#table-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());

@@ -10,7 +10,7 @@ const HOST = /^[A-Za-z0-9.:\[\]-]{1,253}$/;
 const COLUMNS = [42, 32];
 
 // "14:05" today, "2030-06-14 14:05" on another day.
-const when = (iso) => (iso ? (ymd(new Date(iso)) === ymd() ? hm(iso) : dateTime(iso)) : '');
+const when = (iso) => (iso ? (ymd(iso) === ymd() ? hm(iso) : dateTime(iso)) : '');
 
 export function stationsView({ api, printers }) {
   let root = null;
@@ -31,11 +31,12 @@ export function stationsView({ api, printers }) {
     render();
   }
 
-  async function run(fn) {
+  // `overrides`: what an error code means here (errorText), e.g. a conflict on delete.
+  async function run(fn, overrides) {
     try {
       await fn();
     } catch (e) {
-      toast(errorText(e), 'error');
+      toast(errorText(e, overrides), 'error');
     }
     await load();
   }

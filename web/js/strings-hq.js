@@ -16,7 +16,7 @@ export const ko = {
   'login.rateNoTime': '로그인 시도가 너무 많습니다. 잠시 후 다시 시도하세요.',
   'login.expired': '로그인이 만료되었습니다. 다시 로그인하세요.',
   'lang.switch': 'Switch to English',
-  'lang.label': 'EN',
+  'lang.label': 'English',
   'conn.up': '실시간 연결됨',
   'conn.down': '실시간 연결 끊김',
   'conn.connecting': '연결 중…',

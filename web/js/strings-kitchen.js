@@ -30,6 +30,7 @@ export const strings = {
     'printer.cover_open': '프린터 덮개 열림',
     'printer.waiting': '{n}장 대기',
     'error.network': '연결할 수 없습니다. 다시 시도하세요.',
+    'error.rateIn': '시도가 너무 많습니다. {s}초 후에 다시 시도하세요.',
     'error.generic': '처리하지 못했습니다. 다시 시도하세요.',
   },
   en: {
@@ -62,6 +63,7 @@ export const strings = {
     'printer.cover_open': 'Printer cover open',
     'printer.waiting': '{n} waiting',
     'error.network': 'Cannot connect. Try again.',
+    'error.rateIn': 'Too many attempts. Try again in {s} s.',
     'error.generic': 'That did not work. Try again.',
   },
 };

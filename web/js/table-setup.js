@@ -1,12 +1,17 @@
-// The tablet's setup screen: store id, table number and table password, typed in by staff or
-// taken from a setup link (/table?store=…&table=…&password=…). A long press on the table
+// The tablet's setup screen: store id, table number and table password, typed in by staff,
+// taken from a setup link (/table?store=…&table=…&password=…), or a setup QR code's one-time
+// code (/table#setup=…, printed from the dashboard's Tables page). A long press on the table
 // label brings it back.
 import { $, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
 
-// login(store, table, password) → resolves once the tablet holds a token;
-// conf() → the saved setup or null; leave() → stop the kiosk (its stream); ready() → show the kiosk.
-export function setupScreen({ login, conf, leave, ready }) {
+// The API's field names → the form's.
+const NAMES = { store_id: 'store', table_number: 'table' };
+
+// login(store, table, password) and loginWithCode(code) → resolve once the tablet holds a
+// token; conf() → the saved setup or null; leave() → stop the kiosk (its stream);
+// ready() → show the kiosk.
+export function setupScreen({ login, loginWithCode, conf, leave, ready }) {
   const form = $('#setup-form');
 
   function show(message = '', cancellable = false) {
@@ -38,8 +43,7 @@ export function setupScreen({ login, conf, leave, ready }) {
       await login(f.store.trim(), f.table, f.password);
       ready();
     } catch (err) {
-      if (err.status === 401) $('.form-error', form).textContent = t('setup.rejected');
-      else showFieldErrors(form, err);
+      showFieldErrors(form, err, { names: NAMES, overrides: { unauthorized: t('setup.rejected'), not_found: t('setup.rejected') } });
     } finally {
       btn.disabled = false;
     }
@@ -57,6 +61,21 @@ export function setupScreen({ login, conf, leave, ready }) {
     el.addEventListener('contextmenu', (e) => e.preventDefault());
   }
 
+  // A setup QR code opens /table#setup=<code>: the code logs the tablet in once and leaves
+  // the address at once (it cannot be used twice anyway). Resolves true when there was one.
+  async function fromCode() {
+    const m = /(?:^#|&)setup=([^&]+)/.exec(location.hash);
+    if (!m) return false;
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      await loginWithCode(decodeURIComponent(m[1]));
+      ready();
+    } catch (err) {
+      show(errorText(err, { unauthorized: t('setup.codeUsed'), not_found: t('setup.codeUsed') }));
+    }
+    return true;
+  }
+
   // A setup link sets the tablet up in one step; the password leaves the address bar at once.
   // Resolves true when the address was a setup link (handled either way).
   async function fromLink() {
@@ -69,7 +88,7 @@ export function setupScreen({ login, conf, leave, ready }) {
         await login(store, table, password);
         ready();
       } catch (err) {
-        show(err.status === 401 ? t('setup.rejected') : errorText(err));
+        show(errorText(err, { unauthorized: t('setup.rejected'), not_found: t('setup.rejected'), validation_failed: t('setup.rejected') }));
         form.elements.store.value = store;
         form.elements.table.value = table;
       }
@@ -84,5 +103,7 @@ export function setupScreen({ login, conf, leave, ready }) {
   form.addEventListener('submit', submit);
   $('#setup-cancel').addEventListener('click', () => conf() && ready());
   longPress($('#table-label'), 1500, () => show('', true));
-  return { show, fromLink };
+  // A code opened while the page is already up (the address changed only after the #).
+  window.addEventListener('hashchange', fromCode);
+  return { show, fromLink, fromCode };
 }

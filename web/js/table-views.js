@@ -16,8 +16,7 @@ export function renderMenu(ctx) {
         'button.cat',
         {
           type: 'button',
-          role: 'tab',
-          'aria-selected': String(c.id === state.cat),
+          'aria-current': c.id === state.cat ? 'true' : null,
           dataset: { categoryId: c.id },
           onclick: () => {
             state.cat = c.id;
@@ -63,8 +62,10 @@ function cachedCard(ctx, it, qty) {
 function itemCard(ctx, it, qty) {
   const soldOut = !it.available;
   const hasOptions = (it.option_groups || []).length > 0;
-  const thumb = it.image_url
-    ? h('img', { src: it.image_url, alt: '', loading: 'lazy', decoding: 'async', onerror: (e) => e.target.replaceWith(placeholder()) })
+  // The box's 4:3 crop where it made one; the sheet shows the whole photo.
+  const src = it.card_image_url || it.image_url;
+  const thumb = src
+    ? h('img', { src, alt: '', loading: 'lazy', decoding: 'async', onerror: (e) => e.target.replaceWith(placeholder()) })
     : placeholder();
   return h(
     'article.item',
@@ -76,7 +77,7 @@ function itemCard(ctx, it, qty) {
     h('div.thumb', thumb, soldOut ? h('span.badge.soldout-badge', t('menu.soldOut')) : null, qty ? h('span.qty-badge', qty) : null),
     h(
       'div.info',
-      h('h3.name', it.name),
+      h('h2.name', it.name),
       it.description ? h('p.desc', it.description) : null,
       h(
         'div.foot',
@@ -121,18 +122,28 @@ export function renderCart(ctx) {
   const soldOut = lines.some((l) => l.soldOut);
   const recheck = lines.some((l) => l.recheck);
   const place = $('#btn-place');
+  const e = state.orderError;
+  // After a lost answer the one way on is to send the same order again (same key): the
+  // error box's retry button; the place button steps aside meanwhile.
+  const retrying = !!(e && e.retryable && state.attempt);
+  place.hidden = retrying;
   place.disabled = !lines.length || state.busy || soldOut || recheck;
   place.textContent = state.busy ? t('cart.sending') : `${t('cart.place')} · ${won(total)}`;
   $('#btn-clear').disabled = !lines.length || state.busy;
 
   const err = $('#order-error');
-  const e = state.orderError;
   const hint = e ? '' : soldOut ? t('cart.removeSoldOut') : recheck ? t('cart.fixLines') : '';
   err.hidden = !e && !hint;
   if (e) {
     const unknown = e.network || e.status >= 500;
-    const retry = e.retryable && state.attempt ? h('button.primary', { type: 'button', onclick: ctx.placeOrder, 'data-action': 'retry' }, t('order.retry')) : '';
-    err.replaceChildren(h('span', unknown ? `${t('order.unknown')} ${errorText(e)}` : orderErrorText(e, lines)), retry);
+    // (replaceChildren would write a null as the text "null": only nodes go in.)
+    err.replaceChildren(
+      ...[
+        h('span.order-error-text', unknown ? `${t('order.unknown')} ${errorText(e)}` : orderErrorText(e, lines, ctx.menuItem)),
+        retrying && h('small.order-error-hint', t('order.autoRetry')),
+        retrying && h('button.primary.big', { type: 'button', onclick: ctx.placeOrder, disabled: state.busy, 'data-action': 'retry' }, state.busy ? t('cart.sending') : t('order.retry')),
+      ].filter(Boolean),
+    );
   } else err.replaceChildren(hint);
 }
 
@@ -151,7 +162,7 @@ function cartLine(ctx, l) {
     'div.line',
     { class: (l.soldOut ? 'soldout' : '') + (l.recheck ? ' recheck' : ''), dataset: { itemId: l.id, key: l.key } },
     canEdit
-      ? h('button.line-name.line-edit', { type: 'button', title: t('cart.edit'), 'aria-label': `${l.name} ${t('cart.edit')}`, onclick: () => ctx.editLine(l) }, ...about)
+      ? h('button.line-name.line-edit', { type: 'button', title: t('cart.edit'), onclick: () => ctx.editLine(l) }, ...about, h('span.sr-only', t('cart.edit')))
       : h('div.line-name', ...about),
     h(
       'div.stepper',
@@ -164,12 +175,21 @@ function cartLine(ctx, l) {
   );
 }
 
-// The server's refusal in the guest's language, naming what is sold out.
-function orderErrorText(e, lines) {
+// The server's refusal in the guest's language, naming what is sold out: the items (and
+// options) it named, as the menu on screen calls them, else the cart lines now marked.
+function orderErrorText(e, lines, menuItem) {
   if (e.code === 'item_unavailable') {
-    // "김치찌개 (라면사리)" when an option is sold out, "김치찌개" when the item is.
-    const names = lines.filter((l) => l.soldOut).map((l) => (l.goneOptions.length ? `${l.name} (${l.goneOptions.join(', ')})` : l.name));
-    return names.length ? t('order.unavailable', { names: names.join(', ') }) : t('cart.removeSoldOut');
+    const names = [];
+    for (const id of e.menuItemIds) {
+      const name = menuItem(id)?.name ?? lines.find((l) => l.id === id)?.name;
+      if (name) names.push(name);
+    }
+    // "김치찌개 (라면사리)" when an option is sold out.
+    for (const l of lines) {
+      if (!l.soldOut || e.menuItemIds.includes(l.id)) continue;
+      names.push(l.goneOptions.length ? `${l.name} (${l.goneOptions.join(', ')})` : l.name);
+    }
+    return names.length ? t('order.unavailable', { names: [...new Set(names)].join(', ') }) : t('cart.removeSoldOut');
   }
   if (e.code === 'validation_failed') return t('order.invalid');
   return errorText(e);

@@ -4,12 +4,13 @@
 import './strings-ja.js';
 import './strings-zh.js';
 import { createApi, openStream, createSync, uuid, NOT_MODIFIED } from './api.js';
-import { h, $, $$, fillIcons, toast, errorText, setConn, confirmDialog } from './ui.js';
+import { h, $, $$, fillIcons, toast, errorText, setConn, confirmDialog, setTimeZone } from './ui.js';
 import { t, applyI18n, onLangChange, lang, setLang, setLanguages, LANGS, LANG_NAMES } from './i18n.js';
 import { MAX_QTY, lineKey, normalizeLines, lineView, findOption } from './cart.js';
 import { itemSheet } from './sheet.js';
 import { renderMenu, renderCart, renderOrders, forgetCards } from './table-views.js';
 import { setupScreen } from './table-setup.js';
+import { fullscreenButton } from './kiosk.js';
 
 const CONF_KEY = 'tableorder.tablet';
 const CART_KEY = 'tableorder.cart';
@@ -33,7 +34,8 @@ const save = (k, v) => {
   }
 };
 
-let conf = load(CONF_KEY); // {store, table, password, token, expires_at, table_id, lang}
+// {store, table, password (null after a setup QR code), token, expires_at, table_id, lang, tz}
+let conf = load(CONF_KEY);
 const cached = load(MENU_KEY);
 const noFlags = () => ({ items: new Set(), options: new Set() });
 const state = {
@@ -55,7 +57,8 @@ const state = {
   orderError: null,
   flagged: noFlags(), // item and option ids a refused order named as unavailable
   recheck: new Set(), // keys of lines the server refused as invalid choices
-  calling: false,
+  calling: false, // a staff call of this table is open (from GET /calls, cleared by call_acked)
+  up: false, // the live stream is connected
 };
 let stream = null;
 let setup = null; // the setup screen (table-setup.js)
@@ -68,6 +71,11 @@ const api = createApi({ token: () => conf && conf.token, relogin });
 
 function relogin() {
   if (!conf) return Promise.resolve(false);
+  // A tablet set up with a QR code has no password to log in again with.
+  if (!conf.password) {
+    setup.show(t('setup.expired'));
+    return Promise.resolve(false);
+  }
   relogging ??= login(conf.store, conf.table, conf.password)
     .then(() => true)
     .catch((e) => {
@@ -84,10 +92,23 @@ async function login(store, table, password) {
     { store_id: store, table_number: Number(table), password },
     { retried: true },
   );
+  adopt(r, password);
+}
+
+// A setup QR code's one-time code: the same answer as a login, without a password.
+async function loginWithCode(code) {
+  adopt(await api.post('/api/v1/auth/table/setup', { code }, { retried: true }), null);
+}
+
+// Keeps a login answer; a tablet moved to another table or store starts afresh.
+function adopt(r, password) {
+  const store = r.store_id;
   const moved = !conf || conf.store !== store || conf.table_id !== r.table_id;
   const keepLang = !moved && conf.lang;
-  conf = { store, table: r.table_number, password, token: r.token, expires_at: r.expires_at, table_id: r.table_id, lang: keepLang || undefined };
+  const tz = r.timezone || (!moved && conf.tz) || undefined;
+  conf = { store, table: r.table_number, password, token: r.token, expires_at: r.expires_at, table_id: r.table_id, lang: keepLang || undefined, tz };
   save(CONF_KEY, conf);
+  setTimeZone(tz);
   if (moved) {
     state.cart = [];
     state.menus = {};
@@ -169,6 +190,11 @@ async function loadMenu() {
         conf.lang = got;
         save(CONF_KEY, conf);
       }
+      if (r.data.timezone && r.data.timezone !== conf.tz) {
+        conf.tz = r.data.timezone;
+        save(CONF_KEY, conf);
+        setTimeZone(conf.tz);
+      }
     }
   } catch (e) {
     state.menuError = e;
@@ -191,7 +217,17 @@ async function loadOrders() {
   }
 }
 
-const sync = createSync(() => Promise.all([loadMenu(), loadOrders()]), () => render());
+// Whether staff are on their way: an open call survives a reload of the tablet.
+async function loadCalls() {
+  try {
+    const r = await api.get('/api/v1/calls');
+    state.calling = (r.calls || []).length > 0;
+  } catch {
+    /* unknown: keep what the screen shows */
+  }
+}
+
+const sync = createSync(() => Promise.all([loadMenu(), loadOrders(), loadCalls()]), () => render());
 
 function applyOrder(o) {
   if (o.session_id <= state.endedUpTo) return;
@@ -230,7 +266,12 @@ function startStream() {
   stream = openStream({
     url: (last) =>
       `/api/v1/events?token=${encodeURIComponent(conf.token)}` + (last ? `&last_event_id=${encodeURIComponent(last)}` : ''),
-    onStatus: (up) => setConn($('#conn'), up),
+    onStatus: (up) => {
+      const back = up && !state.up;
+      state.up = up;
+      setConn($('#conn'), up);
+      if (back) resendUnknown();
+    },
     beforeReconnect: async () => {
       // A refused stream is most often an expired token.
       if (!(await relogin())) throw new Error('login failed');
@@ -323,14 +364,27 @@ function bump() {
 
 // ---------- ordering ----------
 
-async function placeOrder() {
-  if (state.busy || !state.cart.length) return;
-  const lines = state.cart.slice();
-  const items = lines.map((l) => {
+const orderLines = (lines) =>
+  lines.map((l) => {
     const line = { menu_item_id: l.id, quantity: l.qty, option_ids: l.options.map((o) => o.id) };
     if (l.note) line.note = l.note;
     return line;
   });
+
+// The connection is back while an order's fate is unknown: send the same attempt again (same
+// key, so the server answers with the order it already has, or places it now) and the
+// "could not confirm" message resolves itself. Only for the cart the guest sent.
+function resendUnknown() {
+  const e = state.orderError;
+  if (!e || !e.retryable || !state.attempt || state.busy) return;
+  if (state.attempt.sig !== JSON.stringify(orderLines(state.cart))) return;
+  placeOrder();
+}
+
+async function placeOrder() {
+  if (state.busy || !state.cart.length) return;
+  const lines = state.cart.slice();
+  const items = orderLines(lines);
   const sig = JSON.stringify(items);
   // The same attempt (same cart) keeps its key, so a retry never makes a second order.
   if (!state.attempt || state.attempt.sig !== sig) {
@@ -418,6 +472,7 @@ function orderOptionNames(i) {
 function render() {
   if (!conf) return;
   $('#table-label').textContent = t('table.label', { n: conf.table });
+  $('#page-title').textContent = t('table.pageTitle', { n: conf.table });
   renderMenu({ state, qtyOf, openItem: (it) => sheet.open(it), quickAdd });
   const lines = cartView();
   renderCart({
@@ -427,6 +482,7 @@ function render() {
     count: state.cart.reduce((s, l) => s + l.qty, 0),
     changeQty,
     placeOrder,
+    menuItem,
     canEdit: (l) => !!menuItem(l.id)?.available,
     editLine: (l) => sheet.open(menuItem(l.id), state.cart.find((x) => x.key === l.key)),
   });
@@ -455,11 +511,13 @@ async function boot() {
   localStorage.removeItem('tableorder.menu'); // the one-language cache of earlier versions
   setLanguages(LANGS);
   setLang(state.guestLang || state.storeLang, { save: false });
+  if (conf && conf.tz) setTimeZone(conf.tz);
   state.menu = state.menus[lang()]?.menu ?? null;
   fillIcons();
   applyI18n();
   setup = setupScreen({
     login,
+    loginWithCode,
     conf: () => conf,
     leave: () => {
       if (stream) stream.stop();
@@ -483,6 +541,7 @@ async function boot() {
     }
   });
   $('#done').addEventListener('click', hideDone);
+  fullscreenButton($('#btn-fullscreen'));
   for (const d of $$('dialog.sheet, dialog.lang-menu')) {
     d.addEventListener('click', (e) => {
       if (e.target === d || e.target.closest('[data-close]')) d.close();
@@ -492,7 +551,7 @@ async function boot() {
   $('.lang-label').textContent = LANG_NAMES[lang()];
   setConn($('#conn'), false);
 
-  if (await setup.fromLink()) return;
+  if ((await setup.fromCode()) || (await setup.fromLink())) return;
   if (conf && conf.token) showKiosk();
   else setup.show();
 }

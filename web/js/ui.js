@@ -1,5 +1,8 @@
 // Small DOM, formatting and dialog helpers shared by the pages.
 import { t, lang } from './i18n.js';
+import { errorText, reasonText } from './errors.js';
+
+export { errorText };
 
 // h('button#id.primary', {onclick, type: 'button'}, 'text', child…)
 export function h(spec, attrs, ...children) {
@@ -47,28 +50,53 @@ export function delta(n) {
   return (v < 0 ? '−' : '+') + won(Math.abs(v));
 }
 
-const pad = (n) => String(n).padStart(2, '0');
-export function hm(iso) {
-  const d = new Date(iso);
-  return isNaN(d) ? '' : `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+// Times are the store's: a tablet or phone set to another zone still shows the restaurant's
+// clock, and "today" is the store's day (the server filters history by it too).
+let zone; // IANA name from the server; undefined = the device's zone until it is known
+let fmt = null;
+export function setTimeZone(tz) {
+  if (!tz || tz === zone) return;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+  } catch {
+    return; // a name this browser does not know: keep what we have
+  }
+  zone = tz;
+  fmt = null;
 }
-export function ymd(d = new Date()) {
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+function parts(when) {
+  const d = when instanceof Date ? when : new Date(when);
+  if (isNaN(d)) return null;
+  fmt ??= new Intl.DateTimeFormat('en-CA', {
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+  });
+  const p = {};
+  for (const x of fmt.formatToParts(d)) p[x.type] = x.value;
+  return p;
 }
-export function dateTime(iso) {
-  const d = new Date(iso);
-  return isNaN(d) ? '' : `${ymd(d)} ${hm(iso)}`;
+// "14:05" in the store's zone.
+export function hm(when) {
+  const p = parts(when);
+  return p ? `${p.hour}:${p.minute}` : '';
+}
+// "2030-06-14": the store's date of a moment (now by default).
+export function ymd(when = new Date()) {
+  const p = parts(when);
+  return p ? `${p.year}-${p.month}-${p.day}` : '';
+}
+export function dateTime(when) {
+  const p = parts(when);
+  return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : '';
+}
+// A calendar date n days from "YYYY-MM-DD" (no zone involved: dates are dates).
+export function addDays(date, n) {
+  const [y, m, d] = date.split('-').map(Number);
+  return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
 }
 export function bytes(n) {
   if (n < 1024) return `${n} B`;
   if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KB`;
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
-}
-export function duration(s) {
-  const d = Math.floor(s / 86400);
-  const hh = Math.floor((s % 86400) / 3600);
-  const mm = Math.floor((s % 3600) / 60);
-  return d ? `${d}d ${hh}h ${mm}m` : hh ? `${hh}h ${mm}m` : `${mm}m ${s % 60}s`;
 }
 
 // Inline SVG icons (24×24, stroke = currentColor).
@@ -99,6 +127,8 @@ const P = {
   options: '<path d="M4 7h10M18 7h2M4 17h4M12 17h8"/><circle cx="16" cy="7" r="2"/><circle cx="10" cy="17" r="2"/>',
   external: '<path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5"/>',
   alert: '<path d="M12 3l10 18H2z"/><path d="M12 10v5M12 18v.01"/>',
+  expand: '<path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/>',
+  qr: '<rect x="3" y="3" width="7" height="7" rx="1"/><rect x="14" y="3" width="7" height="7" rx="1"/><rect x="3" y="14" width="7" height="7" rx="1"/><path d="M14 14h3v3h-3zM20 14v.01M14 20h.01M17 17h3v3h-3"/>',
 };
 export function icon(name, cls = '') {
   const span = document.createElement('span');
@@ -172,30 +202,25 @@ export function confirmDialog(message, { ok = t('common.ok'), danger = false, de
   });
 }
 
-// Message for an error from the API, in the current language where we know it.
-export function errorText(err) {
-  if (!err) return '';
-  if (err.network) return t('err.network');
-  if (err.code === 'too_many_requests') return t('err.rate');
-  if (err.message) return err.message;
-  return t('err.generic');
-}
-
-// Shows a 422 answer's field reasons next to the form's fields (`name` attributes).
-export function showFieldErrors(form, err) {
+// Shows a 422 answer's field reasons next to the form's fields (`name` attributes), in the
+// UI's language. Reasons made in the browser (fieldError in forms.js) are already text; the
+// server's are translated. `names` maps the API's field names to the form's where they differ;
+// `overrides` go to errorText for the message above the buttons.
+export function showFieldErrors(form, err, { names = {}, overrides } = {}) {
   clearFieldErrors(form);
   const fields = (err && err.fields) || {};
+  const fromServer = err && err.status > 0;
   let shown = false;
   for (const [name, reason] of Object.entries(fields)) {
-    const input = form.elements[name];
+    const input = form.elements[names[name] || name];
     if (!input) continue;
     const field = input.closest('label, .field') || input.parentElement;
     field.classList.add('invalid');
-    field.append(h('small.field-error', reason));
+    field.append(h('small.field-error', fromServer ? reasonText(reason) : reason));
     shown = true;
   }
   const general = $('.form-error', form);
-  if (general) general.textContent = shown ? '' : errorText(err);
+  if (general) general.textContent = shown ? '' : errorText(err, overrides);
 }
 export function clearFieldErrors(form) {
   for (const e of $$('.field-error', form)) e.remove();
@@ -204,11 +229,28 @@ export function clearFieldErrors(form) {
   if (general) general.textContent = '';
 }
 
-// Connection indicator: <span class="conn"> with a dot and a label.
+// Connection indicator: <span class="conn"> with a dot and a label, and the page's banner
+// (#conn-banner) that says so in words when the live stream is down for more than a moment
+// (a reconnect that succeeds at once shows nothing).
+const BANNER_AFTER_MS = 1500;
+let bannerTimer = null;
 export function setConn(el, up) {
   if (!el) return;
   el.classList.toggle('up', up);
   el.classList.toggle('down', !up);
   el.title = up ? t('conn.up') : t('conn.down');
   el.replaceChildren(h('span.dot'), h('span.conn-label', up ? t('conn.up') : t('conn.down')));
+  const banner = $('#conn-banner');
+  if (!banner) return;
+  banner.replaceChildren(icon('alert'), h('span', t('conn.lost')));
+  if (up) {
+    clearTimeout(bannerTimer);
+    bannerTimer = null;
+    banner.hidden = true;
+  } else if (banner.hidden && !bannerTimer) {
+    bannerTimer = setTimeout(() => {
+      bannerTimer = null;
+      banner.hidden = !el.classList.contains('down');
+    }, BANNER_AFTER_MS);
+  }
 }
