@@ -48,6 +48,14 @@ pub fn timezone(conn: &Connection, store_id: &str) -> AppResult<jiff::tz::TimeZo
     Ok(jiff::tz::TimeZone::get(&name).unwrap_or(jiff::tz::TimeZone::UTC))
 }
 
+/// The store's display name (printed on tickets and on the setup QR sheet).
+pub fn name(conn: &Connection, store_id: &str) -> AppResult<String> {
+    conn.prepare_cached("SELECT name FROM stores WHERE id = ?1")?
+        .query_row([store_id], |r| r.get(0))
+        .optional()?
+        .ok_or(AppError::NotFound("store"))
+}
+
 /// The store's timezone name as stored (an IANA name such as `Asia/Seoul`).
 pub fn timezone_name(conn: &Connection, store_id: &str) -> AppResult<String> {
     conn.prepare_cached("SELECT timezone FROM stores WHERE id = ?1")?

@@ -77,7 +77,7 @@ pub fn router(state: AppState) -> Router {
         axum::routing::get(move || async move { ([(header::CONTENT_TYPE, "application/json")], doc_json.clone()) }),
     )
     .route("/api/{*rest}", axum::routing::any(api_not_found))
-    .fallback(web::serve)
+    .fallback(web::serve_box)
     .method_not_allowed_fallback(method_not_allowed)
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
     .layer(middleware::from_fn_with_state(state.clone(), count_responses))

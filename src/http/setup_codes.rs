@@ -43,6 +43,8 @@ pub struct SetupCode {
 pub struct SetupCodes {
     /// When the codes stop working (each works once before that).
     expires_at: String,
+    /// The store's name, for the printed sheet.
+    store_name: String,
     codes: Vec<SetupCode>,
 }
 
@@ -73,8 +75,13 @@ async fn mint(
     if req.table_ids.as_ref().is_some_and(|ids| ids.is_empty() || ids.len() > 1000) {
         return Err(AppError::validation("table_ids", "must list 1 to 1000 tables"));
     }
-    let (minted, expires_at) =
-        st.writer.write(move |ctx| db::setup_codes::mint(ctx, &a.store_id, req.table_ids.as_deref())).await?;
+    let (minted, expires_at, store_name) = st
+        .writer
+        .write(move |ctx| {
+            let (minted, expires_at) = db::setup_codes::mint(ctx, &a.store_id, req.table_ids.as_deref())?;
+            Ok((minted, expires_at, db::stores::name(ctx.conn, &a.store_id)?))
+        })
+        .await?;
     let codes = minted
         .into_iter()
         .map(|m| {
@@ -82,7 +89,7 @@ async fn mint(
             Ok(SetupCode { table_id: m.table_id, table_number: m.table_number, svg: qr_svg(&url)?, url })
         })
         .collect::<AppResult<_>>()?;
-    Ok((StatusCode::CREATED, axum::Json(SetupCodes { expires_at: db::rfc3339(expires_at), codes })))
+    Ok((StatusCode::CREATED, axum::Json(SetupCodes { expires_at: db::rfc3339(expires_at), store_name, codes })))
 }
 
 /// `http(s)://host[:port]` and nothing else (no path, query, credentials or spaces).

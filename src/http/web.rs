@@ -9,6 +9,16 @@ use rust_embed::RustEmbed;
 #[folder = "web/"]
 struct Assets;
 
+/// The box's pages: everything but the chain hub's HQ page and its files, which only the hub
+/// serves (on a box they would log in to nothing).
+pub async fn serve_box(uri: Uri) -> Response {
+    let p = uri.path().trim_end_matches('/');
+    if p == "/hq" || p == "/hq.html" || p == "/css/hq.css" || p.starts_with("/js/hq") || p == "/js/strings-hq.js" {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    }
+    serve(uri).await
+}
+
 /// Serves `/` as `index.html`, `/name` as `name.html` or `name/index.html`, and files as they are.
 pub async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/').trim_end_matches('/');

@@ -31,6 +31,8 @@ async fn a_setup_qr_code_sets_one_tablet_up_as_its_table_once_and_only_within_th
     // A sheet of every table, for the address the tablets use.
     let sheet = mint(&app, &m.admin, json!({"base_url": "http://192.168.0.10:8080"})).await;
     assert_eq!(sheet.status, StatusCode::CREATED, "{:?}", sheet.body);
+    // The sheet carries the store's name to print above each code.
+    assert_eq!(sheet.body["store_name"], "Test store");
     let codes = sheet.body["codes"].as_array().unwrap();
     assert_eq!(codes.iter().map(|c| c["table_number"].as_i64().unwrap()).collect::<Vec<_>>(), [1, 2, 3]);
     for c in codes {
@@ -289,4 +291,29 @@ async fn the_setup_page_can_tell_whether_the_box_is_set_up() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
     assert_eq!(app.get("/api/v1/setup", None).await.body, json!({"needed": false}));
+}
+
+#[tokio::test]
+async fn the_box_serves_its_pages_and_manifests_but_not_the_hubs_hq_page() {
+    let app = TestApp::spawn().await;
+    for (path, kind) in [
+        ("/table", "text/html"),
+        ("/staff", "text/html"),
+        ("/kitchen", "text/html"),
+        ("/setup", "text/html"),
+        ("/table.webmanifest", "manifest"),
+        ("/staff.webmanifest", "manifest"),
+    ] {
+        let r = app.get(path, None).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.header("content-type").unwrap_or_default().contains(kind), "{path}: {:?}", r.header("content-type"));
+    }
+    // A tablet in kiosk mode starts full screen at its own page.
+    let manifest: Value = serde_json::from_slice(&app.get("/table.webmanifest", None).await.bytes).unwrap();
+    assert_eq!(manifest["display"], "fullscreen", "{manifest}");
+    assert_eq!(manifest["start_url"], "/table", "{manifest}");
+    // The HQ page logs in to a hub: on a box it is not there.
+    for path in ["/hq", "/hq.html", "/hq/", "/js/hq.js", "/css/hq.css", "/js/strings-hq.js"] {
+        assert_eq!(app.get(path, None).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
 }

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { client, png, seoulHm, seoulDate } from './lib.mjs';
+import { client, png, seoulHm, seoulDate, runner } from './lib.mjs';
 
 const BASE = (process.argv[2] || '').replace(/\/$/, '');
 if (!BASE) {
@@ -31,8 +31,7 @@ const api = client(BASE);
 
 // ---------- a small sequential runner: a failed step skips the rest ----------
 
-const steps = [];
-const step = (name, fn) => steps.push({ name, fn });
+const { step, run } = runner();
 
 const profiles = [];
 const pageErrors = [];
@@ -820,32 +819,14 @@ step('no script errors on either page', async () => {
 
 // ---------- run ----------
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const s of steps) {
-  if (failed) {
-    skipped++;
-    console.log(`- skip  ${s.name}`);
-    continue;
+const ok = await run(async () => {
+  for (const [name, page] of [['staff', staff], ['tablet', tablet]]) {
+    if (page) await page.screenshot({ path: path.join(SHOTS, `failure-${name}.png`) }).catch(() => {});
   }
-  const t0 = Date.now();
-  try {
-    await s.fn();
-    passed++;
-    console.log(`✔ pass  ${s.name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`✘ FAIL  ${s.name}\n        ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 6).join('\n        ')}`);
-    for (const [name, page] of [['staff', staff], ['tablet', tablet]]) {
-      if (page) await page.screenshot({ path: path.join(SHOTS, `failure-${name}.png`) }).catch(() => {});
-    }
-  }
-}
+});
 for (const { ctx, dir } of profiles) {
   await ctx.close().catch(() => {});
   fs.rmSync(dir, { recursive: true, force: true });
 }
 console.log(`screenshots: ${SHOTS}`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed ? 1 : 0);
+process.exit(ok ? 0 : 1);

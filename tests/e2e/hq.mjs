@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { axeCheck as axeAudit, runner } from './lib.mjs';
 
 const env = (k) => {
   const v = process.env[k];
@@ -32,8 +32,6 @@ const STORE1 = 'demo';
 const STORE1_NAME = '데모 식당 (Demo)';
 const STORE2_NAME = '강남점';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const AXE = path.join(HERE, 'node_modules', 'axe-core', 'axe.min.js');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const SHOTS = process.env.E2E_SHOTS || fs.mkdtempSync(path.join(os.tmpdir(), 'tableorder-hq-shots-'));
 fs.mkdirSync(SHOTS, { recursive: true });
@@ -224,16 +222,7 @@ async function until(label, fn, arg, show, timeout = WAIT) {
 }
 const read = (name) => page.evaluate((n) => window.__hq[n](), name);
 
-async function axeCheck(label) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ path: AXE });
-  const found = await page.evaluate(async () => {
-    const r = await window.axe.run(document, { resultTypes: ['violations'] });
-    return r.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`);
-  });
-  assert.deepEqual(found, [], `${label}: axe-core finds serious problems`);
-}
+const axeCheck = (label) => axeAudit(page, label);
 
 async function settle() {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -268,8 +257,7 @@ const appShown = () => page.locator('#app').isVisible();
 
 // ---------- a small sequential runner: a failed step skips the rest ----------
 
-const steps = [];
-const step = (name, fn) => steps.push({ name, fn });
+const { step, run } = runner();
 
 // ---------- the test ----------
 
@@ -694,27 +682,12 @@ step('nothing left the hub (no CDN), no failed request but the wrong password, n
 
 // ---------- run ----------
 
-let failed = 0;
-let passed = 0;
 const t0 = Date.now();
-for (const s of steps) {
-  if (failed) {
-    console.log(`- skip  ${s.name}`);
-    continue;
-  }
-  const t = Date.now();
-  try {
-    await s.fn();
-    passed++;
-    console.log(`✔ pass  ${s.name} (${Date.now() - t} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`✘ FAIL  ${s.name}\n        ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 12).join('\n        ')}`);
-    if (page) await page.screenshot({ path: path.join(SHOTS, 'hq-failure.png'), fullPage: true }).catch(() => {});
-    if (pageErrors.length) console.log(`        page errors: ${pageErrors.join(' | ')}`);
-  }
-}
-console.log(`${passed} passed, ${failed} failed, ${steps.length - passed - failed} skipped (${((Date.now() - t0) / 1000).toFixed(1)} s); screenshots in ${SHOTS}`);
+const passed = await run(async () => {
+  if (page) await page.screenshot({ path: path.join(SHOTS, 'hq-failure.png'), fullPage: true }).catch(() => {});
+  if (pageErrors.length) console.log(`        page errors: ${pageErrors.join(' | ')}`);
+});
+console.log(`${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${SHOTS}`);
 if (ctx) await ctx.close().catch(() => {});
 if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
-process.exit(failed ? 1 : 0);
+process.exit(passed ? 0 : 1);

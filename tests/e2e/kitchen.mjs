@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { startFakePrinter, ticketHtml } from './escpos.mjs';
+import { client, sleep, runner } from './lib.mjs';
 
 const BASE = (process.argv[2] || '').replace(/\/$/, '');
 if (!BASE) {
@@ -27,12 +28,10 @@ const USED = {
   options: ['매운맛', '라면사리', '큰 사이즈', '곱빼기', '아주 매운맛', '떡사리', '치즈'],
 };
 const TABLE_B = 9;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 // ---------- a small sequential runner: a failed step skips the rest ----------
 
-const steps = [];
-const step = (name, fn) => steps.push({ name, fn });
+const { step, run } = runner();
 const pageErrors = [];
 let ctx;
 let profileDir;
@@ -74,31 +73,7 @@ async function allInside(page, selector, label) {
 
 // ---------- the API as the tablets and the test see it ----------
 
-async function call(method, url, { token, body, headers = {} } = {}) {
-  const res = await fetch(BASE + url, {
-    method,
-    headers: { ...(token ? { Authorization: `Bearer ${token}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}), ...headers },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.status === 204 ? null : await res.json().catch(() => null);
-  return { status: res.status, data, headers: res.headers };
-}
-
-// Logins are limited per address (5 a minute): wait out a 429 instead of failing.
-async function login(url, body) {
-  for (let i = 0; i < 4; i++) {
-    const r = await call('POST', url, { body });
-    if (r.status === 429) {
-      const s = Number(r.headers.get('retry-after') || 15);
-      console.log(`        (login rate limit: waiting ${s} s)`);
-      await sleep(s * 1000 + 200);
-      continue;
-    }
-    assert.equal(r.status, 200, `login ${url}: ${JSON.stringify(r.data)}`);
-    return r.data;
-  }
-  throw new Error(`login ${url}: still rate limited`);
-}
+const { call, login } = client(BASE);
 
 let menu; // the guest menu: item and option ids by name
 const item = (name) => menu.categories.flatMap((c) => c.items).find((i) => i.name === name);
@@ -555,32 +530,14 @@ step('no script errors on any page', async () => {
 
 // ---------- run ----------
 
-let passed = 0;
-let failed = 0;
-let skipped = 0;
-for (const s of steps) {
-  if (failed) {
-    skipped++;
-    console.log(`- skip  ${s.name}`);
-    continue;
+const ok = await run(async () => {
+  for (const [name, page] of [['staff', staff], ['kitchen', kds], ['bar', bar]]) {
+    if (page && !page.isClosed()) await page.screenshot({ path: path.join(SHOTS, `failure-kitchen-${name}.png`) }).catch(() => {});
   }
-  const t0 = Date.now();
-  try {
-    await s.fn();
-    passed++;
-    console.log(`✔ pass  ${s.name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    failed++;
-    console.log(`✘ FAIL  ${s.name}\n        ${String(e && e.stack ? e.stack : e).split('\n').slice(0, 6).join('\n        ')}`);
-    for (const [name, page] of [['staff', staff], ['kitchen', kds], ['bar', bar]]) {
-      if (page && !page.isClosed()) await page.screenshot({ path: path.join(SHOTS, `failure-kitchen-${name}.png`) }).catch(() => {});
-    }
-  }
-}
+});
 if (ctx) await ctx.close().catch(() => {});
 if (profileDir) fs.rmSync(profileDir, { recursive: true, force: true });
 await printer.close();
 if (latency != null) console.log(`ticket latency (order sent → on the kitchen display): ${latency} ms`);
 console.log(`screenshots: ${SHOTS}`);
-console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
-process.exit(failed ? 1 : 0);
+process.exit(ok ? 0 : 1);

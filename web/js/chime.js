@@ -21,6 +21,7 @@ export function createChime({ button, prompt }) {
   let audio = null;
   let last = 0;
   let active = false; // the dashboard is shown (not the login)
+  let pressing = false; // a finger or the mouse is down
 
   const running = () => !!audio && audio.state === 'running';
 
@@ -86,7 +87,11 @@ export function createChime({ button, prompt }) {
     const label = !on ? t('sound.off') : blocked ? t('sound.blocked') : t('sound.on');
     button.title = label;
     button.setAttribute('aria-label', label);
-    prompt.hidden = !(active && blocked);
+    const hide = !(active && blocked);
+    // The tap that turned the sound on may have been meant for a button: the prompt goes away
+    // once that tap is over, so that nothing moves under the finger and the tap is not lost.
+    if (hide && pressing) return;
+    prompt.hidden = hide;
     if (!prompt.hidden) {
       prompt.replaceChildren(
         h(
@@ -103,6 +108,18 @@ export function createChime({ button, prompt }) {
   button.addEventListener('click', () => set(!on));
   // Any touch or key on the page counts as the gesture the browser waits for.
   for (const ev of ['pointerdown', 'keydown']) document.addEventListener(ev, unlock, { passive: true });
+  document.addEventListener('pointerdown', () => (pressing = true), { capture: true, passive: true });
+  for (const ev of ['pointerup', 'pointercancel']) {
+    document.addEventListener(
+      ev,
+      () => {
+        pressing = false;
+        // After the click this pointerup leads to.
+        setTimeout(render, 0);
+      },
+      { capture: true, passive: true },
+    );
+  }
 
   return {
     play,
