@@ -316,14 +316,18 @@ fn demo_menu(ctx: &mut WriteCtx) -> Result<(), AppError> {
                     name: "콜라",
                     price: 2000,
                     desc: "시원한 콜라",
-                    tr: [("Cola", ""), ("コーラ", ""), ("可乐", "")],
+                    tr: [("Cola", "Ice-cold cola"), ("コーラ", "冷たいコーラ"), ("可乐", "冰镇可乐")],
                     groups: &["size"],
                 },
                 DemoItem {
                     name: "사이다",
                     price: 2000,
                     desc: "시원한 사이다",
-                    tr: [("Lemon-lime soda", ""), ("サイダー", ""), ("雪碧", "")],
+                    tr: [
+                        ("Lemon-lime soda", "Ice-cold lemon-lime soda"),
+                        ("サイダー", "冷たいサイダー"),
+                        ("雪碧", "冰镇雪碧"),
+                    ],
                     groups: &["size"],
                 },
                 DemoItem {

@@ -34,6 +34,9 @@ if [ ! -x "$CHROMIUM" ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y fonts-nanum || echo "e2e: no Korean font installed; screenshots may show boxes" >&2
 fi
 [ -x "$CHROMIUM" ] || cannot_run "$CHROMIUM is still missing"
+if ! dpkg -s fonts-nanum >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum >/dev/null || echo "e2e: no Korean font installed; screenshots may show boxes" >&2
+fi
 command -v node >/dev/null || cannot_run "node is missing"
 command -v npm >/dev/null || cannot_run "npm is missing"
 [ -x "$BIN" ] || cannot_run "$BIN not found; build it first (cargo build) or set TABLEORDER_BIN"
