@@ -575,6 +575,8 @@ function parseCsv(buf) {
 async function download() {
   const link = page.locator('#csv-link');
   assert.equal(await link.getAttribute('aria-disabled'), null, 'the download link is enabled');
+  // Every order of the range: the page asks for no cut-off.
+  assert.doesNotMatch(await link.getAttribute('href'), /[?&]limit=/, 'the CSV link asks for every order');
   const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
   const file = await dl.path();
   assert.ok(file, `the download finished (${await dl.failure()})`);

@@ -100,7 +100,7 @@ export const ko = {
   'csv.store': '매장',
   'csv.allStores': '모든 매장',
   'csv.download': 'CSV 다운로드',
-  'csv.help': '위 기간의 주문 목록 (최대 10,000건)',
+  'csv.help': '위 기간의 모든 주문 (주문마다 한 줄, 엑셀에서 열림)',
 
   'health.label': '허브 {version}',
   'health.db': 'DB {state}',
@@ -210,7 +210,7 @@ export const en = {
   'csv.store': 'Store',
   'csv.allStores': 'All stores',
   'csv.download': 'Download CSV',
-  'csv.help': 'Orders of the period above (up to 10,000)',
+  'csv.help': 'Every order of the period above (one line each; opens in Excel)',
 
   'health.label': 'Hub {version}',
   'health.db': 'DB {state}',
