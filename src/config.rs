@@ -277,6 +277,10 @@ pub struct Settings {
     /// This box's token for the hub (from `tableorder hub box add`).
     #[arg(long, env = "TABLEORDER_HUB_TOKEN", hide_env_values = true)]
     pub hub_token: Option<String>,
+    /// PEM file of certificate authorities to trust for the hub besides the public ones
+    /// (a hub with the chain's own CA or a self-signed certificate).
+    #[arg(long, env = "TABLEORDER_HUB_CA_FILE")]
+    pub hub_ca_file: Option<PathBuf>,
     /// Option groups per store, 0 = no limit [default: 200].
     #[arg(long, env = "TABLEORDER_MAX_OPTION_GROUPS")]
     pub max_option_groups: Option<u64>,
@@ -339,6 +343,7 @@ impl Settings {
             box_logins_per_minute,
             hub_url,
             hub_token,
+            hub_ca_file,
             max_option_groups,
             max_options_per_group,
             hash_concurrency,
@@ -411,8 +416,18 @@ impl Settings {
                     if !(url.starts_with("http://") || url.starts_with("https://")) {
                         return Err(format!("hub_url {url:?} must start with http:// or https://"));
                     }
-                    Some(HubLink { url: url.trim_end_matches('/').to_string(), token })
+                    let ca_certs = match &s.hub_ca_file {
+                        Some(path) => read_ca_file(path)?,
+                        None => Vec::new(),
+                    };
+                    Some(HubLink {
+                        url: url.trim_end_matches('/').to_string(),
+                        token,
+                        ca_file: s.hub_ca_file,
+                        ca_certs,
+                    })
                 }
+                (None, None) if s.hub_ca_file.is_some() => return Err("hub_ca_file needs hub_url and hub_token".into()),
                 (None, None) => None,
                 _ => return Err("hub_url and hub_token go together".into()),
             },
@@ -468,6 +483,24 @@ pub struct HubLink {
     pub url: String,
     #[serde(skip)]
     pub token: String,
+    /// The file the extra certificate authorities came from.
+    pub ca_file: Option<PathBuf>,
+    /// Certificate authorities trusted for the hub besides Mozilla's (from `ca_file`).
+    #[serde(skip)]
+    pub ca_certs: Vec<rustls_pki_types::CertificateDer<'static>>,
+}
+
+/// The certificates of a PEM file; a file that cannot be read or holds none is an error
+/// at start-up, not a hub that silently stays unreachable.
+fn read_ca_file(path: &Path) -> Result<Vec<rustls_pki_types::CertificateDer<'static>>, String> {
+    use rustls_pki_types::pem::PemObject;
+    let certs = rustls_pki_types::CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("hub_ca_file {}: {e}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!("hub_ca_file {}: no certificate in it (a PEM file is expected)", path.display()));
+    }
+    Ok(certs)
 }
 
 /// The resolved configuration the server runs with.
@@ -512,10 +545,15 @@ impl Config {
         if let serde_json::Value::Object(map) = value {
             for (k, v) in map {
                 let (k, v) = match k.as_str() {
-                    "hub" => match v.get("url") {
-                        Some(url) => ("hub_url".into(), url.clone()),
-                        None => continue,
-                    },
+                    "hub" => {
+                        if let Some(ca) = v.get("ca_file").filter(|c| !c.is_null()) {
+                            out.push_str(&format!("hub_ca_file = {ca}\n"));
+                        }
+                        match v.get("url") {
+                            Some(url) => ("hub_url".into(), url.clone()),
+                            None => continue,
+                        }
+                    }
                     "max_size" | "min_idle" | "timeout_secs" | "max_lifetime_secs" => (format!("pool_{k}"), v),
                     "mdns" => ("no_mdns".into(), serde_json::Value::Bool(!v.as_bool().unwrap_or(true))),
                     _ => (k, v),

@@ -95,9 +95,39 @@ fn stores(conn: &Connection) -> rusqlite::Result<Vec<Value>> {
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
 
-fn client() -> HttpClient {
-    let https = hyper_rustls::HttpsConnectorBuilder::new().with_webpki_roots().https_or_http().enable_http1().build();
+/// HTTP/1 over TLS where the URL says https: Mozilla's roots, plus the chain's own
+/// certificate authorities when `hub_ca_file` names some.
+fn client(link: &HubLink) -> HttpClient {
+    let mut roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
+    for cert in &link.ca_certs {
+        if let Err(e) = roots.add(cert.clone()) {
+            tracing::warn!(error = %e, "a certificate of hub_ca_file is not usable as an authority; skipped");
+        }
+    }
+    let tls =
+        rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(rustls::crypto::ring::default_provider()))
+            .with_safe_default_protocol_versions()
+            .expect("ring supports TLS 1.2 and 1.3")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+    let https = hyper_rustls::HttpsConnectorBuilder::new().with_tls_config(tls).https_or_http().enable_http1().build();
     Client::builder(TokioExecutor::new()).pool_idle_timeout(Duration::from_secs(30)).build(https)
+}
+
+/// An error with the errors under it ("client error (Connect): invalid peer certificate:
+/// UnknownIssuer"), so that the System page says why the hub cannot be reached.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(s) = next {
+        let text = s.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = s.source();
+    }
+    out
 }
 
 /// POSTs `body` (gzip) to the hub; the JSON answer, or why not.
@@ -114,7 +144,7 @@ async fn post(client: &HttpClient, link: &HubLink, path: &str, body: &Value) -> 
     let resp = tokio::time::timeout(Duration::from_secs(30), client.request(req))
         .await
         .map_err(|_| "the hub did not answer within 30 s".to_string())?
-        .map_err(|e| format!("cannot reach the hub: {e}"))?;
+        .map_err(|e| format!("cannot reach the hub: {}", causes(&e)))?;
     let status = resp.status();
     let bytes = tokio::time::timeout(Duration::from_secs(30), resp.into_body().collect())
         .await
@@ -210,7 +240,7 @@ async fn backfill(st: &AppState, client: &HttpClient, link: &HubLink) -> Result<
 
 /// Runs until aborted (server shutdown).
 pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
-    let client = client();
+    let client = client(&link);
     up.update(|s| {
         s.url = Some(link.url.clone());
         s.state = "offline".into();

@@ -24,11 +24,17 @@ struct BoxProc {
     token: String,
     store: String,
     demo: bool,
+    /// More settings for the box (e.g. `TABLEORDER_HUB_CA_FILE`).
+    env: Vec<(String, String)>,
     server: Option<Server>,
 }
 
 impl BoxProc {
     fn new(store: &str, demo: bool, hub_url: &str, token: &str) -> BoxProc {
+        BoxProc::new_with(store, demo, hub_url, token, &[])
+    }
+
+    fn new_with(store: &str, demo: bool, hub_url: &str, token: &str, env: &[(&str, &str)]) -> BoxProc {
         let dir = tempfile::tempdir().unwrap();
         if !demo {
             let mut cmd = base_command(BIN);
@@ -55,6 +61,7 @@ impl BoxProc {
             token: token.into(),
             store: store.into(),
             demo,
+            env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             server: None,
         };
         b.start();
@@ -73,7 +80,8 @@ impl BoxProc {
             .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
             .env("TABLEORDER_BOX_LOGINS_PER_MINUTE", "0")
             .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
-            .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0");
+            .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         if self.demo {
             cmd.arg("--demo");
         }
@@ -691,4 +699,81 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     tb.order().await;
     synced(&pg, &box_b, "after a restore older than the box's pruning").await;
     drop((h1, h2));
+}
+
+/// The box's hub state as its System page shows it.
+async fn hub_state(client: &Client, b: &BoxProc) -> Value {
+    let admin: Value = client
+        .post(b.url("/api/v1/auth/admin/login"))
+        .json(&json!({"store_id": b.store, "username": "admin", "password": "demo1234"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let sys: Value = client
+        .get(b.url("/api/v1/admin/system"))
+        .bearer_auth(admin["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    sys["hub"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_box_uploads_over_tls_to_a_hub_whose_certificate_the_chains_own_ca_signed() {
+    const TEST: &str = "the hub TLS test";
+    if let Some(why) = unavailable() {
+        return skip_or_fail_test(TEST, &why);
+    }
+    let pg = Postgres::start();
+    let redis = Redis::start();
+    let db = pg.url();
+    hub_cli(&["migrate", "--database-url", &db], &[]);
+    let token = hub_cli(&["box", "add", "--store", "demo", "--name", "A", "--database-url", &db], &[]);
+    let port = free_port();
+    let _hub = hub_process(port, &db, &redis.url());
+    let certs = tempfile::tempdir().unwrap();
+    let (ca, hub_pem) = private_ca(certs.path());
+    let lb = Haproxy::start_tls(&[port], &hub_pem);
+    assert!(lb.url().starts_with("https://"));
+    let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+
+    // Without the chain's CA the box does not trust the hub: nothing leaves it, and the
+    // System page says why.
+    let mut b = BoxProc::new("demo", true, &lb.url(), &token);
+    let tablet = Tablet::new(&b, &client).await;
+    tablet.order().await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let hub = loop {
+        let hub = hub_state(&client, &b).await;
+        if hub["last_error"].as_str().is_some_and(|e| e.contains("certificate")) {
+            break hub;
+        }
+        assert!(Instant::now() < deadline, "the box did not report the untrusted certificate: {hub}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(hub["state"], "offline", "{hub}");
+    assert_eq!(pg.one("SELECT count(*) FROM events"), "0");
+
+    // Given the CA file, the same box sends everything, once.
+    b.kill();
+    b.env.push(("TABLEORDER_HUB_CA_FILE".into(), ca.display().to_string()));
+    b.start();
+    tablet.order().await;
+    synced(&pg, &b, "over TLS").await;
+    assert_eq!(hub_state(&client, &b).await["state"], "ok");
+
+    // A CA file that holds no certificate stops the box at start, with the reason.
+    let empty = certs.path().join("empty.pem");
+    std::fs::write(&empty, "not a certificate\n").unwrap();
+    let mut cmd = base_command(BIN);
+    cmd.args(["config", "--hub-url", &lb.url(), "--hub-token", "x", "--hub-ca-file"]).arg(&empty);
+    let out = run_within(cmd, Duration::from_secs(30));
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("no certificate"), "{}", text(&out.stderr));
 }

@@ -22,7 +22,7 @@ pub fn unavailable() -> Option<String> {
     if !Path::new(&format!("{PG_BIN}/initdb")).exists() {
         return Some(format!("PostgreSQL 15 is missing ({PG_BIN}); apt-get install postgresql-15"));
     }
-    for (cmd, pkg) in [("redis-server", "redis-server"), ("haproxy", "haproxy")] {
+    for (cmd, pkg) in [("redis-server", "redis-server"), ("haproxy", "haproxy"), ("openssl", "openssl")] {
         if Command::new("sh")
             .args(["-c", &format!("command -v {cmd}")])
             .output()
@@ -231,12 +231,22 @@ impl Drop for Redis {
 /// HAProxy in front of hub processes.
 pub struct Haproxy {
     pub port: u16,
+    tls: bool,
     child: Child,
     _dir: tempfile::TempDir,
 }
 
 impl Haproxy {
     pub fn start(backends: &[u16]) -> Haproxy {
+        Haproxy::start_with(backends, None)
+    }
+
+    /// HAProxy ending TLS with `pem` (certificate chain and key), as docs/hub.md sets it up.
+    pub fn start_tls(backends: &[u16], pem: &Path) -> Haproxy {
+        Haproxy::start_with(backends, Some(pem))
+    }
+
+    fn start_with(backends: &[u16], pem: Option<&Path>) -> Haproxy {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
         let servers: String = backends
@@ -245,7 +255,8 @@ impl Haproxy {
             .map(|(i, p)| format!("  server hub{i} 127.0.0.1:{p} check inter 300 fall 2 rise 1\n"))
             .collect();
         let cfg = format!(
-            "global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  retries 3\n  option redispatch\n  retry-on conn-failure empty-response response-timeout\nfrontend hubs\n  bind 127.0.0.1:{port}\n  default_backend hubs\nbackend hubs\n  balance roundrobin\n  option httpchk GET /healthz\n{servers}"
+            "global\n  maxconn 4096\ndefaults\n  mode http\n  timeout connect 2s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  retries 3\n  option redispatch\n  retry-on conn-failure empty-response response-timeout\nfrontend hubs\n  bind 127.0.0.1:{port}{tls}\n  default_backend hubs\nbackend hubs\n  balance roundrobin\n  option httpchk GET /healthz\n{servers}",
+            tls = pem.map(|p| format!(" ssl crt {}", p.display())).unwrap_or_default()
         );
         let path = dir.path().join("haproxy.cfg");
         std::fs::write(&path, cfg).unwrap();
@@ -258,11 +269,11 @@ impl Haproxy {
             .spawn()
             .unwrap();
         assert!(wait_port(port, Duration::from_secs(10)), "haproxy did not start");
-        Haproxy { port, child, _dir: dir }
+        Haproxy { port, tls: pem.is_some(), child, _dir: dir }
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
+        format!("{}://127.0.0.1:{}", if self.tls { "https" } else { "http" }, self.port)
     }
 }
 
@@ -315,4 +326,59 @@ pub fn spawn_until_port(mut cmd: Command, port: u16) -> Server {
     }
     *s.log.lock().unwrap() = log_path.display().to_string();
     s
+}
+
+/// A certificate authority of the chain's own (`ca.pem`) and the hub's certificate for
+/// 127.0.0.1 signed by it, with its key (`hub.pem`, as HAProxy takes it), made by openssl.
+pub fn private_ca(dir: &Path) -> (PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let out = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=Chain CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    ]
+    .concat());
+    run(&[&["req"][..], &ec, &["-keyout", "hub.key", "-out", "hub.csr", "-subj", "/CN=hub"]].concat());
+    std::fs::write(
+        dir.join("hub.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "hub.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "hub.crt",
+        "-days",
+        "2",
+        "-extfile",
+        "hub.ext",
+    ]);
+    let pem = [std::fs::read(dir.join("hub.crt")).unwrap(), std::fs::read(dir.join("hub.key")).unwrap()].concat();
+    std::fs::write(dir.join("hub.pem"), pem).unwrap();
+    (dir.join("ca.pem"), dir.join("hub.pem"))
 }

@@ -682,6 +682,26 @@ step('nothing left the hub (no CDN), no failed request but the wrong password, n
   assert.deepEqual(pageErrors, [], 'errors in the page');
 });
 
+step('a box’s own System page shows its hub: connected, nothing waiting, when it last sent', async () => {
+  const tk = await ok(BOX1, 'POST', '/api/v1/auth/admin/login', { body: { store_id: STORE1, username: 'admin', password: BOX_PASSWORD } });
+  const auth = JSON.stringify({ token: tk.token, expires_at: tk.expires_at, store_id: tk.store_id, username: tk.username, timezone: tk.timezone });
+  const sys = await ctx.newPage();
+  sys.setDefaultTimeout(WAIT);
+  await sys.addInitScript((a) => localStorage.setItem('tableorder.staff', a), auth);
+  await sys.goto(`${BOX1}/staff`);
+  await sys.locator('.nav a[data-view=system]').click();
+  const hub = sys.locator('#sys-hub');
+  await hub.locator('[data-hub-state="ok"]').waitFor();
+  await hub.locator('[data-hub-backlog="0"]').waitFor({ timeout: 15000 });
+  const text = await hub.innerText();
+  assert.match(text, /본사 연결/);
+  assert.match(text, /연결됨/);
+  assert.doesNotMatch(text, /아직 없음/, 'the last upload has a time');
+  await axeAudit(sys, 'box system page with a hub');
+  await sys.screenshot({ path: path.join(SHOTS, 'box-system-hub-1280x800.png') });
+  await sys.close();
+});
+
 // ---------- run ----------
 
 const t0 = Date.now();

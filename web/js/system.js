@@ -1,4 +1,4 @@
-// Dashboard: the System page — version, uptime, database, connections, backups (listed by
+// Dashboard: the System page — version, uptime, database, connections, the chain hub, backups (listed by
 // when they were made, on the store's clock) and the configured limits in words.
 import { h, $, bytes, dateTime, icon, toast, errorText } from './ui.js';
 import { t } from './i18n.js';
@@ -53,6 +53,25 @@ export function systemView({ api }) {
         h('div', { dataset: { limit: k } }, h('dt', limitName(k) ?? h('span.mono', k)), h('dd.num', limitValue(v))),
       ),
     );
+    // The chain hub, on a box that is linked to one.
+    const hub = s.hub && s.hub.state !== 'off' ? s.hub : null;
+    const hubEl = $('#sys-hub', root);
+    hubEl.hidden = !hub;
+    if (hub) {
+      const ok = hub.state === 'ok';
+      const row = (label, value, cls) => h('div', cls ? { class: cls } : {}, h('dt', label), h('dd', value));
+      hubEl.replaceChildren(
+        h('header.panel-head', h('h2', t('sys.hub')), h('span.spacer'), h('span.pstate', { class: ok ? 'ps-ok' : 'ps-offline', dataset: { hubState: hub.state } }, h('span.dot'), t('sys.hubState.' + (ok ? 'ok' : 'offline')))),
+        h(
+          'dl.limits.hub-facts',
+          row('URL', h('span.mono', hub.url || '')),
+          row(t('sys.hubBacklog'), h('span.num', { dataset: { hubBacklog: hub.backlog } }, t('sys.hubBacklogN', { n: Number(hub.backlog || 0).toLocaleString() }))),
+          row(t('sys.hubLastUpload'), hub.last_upload_at ? dateTime(hub.last_upload_at) : t('sys.hubNever')),
+          !ok && hub.last_error ? row(t('sys.hubError'), h('span.mono.hub-error', hub.last_error), 'hub-error-row') : null,
+        ),
+        h('p.muted.hub-help', t('sys.hubHelp')),
+      );
+    }
     // Newest first; each named by when it was made (the file name in small type below).
     const list = (backups || []).slice().sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) || b.name.localeCompare(a.name));
     $('#sys-backups', root).replaceChildren(
@@ -112,6 +131,7 @@ export function systemView({ api }) {
         h('div.toolbar', h('h2', t('nav.system')), h('span.spacer'), h('button', { type: 'button', onclick: load }, icon('refresh'), t('common.refresh'))),
         h('p#sys-error.form-error', { role: 'alert' }),
         h('div#sys-stats.stats-grid'),
+        h('section#sys-hub.panel.sys-section', { hidden: true }),
         h(
           'section.panel.sys-section',
           h('header.panel-head', h('h2', t('sys.backups')), h('span.spacer'), h('button.primary', { type: 'button', onclick: createBackup }, icon('plus'), t('sys.backupNow'))),
