@@ -278,7 +278,7 @@ pub struct Settings {
     #[arg(long, env = "TABLEORDER_HUB_TOKEN", hide_env_values = true)]
     pub hub_token: Option<String>,
     /// PEM file of certificate authorities to trust for the hub besides the public ones
-    /// (a hub with the chain's own CA or a self-signed certificate).
+    /// (a hub whose certificate the chain's own certificate authority signed).
     #[arg(long, env = "TABLEORDER_HUB_CA_FILE")]
     pub hub_ca_file: Option<PathBuf>,
     /// Option groups per store, 0 = no limit [default: 200].
