@@ -105,14 +105,17 @@ impl Server {
         let sink = log.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                // Into the log first: whoever is told the server is ready can read that line.
+                {
+                    let mut l = sink.lock().unwrap();
+                    l.push_str(&line);
+                    l.push('\n');
+                }
                 if line.contains("ready")
                     && let Some(port) = ready_port(&line)
                 {
                     let _ = tx.send(port);
                 }
-                let mut l = sink.lock().unwrap();
-                l.push_str(&line);
-                l.push('\n');
             }
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
