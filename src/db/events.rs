@@ -24,6 +24,24 @@ pub enum EventType {
 }
 
 impl EventType {
+    /// Every kind, in declaration order (to read a stored kind back).
+    pub const ALL: [EventType; 11] = {
+        use EventType::*;
+        [
+            OrderCreated,
+            OrderUpdated,
+            OrderCancelled,
+            SessionEnded,
+            CallCreated,
+            CallAcked,
+            MenuChanged,
+            TableChanged,
+            TicketCreated,
+            TicketBumped,
+            PrinterChanged,
+        ]
+    };
+
     pub fn as_str(self) -> &'static str {
         match self {
             EventType::OrderCreated => "order_created",
@@ -84,22 +102,7 @@ pub struct StoredEvent {
 }
 
 fn parse_kind(s: &str) -> Option<EventType> {
-    use EventType::*;
-    [
-        OrderCreated,
-        OrderUpdated,
-        OrderCancelled,
-        SessionEnded,
-        CallCreated,
-        CallAcked,
-        MenuChanged,
-        TableChanged,
-        TicketCreated,
-        TicketBumped,
-        PrinterChanged,
-    ]
-    .into_iter()
-    .find(|k| k.as_str() == s)
+    EventType::ALL.into_iter().find(|k| k.as_str() == s)
 }
 
 /// The SSE frame of one event; oversized data is replaced by a short notice.

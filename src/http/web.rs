@@ -12,11 +12,15 @@ struct Assets;
 /// The box's pages: everything but the chain hub's HQ page and its files, which only the hub
 /// serves (on a box they would log in to nothing).
 pub async fn serve_box(uri: Uri) -> Response {
-    let p = uri.path().trim_end_matches('/');
-    if p == "/hq" || p == "/hq.html" || p == "/css/hq.css" || p.starts_with("/js/hq") || p == "/js/strings-hq.js" {
+    if is_hq_file(uri.path().trim_end_matches('/')) {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
     serve(uri).await
+}
+
+/// The HQ page and the files only it uses.
+pub fn is_hq_file(p: &str) -> bool {
+    p == "/hq" || p == "/hq.html" || p == "/css/hq.css" || p.starts_with("/js/hq") || p == "/js/strings-hq.js"
 }
 
 /// Serves `/` as `index.html`, `/name` as `name.html` or `name/index.html`, and files as they are.

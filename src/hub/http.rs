@@ -44,9 +44,7 @@ pub fn router(st: HubState) -> Router {
 /// The HQ page and its files (only those: the box's pages are not served here).
 async fn web(uri: axum::http::Uri) -> Response {
     let p = uri.path();
-    let allowed =
-        p == "/hq" || p == "/css/app.css" || p == "/css/hq.css" || p.starts_with("/js/hq") || p == "/js/strings-hq.js";
-    if !allowed {
+    if !(crate::http::web::is_hq_file(p) || p == "/css/app.css") {
         return HubError::NotFound("page").into_response();
     }
     crate::http::web::serve(uri).await

@@ -532,26 +532,9 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     for _ in 0..200 {
         taken.insert(ta.order().await);
     }
-    let admin: Value = client
-        .post(box_a.url("/api/v1/auth/admin/login"))
-        .json(&json!({"store_id": "demo", "username": "admin", "password": "demo1234"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let sys: Value = client
-        .get(box_a.url("/api/v1/admin/system"))
-        .bearer_auth(admin["token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(sys["hub"]["state"], "offline", "{}", sys["hub"]);
-    assert!(sys["hub"]["backlog"].as_i64().unwrap() >= 200);
+    let hub = hub_state(&client, &box_a).await;
+    assert_eq!(hub["state"], "offline", "{hub}");
+    assert!(hub["backlog"].as_i64().unwrap() >= 200);
     h1 = Some(hub_process(p1, &db, &redis.url()));
     h2 = Some(hub_process(p2, &db, &redis.url()));
     synced(&pg, &box_a, "after the hub came back").await;
