@@ -6,11 +6,15 @@
 //!
 //! `cargo bench --bench footprint` (BENCH_SECS, BENCH_STREAMS to change the load).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use support::client::{open_streams, rss_kib, sample_peak};
+use support::proc::{BIN, Server, base_command};
 use tableorder::auth::{Claims, Keys};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncReadExt;
 
 const SECRET: &str = "footprint-benchmark-secret-with-enough-length-0123456789";
 
@@ -18,31 +22,16 @@ fn env_num(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
-    }
-}
-
 /// Starts the binary (pinned to CPU 0 when `pin`), returns it once `ready` is logged.
 fn start(dir: &std::path::Path, pin: bool) -> (Server, Duration) {
-    let bin = env!("CARGO_BIN_EXE_tableorder");
     let mut cmd = if pin {
-        let mut c = Command::new("taskset");
-        c.args(["-c", "0", bin]);
+        let mut c = base_command("taskset");
+        c.args(["-c", "0", BIN]);
         c
     } else {
-        Command::new(bin)
+        base_command(BIN)
     };
-    let started = Instant::now();
-    let mut child = cmd
-        .args(["serve", "--no-mdns", "--listen", "127.0.0.1:0", "--data-dir"])
+    cmd.args(["serve", "--no-mdns", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
         .env("TABLEORDER_JWT_SECRET", SECRET)
         .env("TABLEORDER_MAX_STAFF_STREAMS", "0")
@@ -50,39 +39,10 @@ fn start(dir: &std::path::Path, pin: bool) -> (Server, Duration) {
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
         .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
         .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
-        .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
-        .env("TABLEORDER_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start the server");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let mut port = 0;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if line.contains("ready") {
-            let addr = line.split("addr=").nth(1).unwrap().split_whitespace().next().unwrap();
-            port = addr.rsplit(':').next().unwrap().parse().unwrap();
-            break;
-        }
-    }
-    let took = started.elapsed();
-    // Keep draining the log so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    assert!(port > 0, "server did not become ready");
-    (Server { child, port }, took)
-}
-
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    status
-        .lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0");
+    let server = Server::spawn(cmd);
+    let took = server.ready_after;
+    (server, took)
 }
 
 fn seed(dir: &std::path::Path) {
@@ -150,33 +110,6 @@ async fn menu_load(port: u16, token: &str, clients: usize, secs: u64, etag: Opti
         total.1 += b;
     }
     total
-}
-
-/// Opens `n` staff event streams and keeps them open; returns the sockets.
-async fn open_streams(port: u16, token: &str, n: usize) -> Vec<tokio::net::TcpStream> {
-    let mut socks = Vec::with_capacity(n);
-    for _ in 0..n {
-        let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
-        let req = format!("GET /api/v1/admin/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
-        s.write_all(req.as_bytes()).await.unwrap();
-        let mut buf = [0u8; 512];
-        let n = s.read(&mut buf).await.unwrap();
-        assert!(buf[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&buf[..n]));
-        socks.push(s);
-    }
-    socks
-}
-
-/// Samples the server's RSS every 5 ms until `stop`; returns the highest (KiB).
-fn sample_peak(pid: u32, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<u64> {
-    std::thread::spawn(move || {
-        let mut peak = 0;
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            peak = peak.max(rss_kib(pid));
-            std::thread::sleep(Duration::from_millis(5));
-        }
-        peak.max(rss_kib(pid))
-    })
 }
 
 /// 100 tablets logging in at the same moment (opening time): (all succeeded, seconds).

@@ -9,12 +9,9 @@
 //!
 //! `cargo bench --bench hub` (BENCH_SECS for the lag run, BENCH_CLIENTS for the fan-out).
 
-#[path = "../tests/api/proc.rs"]
-#[allow(unused_imports)]
-mod proc;
-#[path = "../tests/api/services.rs"]
-#[allow(unused_imports)]
-mod services;
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::{proc, services};
 
 use futures_util::StreamExt;
 use reqwest::Client;

@@ -397,7 +397,7 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                     let t0 = Instant::now();
                     match writer
                         .write(move |ctx| {
-                            tableorder::db::orders::place(ctx, STORE, table_id, &key, &lines, 0, || Ok(()))
+                            tableorder::db::flows::place_order(ctx, STORE, table_id, &key, &lines, 0, || Ok(()))
                         })
                         .await
                     {
@@ -405,7 +405,7 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                             lat.push(t0.elapsed().as_micros() as u64);
                             if session_ends(lat.len() as u64, session_orders) {
                                 let ended = writer
-                                    .write(move |ctx| tableorder::db::tables::end_session(ctx, STORE, table_id))
+                                    .write(move |ctx| tableorder::db::flows::end_session(ctx, STORE, table_id))
                                     .await;
                                 if let Err(e) = ended {
                                     note_error(&mut errors, &e.to_string());

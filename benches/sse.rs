@@ -167,7 +167,7 @@ fn run(staff: usize, tables: usize, secs: u64, rate: u64) {
     });
 
     let committed = probe.finish();
-    let hub = &state.hub.stats;
+    let hub = &state.fanout.stats;
     let (sent, lagging) = (hub.events_sent.get(), hub.dropped_lagging.get());
     let _ = stop_tx.send(true);
     server_rt.block_on(server).expect("server task").expect("server stops");
@@ -235,7 +235,11 @@ async fn end_marker(state: &AppState) {
                 STORE,
                 None,
                 EventType::MenuChanged,
-                json!({"bench_end": true}),
+                tableorder::wire::MenuChanged {
+                    change: "bench_end".into(),
+                    version: 0,
+                    detail: json!({"bench_end": true}).as_object().cloned().unwrap_or_default(),
+                },
             ))?;
             Ok(())
         })
@@ -291,7 +295,7 @@ struct Probe {
 
 impl Probe {
     fn start(state: &AppState) -> Probe {
-        let sub = state.hub.subscribe(STORE, Audience::Staff, None, None).expect("probe subscribes");
+        let sub = state.fanout.subscribe(STORE, Audience::Staff, None, None).expect("probe subscribes");
         let thread = std::thread::spawn(move || {
             let (mut rx, _guard) = (sub.rx, sub.guard);
             let mut at = HashMap::new();

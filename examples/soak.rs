@@ -10,13 +10,15 @@
 //! Options: `--secs N` (default 600), `--streams N` (default 1000), `--rate N` orders per
 //! second (default 60), `--bin PATH` (default target/debug/tableorder).
 
+#[path = "../tests/support/mod.rs"]
+mod support;
+
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use support::client::{Sample, post, read_frames, sample, stream_request};
+use support::proc::{Server, base_command};
 
 struct Opts {
     secs: u64,
@@ -43,21 +45,10 @@ fn opts() -> Opts {
     o
 }
 
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg(self.child.id().to_string()).status();
-        let _ = self.child.wait();
-    }
-}
-
+/// The binary with the demo store and every limit that would get in the way lifted.
 fn start(bin: &str, dir: &std::path::Path) -> Server {
-    let mut child = Command::new(bin)
-        .args(["serve", "--demo", "--no-mdns", "--listen", "127.0.0.1:0", "--data-dir"])
+    let mut cmd = base_command(bin);
+    cmd.args(["serve", "--demo", "--no-mdns", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
         .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
         .env("TABLEORDER_BOX_LOGINS_PER_MINUTE", "0")
@@ -66,67 +57,8 @@ fn start(bin: &str, dir: &std::path::Path) -> Server {
         .env("TABLEORDER_MAX_STAFF_STREAMS", "0")
         .env("TABLEORDER_MAX_STREAMS", "0")
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
-        .env("TABLEORDER_LOG", "warn,tableorder=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut port = 0;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if line.contains(" ready ") || line.contains("ready addr") {
-            let addr = line.split("addr=").nth(1).unwrap().split_whitespace().next().unwrap();
-            port = addr.rsplit(':').next().unwrap().parse().unwrap();
-            break;
-        }
-    }
-    std::thread::spawn(move || {
-        for l in lines.map_while(Result::ok) {
-            if l.contains("ERROR") {
-                eprintln!("server: {l}");
-            }
-        }
-    });
-    assert!(port > 0, "the server did not become ready");
-    Server { child, port }
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Sample {
-    at_s: u64,
-    rss_kib: u64,
-    fds: u64,
-    threads: u64,
-}
-
-fn sample(pid: u32, started: Instant) -> Sample {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| -> u64 {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0)
-    };
-    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map(|d| d.count() as u64).unwrap_or(0);
-    Sample { at_s: started.elapsed().as_secs(), rss_kib: field("VmRSS:"), fds, threads: field("Threads:") }
-}
-
-async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: Value) -> (u16, Value) {
-    let mut req = client.post(url).json(&body);
-    if let Some(t) = token {
-        req = req.bearer_auth(t);
-    }
-    match req.send().await {
-        Ok(r) => {
-            let s = r.status().as_u16();
-            (s, r.json().await.unwrap_or(Value::Null))
-        }
-        Err(_) => (0, Value::Null),
-    }
+        .env("TABLEORDER_LOG", "warn,tableorder=info");
+    Server::spawn(cmd)
 }
 
 /// One open staff stream, counting the events it receives, reconnecting (with its last id)
@@ -134,39 +66,19 @@ async fn post(client: &reqwest::Client, url: String, token: Option<&str>, body: 
 async fn stream(port: u16, token: String, events: Arc<AtomicU64>, stop: Arc<AtomicBool>, max_life: Option<Duration>) {
     let mut last_id: Option<String> = None;
     while !stop.load(Ordering::Relaxed) {
-        let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        let Ok(mut s) = stream_request(port, "/api/v1/admin/events", &token, last_id.as_deref()).await else {
             tokio::time::sleep(Duration::from_millis(200)).await;
             continue;
         };
-        let resume = last_id.as_ref().map(|id| format!("Last-Event-ID: {id}\r\n")).unwrap_or_default();
-        let req =
-            format!("GET /api/v1/admin/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n{resume}\r\n");
-        if s.write_all(req.as_bytes()).await.is_err() {
-            continue;
-        }
-        let opened = Instant::now();
-        let mut buf = vec![0u8; 8192];
-        let mut text = String::new();
-        loop {
-            if stop.load(Ordering::Relaxed) || max_life.is_some_and(|m| opened.elapsed() > m) {
-                break;
+        read_frames(&mut s, &stop, max_life, |frame| {
+            if frame.contains("event: order_created") {
+                events.fetch_add(1, Ordering::Relaxed);
             }
-            let n = match tokio::time::timeout(Duration::from_secs(1), s.read(&mut buf)).await {
-                Ok(Ok(0)) | Ok(Err(_)) => break,
-                Ok(Ok(n)) => n,
-                Err(_) => continue,
-            };
-            text.push_str(&String::from_utf8_lossy(&buf[..n]));
-            while let Some(end) = text.find("\n\n") {
-                let frame: String = text.drain(..end + 2).collect();
-                if frame.contains("event: order_created") {
-                    events.fetch_add(1, Ordering::Relaxed);
-                }
-                if let Some(id) = frame.lines().find_map(|l| l.strip_prefix("id: ")) {
-                    last_id = Some(id.to_string());
-                }
+            if let Some(id) = frame.lines().find_map(|l| l.strip_prefix("id: ")) {
+                last_id = Some(id.to_string());
             }
-        }
+        })
+        .await;
     }
 }
 

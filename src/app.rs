@@ -7,9 +7,9 @@ use crate::config::Config;
 use crate::db::{
     self,
     events::{EventType, StoredEvent},
-    writer::Writer,
+    writer::{Hooks, Writer},
 };
-use crate::events::{Hub, HubStats};
+use crate::events::{Fanout, FanoutStats};
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimits;
 use crate::state::{AppState, BackupGate};
@@ -53,16 +53,16 @@ impl App {
         let keys = Keys::load(&config.data_dir, config.jwt_secret.as_deref())?;
 
         let metrics = Arc::new(Metrics::new());
-        let hub = Arc::new(Hub::new(
+        let fanout = Arc::new(Fanout::new(
             config.limits.max_staff_streams,
             config.limits.max_streams,
-            HubStats::from_metrics(&metrics),
+            FanoutStats::from_metrics(&metrics),
         ));
         let menu_cache: Arc<dyn MenuCache> = Arc::new(InMemoryCache::default());
         let printers = Arc::new(crate::kitchen::printer::Printers::default());
         let uplink = Arc::new(crate::uplink::Uplink::default());
         let publish = {
-            let hub = hub.clone();
+            let fanout = fanout.clone();
             let cache = menu_cache.clone();
             let printers = printers.clone();
             let uplink = uplink.clone();
@@ -75,7 +75,7 @@ impl App {
                 if events.iter().any(|e| matches!(e.kind, EventType::TicketCreated | EventType::PrinterChanged)) {
                     printers.wake.notify_waiters();
                 }
-                hub.publish(events);
+                fanout.publish(events);
                 // New events to send to the chain hub.
                 uplink.wake.notify_waiters();
             })
@@ -84,7 +84,9 @@ impl App {
             let clock = clock.clone();
             Box::new(move || clock.now_ms())
         };
-        let writer = Writer::start(writer_conn, now, publish);
+        // The writer's cache of sellable items is dropped with a batch that did not commit.
+        let hooks = Hooks { publish, rolled_back: Box::new(db::options::forget_offers) };
+        let writer = Writer::start(writer_conn, now, hooks);
         {
             let m = metrics.clone();
             let _ = writer.stats.observe.set(Box::new(move |jobs, took| {
@@ -111,7 +113,7 @@ impl App {
             writer,
             keys: Arc::new(keys),
             clock,
-            hub,
+            fanout,
             menu_cache,
             limits: Arc::new(limits),
             metrics,
@@ -179,6 +181,6 @@ fn first_run_code(pool: &db::Pool) -> Result<Option<String>, String> {
     if stores > 0 {
         return Ok(None);
     }
-    let n = u64::from_le_bytes(crate::auth::random_bytes::<8>()) % 100_000_000;
+    let n = u64::from_le_bytes(crate::crypto::random_bytes::<8>()) % 100_000_000;
     Ok(Some(format!("{n:08}")))
 }

@@ -1,14 +1,11 @@
-//! Tokens, passwords and the extractors every handler uses.
-//!
-//! A handler gets the caller's `store_id` only from [`AdminUser`] or [`TableUser`], so it
-//! cannot forget to scope a query by store.
+//! Tokens, passwords and the live accounts tokens are checked against. The extractors that
+//! hand a handler its caller are in [`crate::http::extract`].
 
+use crate::crypto::random_bytes;
+pub use crate::domain::account::{Account, UserType};
 use crate::error::AppError;
-use crate::state::AppState;
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -79,12 +76,6 @@ fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
     f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-pub fn random_bytes<const N: usize>() -> [u8; N] {
-    let mut b = [0u8; N];
-    getrandom::fill(&mut b).expect("the operating system provides randomness");
-    b
-}
-
 /// JWT claims (seed §6.1).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
@@ -101,15 +92,6 @@ pub struct Claims {
     /// a table's deletion moves the account on, and older tokens stop working.
     #[serde(default, rename = "gen")]
     pub tgen: i64,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum UserType {
-    Admin,
-    Table,
-    /// A chain's head office, on the hub (never accepted by a box).
-    Hq,
 }
 
 impl Claims {
@@ -194,88 +176,6 @@ pub fn verify_password(password: &str, hash: &str) -> bool {
 pub fn dummy_hash() -> &'static str {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     DUMMY.get_or_init(|| hash_password("not-a-real-password").unwrap_or_default())
-}
-
-fn bearer(parts: &Parts) -> Option<String> {
-    if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
-        let v = h.to_str().ok()?;
-        let (scheme, token) = v.split_once(' ')?;
-        if scheme.eq_ignore_ascii_case("bearer") {
-            return Some(token.trim().to_string());
-        }
-        return None;
-    }
-    // Browsers' EventSource cannot set headers: event streams take `?token=`.
-    if parts.uri.path().ends_with("/events") {
-        let q = parts.uri.query()?;
-        for pair in q.split('&') {
-            if let Some(v) = pair.strip_prefix("token=") {
-                return Some(v.to_string());
-            }
-        }
-    }
-    None
-}
-
-fn claims(parts: &Parts, state: &AppState) -> Result<Claims, AppError> {
-    let token = bearer(parts).ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
-    state.keys.verify(&token, state.clock.now_ms() / 1000)
-}
-
-/// A logged-in staff member of `store_id`.
-#[derive(Debug, Clone)]
-pub struct AdminUser {
-    pub store_id: String,
-    pub admin_id: i64,
-    /// The box owner may act on the whole box (backups hold every store).
-    pub box_owner: bool,
-}
-
-/// A logged-in table tablet of `store_id`.
-#[derive(Debug, Clone)]
-pub struct TableUser {
-    pub store_id: String,
-    pub table_id: i64,
-}
-
-impl FromRequestParts<AppState> for AdminUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let c = claims(parts, state)?;
-        match (c.user_type, c.admin_id) {
-            (UserType::Admin, Some(admin_id)) => {
-                let acc = state.accounts.check(&state.pool, UserType::Admin, admin_id, &c.store_id, c.tgen).await?;
-                Ok(AdminUser { store_id: c.store_id, admin_id, box_owner: acc.box_owner })
-            }
-            (UserType::Admin, None) => Err(AppError::Unauthorized("invalid token".into())),
-            _ => Err(AppError::Forbidden("this needs a staff login".into())),
-        }
-    }
-}
-
-impl FromRequestParts<AppState> for TableUser {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let c = claims(parts, state)?;
-        match (c.user_type, c.table_id) {
-            (UserType::Table, Some(table_id)) => {
-                state.accounts.check(&state.pool, UserType::Table, table_id, &c.store_id, c.tgen).await?;
-                Ok(TableUser { store_id: c.store_id, table_id })
-            }
-            (UserType::Table, None) => Err(AppError::Unauthorized("invalid token".into())),
-            _ => Err(AppError::Forbidden("this needs a table login".into())),
-        }
-    }
-}
-
-/// What the server knows of a live account: whose it is and which tokens it accepts.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Account {
-    pub store_id: String,
-    pub tgen: i64,
-    pub box_owner: bool,
 }
 
 /// Live accounts (staff and tables that exist) with their token generations, kept in

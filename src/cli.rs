@@ -341,10 +341,10 @@ fn demo_menu(ctx: &mut WriteCtx) -> Result<(), AppError> {
         ),
     ];
     // Two stations without printers (a printer is added in the dashboard): drinks go to 바.
-    let kitchen = crate::kitchen::db::StationFields { name: Some("주방".into()), ..Default::default() };
-    crate::kitchen::db::create_station(ctx, DEMO_STORE, &kitchen)?;
-    let bar = crate::kitchen::db::StationFields { name: Some("바".into()), ..Default::default() };
-    let bar = crate::kitchen::db::create_station(ctx, DEMO_STORE, &bar)?;
+    let kitchen = crate::db::kitchen::StationFields { name: Some("주방".into()), ..Default::default() };
+    crate::db::kitchen::create_station(ctx, DEMO_STORE, &kitchen)?;
+    let bar = crate::db::kitchen::StationFields { name: Some("바".into()), ..Default::default() };
+    let bar = crate::db::kitchen::create_station(ctx, DEMO_STORE, &bar)?;
     for (ci, (cat, ctr, items)) in menu.iter().enumerate() {
         let ctr = json!({ "en": { "name": ctr[0] }, "ja": { "name": ctr[1] }, "zh": { "name": ctr[2] } }).to_string();
         let station = (*cat == "음료").then_some(bar.id);

@@ -1,15 +1,18 @@
 //! tableorder: restaurant table ordering on one self-contained box.
 //!
+//! Dependencies go one way (docs/architecture.md; `tests/api/architecture.rs` checks it):
 //! - [`config`]: command line, environment and TOML settings
-//! - [`app`]: builds the server (database, writer, hub, listener) and runs it
-//! - [`db`]: SQLite pool, the group-committing writer, migrations, SQL per aggregate
-//! - [`domain`]: validated values and the order status state machine
-//! - [`auth`]: tokens, passwords, the `AdminUser` / `TableUser` extractors
-//! - [`events`]: the fan-out hub and Server-Sent Event streams
-//! - [`http`]: one router per feature, OpenAPI, the embedded web UI
+//! - [`app`]: builds the server (database, writer, fan-out, listener) and runs it
+//! - [`db`]: SQLite pool, the group-committing writer, migrations, SQL per aggregate, and
+//!   [`db::flows`], the changes that span several aggregates
+//! - [`domain`]: validated values, the order status state machine, pricing, accounts
+//! - [`wire`]: the event vocabulary and the box → hub contract, shared by both sides
+//! - [`auth`]: tokens, passwords, live accounts
+//! - [`events`]: the in-memory fan-out and Server-Sent Event streams
+//! - [`http`]: one router per feature, the caller extractors, OpenAPI, the embedded web UI
 //! - [`hub`]: the chain hub (PostgreSQL, Redis), `tableorder hub …`; [`uplink`]: the box's uploader to it
-//! - [`kitchen`]: stations, printed tickets (ESC/POS), the kitchen display's bumps
-//! - [`cache`], [`ratelimit`], [`metrics`], [`clock`]: supporting pieces
+//! - [`kitchen`]: ESC/POS tickets and the printer tasks
+//! - [`cache`], [`ratelimit`], [`metrics`], [`clock`], [`crypto`]: supporting pieces
 //! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
 //! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
 
@@ -19,6 +22,7 @@ pub mod cache;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod crypto;
 pub mod db;
 pub mod domain;
 pub mod error;
@@ -34,3 +38,4 @@ pub mod serve;
 pub mod state;
 pub mod tasks;
 pub mod uplink;
+pub mod wire;

@@ -6,7 +6,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::db::writer::Writer;
-use crate::events::Hub;
+use crate::events::Fanout;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimits;
 use std::sync::{Arc, Mutex};
@@ -20,7 +20,8 @@ pub struct AppState {
     pub writer: Writer,
     pub keys: Arc<Keys>,
     pub clock: Clock,
-    pub hub: Arc<Hub>,
+    /// Committed events to the open streams.
+    pub fanout: Arc<Fanout>,
     pub menu_cache: Arc<dyn MenuCache>,
     pub limits: Arc<RateLimits>,
     pub metrics: Arc<Metrics>,

@@ -11,9 +11,20 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     set.spawn(prune_events(state.clone()));
     set.spawn(tidy_limits(state.clone()));
     set.spawn(refresh_accounts(state.clone()));
-    set.spawn(crate::kitchen::printer::supervise(state.clone()));
+    set.spawn(crate::kitchen::printer::supervise(crate::kitchen::printer::Handles {
+        pool: state.pool.clone(),
+        writer: state.writer.clone(),
+        printers: state.printers.clone(),
+    }));
     if let Some(link) = state.config.hub.clone() {
-        set.spawn(crate::uplink::run(state.clone(), link, state.uplink.clone()));
+        let handles = crate::uplink::Handles {
+            pool: state.pool.clone(),
+            writer: state.writer.clone(),
+            clock: state.clock.clone(),
+            metrics: state.metrics.clone(),
+            status: state.uplink.clone(),
+        };
+        set.spawn(crate::uplink::run(handles, link));
     }
     if state.config.backup_interval_hours > 0 {
         set.spawn(scheduled_backups(state.clone()));
@@ -39,7 +50,7 @@ async fn prune_events(st: AppState) {
         let pruned = st
             .writer
             .write(move |ctx| {
-                let upto = if hub { Some(crate::uplink::cursor(ctx.conn)?) } else { None };
+                let upto = if hub { Some(db::uplink::cursor(ctx.conn)?) } else { None };
                 Ok(db::events::prune(ctx.conn, cutoff, upto)?)
             })
             .await;

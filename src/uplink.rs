@@ -6,17 +6,19 @@
 //! ([`crate::tasks`]). A box whose old events were pruned before it joined first sends a
 //! backfill of its sessions and orders.
 
+use crate::clock::Clock;
 use crate::config::HubLink;
-use crate::db;
-use crate::state::AppState;
+use crate::db::{self, Pool, uplink as udb, writer::Writer};
+use crate::metrics::Metrics;
+use crate::wire::{Acked, BackfillBody, IngestBody, Stored};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use rusqlite::{Connection, params};
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::io::Write;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::Notify;
 
@@ -56,41 +58,14 @@ impl Uplink {
     }
 }
 
-/// The box's cursor: every event up to it is held by the hub.
-pub fn cursor(conn: &Connection) -> rusqlite::Result<i64> {
-    Ok(db::stores::meta_get(conn, "hub_acked")?.and_then(|v| v.parse().ok()).unwrap_or(0))
-}
-
-/// Events after `after`, oldest first, at most [`MAX_EVENTS`] or about [`MAX_BYTES`].
-fn batch(conn: &Connection, after: i64) -> rusqlite::Result<Vec<Value>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, store_id, table_id, type, payload, created_at FROM events WHERE id > ?1 ORDER BY id LIMIT ?2",
-    )?;
-    let mut rows = stmt.query(params![after, MAX_EVENTS])?;
-    let mut out = Vec::new();
-    let mut bytes = 0;
-    while let Some(r) = rows.next()? {
-        let payload: String = r.get(4)?;
-        bytes += payload.len() + 100;
-        if bytes > MAX_BYTES && !out.is_empty() {
-            break;
-        }
-        out.push(json!({
-            "id": r.get::<_, i64>(0)?,
-            "store_id": r.get::<_, String>(1)?,
-            "table_id": r.get::<_, Option<i64>>(2)?,
-            "type": r.get::<_, String>(3)?,
-            "data": serde_json::from_str::<Value>(&payload).unwrap_or(Value::Null),
-            "created_at": db::rfc3339(r.get(5)?),
-        }));
-    }
-    Ok(out)
-}
-
-fn stores(conn: &Connection) -> rusqlite::Result<Vec<Value>> {
-    conn.prepare_cached("SELECT id, name, timezone FROM stores ORDER BY id")?
-        .query_map([], |r| Ok(json!({"store_id": r.get::<_, String>(0)?, "name": r.get::<_, String>(1)?, "timezone": r.get::<_, String>(2)?})))?
-        .collect()
+/// What the uploader works with, handed over where the task starts.
+#[derive(Clone)]
+pub struct Handles {
+    pub pool: Pool,
+    pub writer: Writer,
+    pub clock: Clock,
+    pub metrics: Arc<Metrics>,
+    pub status: Arc<Uplink>,
 }
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
@@ -130,10 +105,16 @@ fn causes(e: &dyn std::error::Error) -> String {
     out
 }
 
-/// POSTs `body` (gzip) to the hub; the JSON answer, or why not.
-async fn post(client: &HttpClient, link: &HubLink, path: &str, body: &Value) -> Result<Value, String> {
+/// POSTs `body` (JSON, gzip) to the hub; its answer, or why not.
+async fn post<B: Serialize, A: DeserializeOwned>(
+    client: &HttpClient,
+    link: &HubLink,
+    path: &str,
+    body: &B,
+) -> Result<A, String> {
+    let json = serde_json::to_vec(body).map_err(|e| e.to_string())?;
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    gz.write_all(body.to_string().as_bytes()).map_err(|e| e.to_string())?;
+    gz.write_all(&json).map_err(|e| e.to_string())?;
     let data = gz.finish().map_err(|e| e.to_string())?;
     let req = hyper::Request::post(format!("{}{path}", link.url))
         .header("authorization", format!("Bearer {}", link.token))
@@ -157,22 +138,9 @@ async fn post(client: &HttpClient, link: &HubLink, path: &str, body: &Value) -> 
     serde_json::from_slice(&bytes).map_err(|e| format!("the hub's answer is not JSON: {e}"))
 }
 
-/// Moves the cursor back to what the hub holds (`acked`), or to the box's prune floor
-/// when it pruned further, in which case the backfill is marked to be sent again.
-/// Answers (new cursor, floor).
-async fn recover(st: &AppState, acked: i64) -> (i64, i64) {
-    let r = st
-        .writer
-        .write(move |ctx| {
-            let floor = db::events::floor(ctx.conn)?;
-            let to = acked.max(floor);
-            db::stores::meta_set(ctx.conn, "hub_acked", &to.to_string())?;
-            if floor > acked {
-                ctx.conn.execute("DELETE FROM meta WHERE key = 'hub_backfilled'", [])?;
-            }
-            Ok((to, floor))
-        })
-        .await;
+/// Moves the cursor back to what the hub holds (see [`udb::rewind`]).
+async fn recover(h: &Handles, acked: i64) -> (i64, i64) {
+    let r = h.writer.write(move |ctx| Ok(udb::rewind(ctx.conn, acked)?)).await;
     match r {
         Ok(v) => v,
         Err(e) => {
@@ -185,75 +153,49 @@ async fn recover(st: &AppState, acked: i64) -> (i64, i64) {
 /// Jittered exponential backoff.
 fn backoff(failures: u32) -> Duration {
     let base = Duration::from_secs(1).saturating_mul(1u32 << failures.min(6)).min(MAX_BACKOFF);
-    let jitter = u64::from_le_bytes(crate::auth::random_bytes::<8>()) % (base.as_millis() as u64 / 2 + 1);
+    let jitter = u64::from_le_bytes(crate::crypto::random_bytes::<8>()) % (base.as_millis() as u64 / 2 + 1);
     base / 2 + Duration::from_millis(jitter)
 }
 
 /// Sends the sessions and orders of a box that pruned events before it joined the chain.
-async fn backfill(st: &AppState, client: &HttpClient, link: &HubLink) -> Result<(), String> {
-    let floor = db::read(&st.pool, |c| Ok(db::events::floor(c)?)).await.map_err(|e| e.to_string())?;
+async fn backfill(h: &Handles, client: &HttpClient, link: &HubLink) -> Result<(), String> {
+    let floor = db::read(&h.pool, |c| Ok(db::events::floor(c)?)).await.map_err(|e| e.to_string())?;
     if floor == 0 {
         return Ok(()); // every event is still there: the events alone tell the hub everything
     }
     let mut after = 0i64;
     loop {
-        let page = db::read(&st.pool, move |c| {
-            let ids: Vec<(String, i64)> = c
-                .prepare("SELECT store_id, id FROM orders WHERE id > ?1 ORDER BY id LIMIT 500")?
-                .query_map([after], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-            let mut orders = Vec::new();
-            for (store, id) in &ids {
-                let mut o = serde_json::to_value(db::orders::get(c, store, *id)?).unwrap_or(Value::Null);
-                o["store_id"] = json!(store);
-                orders.push(o);
-            }
-            let sessions: Vec<Value> = c
-                .prepare(
-                    "SELECT s.store_id, s.id, s.table_id, s.started_at, s.ended_at,
-                            coalesce((SELECT sum(total) FROM orders o WHERE o.store_id = s.store_id AND o.session_id = s.id AND o.status <> 'cancelled'), 0),
-                            (SELECT count(*) FROM orders o WHERE o.store_id = s.store_id AND o.session_id = s.id AND o.status <> 'cancelled')
-                     FROM table_sessions s WHERE s.id IN (SELECT DISTINCT session_id FROM orders WHERE id > ?1 ORDER BY id LIMIT 500)",
-                )?
-                .query_map([after], |r| {
-                    Ok(json!({
-                        "store_id": r.get::<_, String>(0)?, "session_id": r.get::<_, i64>(1)?, "table_id": r.get::<_, i64>(2)?,
-                        "started_at": db::rfc3339(r.get(3)?), "ended_at": r.get::<_, Option<i64>>(4)?.map(db::rfc3339),
-                        "total": r.get::<_, i64>(5)?, "order_count": r.get::<_, i64>(6)?,
-                    }))
-                })?
-                .collect::<Result<_, _>>()?;
-            Ok((ids.last().map(|(_, id)| *id), orders, sessions, stores(c)?))
-        })
-        .await
-        .map_err(|e| e.to_string())?;
-        let (last, orders, sessions, stores) = page;
+        let ((last, orders, sessions), stores) =
+            db::read(&h.pool, move |c| Ok((udb::backfill_page(c, after)?, udb::stores(c)?)))
+                .await
+                .map_err(|e| e.to_string())?;
         let Some(last) = last else { break };
-        post(client, link, "/hub/v1/backfill", &json!({ "stores": stores, "orders": orders, "sessions": sessions }))
-            .await?;
+        let body = BackfillBody { stores, orders, sessions, floor: None };
+        post::<_, Stored>(client, link, "/hub/v1/backfill", &body).await?;
         after = last;
     }
     // Last: everything up to the floor is told; the hub counts those events as held.
-    post(client, link, "/hub/v1/backfill", &json!({ "floor": floor })).await?;
+    let last = BackfillBody { floor: Some(floor), ..Default::default() };
+    post::<_, Stored>(client, link, "/hub/v1/backfill", &last).await?;
     Ok(())
 }
 
 /// Runs until aborted (server shutdown).
-pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
+pub async fn run(h: Handles, link: HubLink) {
+    let up = h.status.clone();
     let client = client(&link);
     up.update(|s| {
         s.url = Some(link.url.clone());
         s.state = "offline".into();
     });
     let mut failures = 0u32;
-    let mut backfilled =
-        db::read(&st.pool, |c| Ok(db::stores::meta_get(c, "hub_backfilled")?.is_some())).await.unwrap_or(false);
+    let mut backfilled = db::read(&h.pool, |c| Ok(udb::backfilled(c)?)).await.unwrap_or(false);
     let mut last_contact = tokio::time::Instant::now() - HEARTBEAT;
     loop {
         if !backfilled {
-            match backfill(&st, &client, &link).await {
+            match backfill(&h, &client, &link).await {
                 Ok(()) => {
-                    let r = st.writer.write(|ctx| Ok(db::stores::meta_set(ctx.conn, "hub_backfilled", "1")?)).await;
+                    let r = h.writer.write(|ctx| Ok(udb::set_backfilled(ctx.conn)?)).await;
                     backfilled = r.is_ok();
                 }
                 Err(e) => {
@@ -268,9 +210,9 @@ pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
                 }
             }
         }
-        let read = db::read(&st.pool, |c| {
-            let after = cursor(c)?;
-            Ok((after, batch(c, after)?, stores(c)?, db::events::head(c)?))
+        let read = db::read(&h.pool, |c| {
+            let after = udb::cursor(c)?;
+            Ok((after, udb::batch(c, after, MAX_EVENTS, MAX_BYTES)?, udb::stores(c)?, db::events::head(c)?))
         })
         .await;
         let (after, events, stores, head) = match read {
@@ -285,32 +227,25 @@ pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
             s.acked_event_id = after;
             s.backlog = (head - after).max(0);
         });
-        st.metrics.hub_backlog.set((head - after).max(0));
+        h.metrics.hub_backlog.set((head - after).max(0));
         if events.is_empty() && last_contact.elapsed() < HEARTBEAT {
             let _ = tokio::time::timeout(Duration::from_secs(5), up.wake.notified()).await;
             continue;
         }
         let n = events.len();
-        match post(&client, &link, "/hub/v1/ingest", &json!({ "events": events, "stores": stores, "head": head })).await
-        {
-            Ok(answer) => {
+        let body = IngestBody { events, stores, head: Some(head) };
+        match post::<_, Acked>(&client, &link, "/hub/v1/ingest", &body).await {
+            Ok(Acked { acked }) => {
                 last_contact = tokio::time::Instant::now();
                 failures = 0;
-                let acked = answer["acked"].as_i64().unwrap_or(after);
                 if acked > after {
-                    let r = st
-                        .writer
-                        .write(move |ctx| {
-                            // Forwards only here; a hub that says less is handled below.
-                            let cur = cursor(ctx.conn)?;
-                            Ok(db::stores::meta_set(ctx.conn, "hub_acked", &acked.max(cur).to_string())?)
-                        })
-                        .await;
+                    // Forwards only here; a hub that says less is handled below.
+                    let r = h.writer.write(move |ctx| Ok(udb::advance(ctx.conn, acked)?)).await;
                     if let Err(e) = r {
                         tracing::warn!(error = %e, "cannot record the hub's acknowledgement");
                     }
                 }
-                let now = st.clock.now_ms();
+                let now = h.clock.now_ms();
                 up.update(|s| {
                     s.state = "ok".into();
                     s.acked_event_id = acked.max(after);
@@ -318,15 +253,15 @@ pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
                     s.last_upload_at = Some(db::rfc3339(now));
                     s.last_error = None;
                 });
-                st.metrics.hub_up.set(1);
-                st.metrics.hub_acked.set(acked.max(after));
-                st.metrics.hub_backlog.set((head - acked.max(after)).max(0));
-                st.metrics.hub_last_upload.set(now as f64 / 1000.0);
+                h.metrics.hub_up.set(1);
+                h.metrics.hub_acked.set(acked.max(after));
+                h.metrics.hub_backlog.set((head - acked.max(after)).max(0));
+                h.metrics.hub_last_upload.set(now as f64 / 1000.0);
                 if acked < after {
                     // The hub holds less than it acknowledged before: restored from an
                     // older backup. Send again what it lost; what this box has pruned
                     // since goes as a backfill of its orders.
-                    let (to, floor) = recover(&st, acked).await;
+                    let (to, floor) = recover(&h, acked).await;
                     tracing::warn!(
                         acked,
                         before = after,
@@ -346,7 +281,7 @@ pub async fn run(st: AppState, link: HubLink, up: std::sync::Arc<Uplink>) {
                 }
             }
             Err(e) => {
-                st.metrics.hub_up.set(0);
+                h.metrics.hub_up.set(0);
                 up.update(|s| {
                     s.state = "offline".into();
                     s.last_error = Some(e.clone());

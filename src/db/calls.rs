@@ -6,19 +6,8 @@ use crate::db::tables;
 use crate::db::writer::WriteCtx;
 use crate::error::{AppError, AppResult};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct CallDto {
-    pub id: i64,
-    pub table_id: i64,
-    pub table_number: i64,
-    pub session_id: Option<i64>,
-    pub reason: String,
-    pub created_at: String,
-    pub acked_at: Option<String>,
-}
+pub use crate::wire::CallDto;
 
 const COLS: &str = "c.id, c.table_id, t.number, c.session_id, c.reason, c.created_at, c.acked_at";
 

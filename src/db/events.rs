@@ -7,69 +7,7 @@ use serde_json::{Value, json};
 /// Largest `data:` payload sent as is (seed §3.2); larger ones become a notice to refetch.
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EventType {
-    OrderCreated,
-    OrderUpdated,
-    OrderCancelled,
-    SessionEnded,
-    CallCreated,
-    CallAcked,
-    MenuChanged,
-    TableChanged,
-    TicketCreated,
-    TicketBumped,
-    PrinterChanged,
-}
-
-impl EventType {
-    /// Every kind, in declaration order (to read a stored kind back).
-    pub const ALL: [EventType; 11] = {
-        use EventType::*;
-        [
-            OrderCreated,
-            OrderUpdated,
-            OrderCancelled,
-            SessionEnded,
-            CallCreated,
-            CallAcked,
-            MenuChanged,
-            TableChanged,
-            TicketCreated,
-            TicketBumped,
-            PrinterChanged,
-        ]
-    };
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EventType::OrderCreated => "order_created",
-            EventType::OrderUpdated => "order_updated",
-            EventType::OrderCancelled => "order_cancelled",
-            EventType::SessionEnded => "session_ended",
-            EventType::CallCreated => "call_created",
-            EventType::CallAcked => "call_acked",
-            EventType::MenuChanged => "menu_changed",
-            EventType::TableChanged => "table_changed",
-            EventType::TicketCreated => "ticket_created",
-            EventType::TicketBumped => "ticket_bumped",
-            EventType::PrinterChanged => "printer_changed",
-        }
-    }
-
-    /// Types a table's own stream carries when the event is about that table.
-    pub const TABLE_OWN: [&'static str; 5] =
-        ["order_created", "order_updated", "order_cancelled", "session_ended", "call_acked"];
-
-    /// Whether a table's stream receives this event (`for_table`: the event is about it).
-    pub fn visible_to_table(self, for_table: bool) -> bool {
-        match self {
-            EventType::MenuChanged => true,
-            other => for_table && EventType::TABLE_OWN.contains(&other.as_str()),
-        }
-    }
-}
+pub use crate::wire::{EventData, EventType};
 
 /// An event a write job records.
 #[derive(Debug, Clone)]
@@ -81,12 +19,15 @@ pub struct NewEvent {
 }
 
 impl NewEvent {
-    pub fn new(store_id: &str, table_id: Option<i64>, kind: EventType, payload: impl serde::Serialize) -> NewEvent {
+    /// An event of `kind` carrying `data` (the wire contract's type for that kind).
+    pub fn new(store_id: &str, table_id: Option<i64>, kind: EventType, data: impl Into<EventData>) -> NewEvent {
+        let data = data.into();
+        debug_assert!(data.fits(kind), "{kind:?} does not carry {data:?}");
         NewEvent {
             store_id: store_id.to_string(),
             table_id,
             kind,
-            payload: serde_json::to_value(payload).unwrap_or(Value::Null),
+            payload: serde_json::to_value(data).unwrap_or(Value::Null),
         }
     }
 }
@@ -99,10 +40,6 @@ pub struct StoredEvent {
     pub table_id: Option<i64>,
     pub kind: EventType,
     pub frame: Bytes,
-}
-
-fn parse_kind(s: &str) -> Option<EventType> {
-    EventType::ALL.into_iter().find(|k| k.as_str() == s)
 }
 
 /// The SSE frame of one event; oversized data is replaced by a short notice.
@@ -178,7 +115,7 @@ pub fn replay(
     Ok(rows
         .into_iter()
         .filter_map(|(id, table_id, kind, payload)| {
-            let k = parse_kind(&kind)?;
+            let k = EventType::parse(&kind)?;
             Some(StoredEvent {
                 id,
                 frame: render(id, &kind, store_id, table_id, &payload),

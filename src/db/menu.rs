@@ -162,9 +162,20 @@ pub(crate) fn changed(ctx: &mut WriteCtx, store_id: &str, detail: serde_json::Va
         [store_id],
         |r| r.get(0),
     )?;
-    let mut payload = detail;
-    payload["version"] = json!(v);
-    ctx.emit(NewEvent::new(store_id, None, EventType::MenuChanged, payload))?;
+    let mut detail = match detail {
+        serde_json::Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    };
+    let change = match detail.remove("change") {
+        Some(serde_json::Value::String(c)) => c,
+        _ => String::new(),
+    };
+    ctx.emit(NewEvent::new(
+        store_id,
+        None,
+        EventType::MenuChanged,
+        crate::wire::MenuChanged { change, version: v, detail },
+    ))?;
     Ok(v)
 }
 
@@ -289,7 +300,7 @@ pub fn create_category(
     max: u64,
 ) -> AppResult<CategoryDto> {
     if let Some(sid) = station_id {
-        crate::kitchen::db::check_station(ctx.conn, store_id, "station_id", sid)?;
+        crate::db::kitchen::check_station(ctx.conn, store_id, "station_id", sid)?;
     }
     let (count, next): (i64, i64) = ctx.conn.query_row(
         "SELECT count(*), coalesce(max(sort_order) + 1, 0) FROM categories WHERE store_id = ?1",
@@ -323,7 +334,7 @@ pub fn update_category(
 ) -> AppResult<CategoryDto> {
     category(ctx.conn, store_id, id)?;
     if let Some(Some(sid)) = station_id {
-        crate::kitchen::db::check_station(ctx.conn, store_id, "station_id", sid)?;
+        crate::db::kitchen::check_station(ctx.conn, store_id, "station_id", sid)?;
     }
     if let Some(sid) = station_id {
         ctx.conn.execute(
@@ -354,21 +365,6 @@ pub fn delete_category(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult
     }
     ctx.conn.execute("DELETE FROM categories WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
     changed(ctx, store_id, json!({ "change": "category_deleted", "category_id": id }))?;
-    Ok(())
-}
-
-/// Sets the sort order of several categories at once (all must belong to the store).
-pub fn reorder_categories(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64)]) -> AppResult<()> {
-    for (id, sort) in order {
-        let n = ctx.conn.execute(
-            "UPDATE categories SET sort_order = ?3 WHERE store_id = ?1 AND id = ?2",
-            params![store_id, id, sort],
-        )?;
-        if n == 0 {
-            return Err(AppError::NotFound("category"));
-        }
-    }
-    changed(ctx, store_id, json!({ "change": "categories_reordered" }))?;
     Ok(())
 }
 
@@ -508,7 +504,7 @@ pub fn delete_item(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()>
 fn set_item_station(conn: &Connection, store_id: &str, id: i64, station: Option<Option<i64>>) -> AppResult<()> {
     let Some(station) = station else { return Ok(()) };
     if let Some(sid) = station {
-        crate::kitchen::db::check_station(conn, store_id, "station_id", sid)?;
+        crate::db::kitchen::check_station(conn, store_id, "station_id", sid)?;
     }
     conn.execute(
         "UPDATE menu_items SET station_id = ?3 WHERE store_id = ?1 AND id = ?2",
@@ -519,20 +515,6 @@ fn set_item_station(conn: &Connection, store_id: &str, id: i64, station: Option<
 
 fn image_id_of(it: &MenuItemDto) -> Option<i64> {
     it.image_url.as_deref()?.rsplit('/').next()?.parse().ok()
-}
-
-pub fn reorder_items(ctx: &mut WriteCtx, store_id: &str, order: &[(i64, i64)]) -> AppResult<()> {
-    for (id, sort) in order {
-        let n = ctx.conn.execute(
-            "UPDATE menu_items SET sort_order = ?3, updated_at = ?4 WHERE store_id = ?1 AND id = ?2",
-            params![store_id, id, sort, ctx.now_ms],
-        )?;
-        if n == 0 {
-            return Err(AppError::NotFound("menu item"));
-        }
-    }
-    changed(ctx, store_id, json!({ "change": "items_reordered" }))?;
-    Ok(())
 }
 
 /// Stores a new image for an item, replacing (and deleting) the old one.

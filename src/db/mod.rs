@@ -10,13 +10,17 @@
 pub mod backup;
 pub mod calls;
 pub mod events;
+pub mod flows;
+pub mod kitchen;
 pub mod menu;
 pub mod migrate;
 pub mod options;
 pub mod orders;
 pub mod setup_codes;
+pub mod sort;
 pub mod stores;
 pub mod tables;
+pub mod uplink;
 pub mod writer;
 
 use crate::config::PoolConfig;

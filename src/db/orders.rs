@@ -5,39 +5,15 @@ use crate::db::options::{self, ChosenOption};
 use crate::db::rfc3339;
 use crate::db::tables::{self, SessionSummary};
 use crate::db::writer::WriteCtx;
-use crate::domain::OrderStatus;
+use crate::domain::{OrderStatus, pricing};
 use crate::error::{AppError, AppResult};
+use crate::wire::OrderEvent;
 use rusqlite::{Connection, OptionalExtension, ToSql, params, params_from_iter};
 use serde::Serialize;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct OrderItemDto {
-    pub menu_item_id: i64,
-    pub name: String,
-    /// The item's price plus the chosen options' deltas, when ordered (never below 0).
-    pub unit_price: i64,
-    pub quantity: i64,
-    /// The guest's note ("" when none).
-    pub note: String,
-    /// The chosen options as they were when ordered.
-    pub options: Vec<ChosenOption>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct OrderDto {
-    pub id: i64,
-    pub order_no: i64,
-    pub table_id: i64,
-    pub table_number: i64,
-    pub session_id: i64,
-    pub status: OrderStatus,
-    pub total: i64,
-    pub created_at: String,
-    pub updated_at: String,
-    pub items: Vec<OrderItemDto>,
-}
+pub use crate::wire::{OrderDto, OrderItemDto};
 
 /// A line of a new order (quantity and note already checked).
 #[derive(Debug, Clone)]
@@ -138,13 +114,12 @@ pub struct Placed {
 /// The event payload for an order: the order plus its session's summary.
 fn order_event(ctx: &mut WriteCtx, store_id: &str, kind: EventType, order: &OrderDto) -> AppResult<()> {
     let session: Option<SessionSummary> = tables::session_summary(ctx.conn, store_id, order.session_id)?;
-    let mut payload = serde_json::to_value(order).map_err(AppError::internal)?;
-    payload["session"] = serde_json::to_value(session).map_err(AppError::internal)?;
-    ctx.emit(NewEvent::new(store_id, Some(order.table_id), kind, payload))
+    ctx.emit(NewEvent::new(store_id, Some(order.table_id), kind, OrderEvent { order: order.clone(), session }))
 }
 
-/// Places an order for a table, all in the caller's transaction (see the orders issue):
-/// idempotency, menu checks, active-order limit, session, daily number, event.
+/// Places an order for a table, all in the caller's transaction: idempotency, menu checks,
+/// active-order limit, session, daily number, event. Its kitchen tickets are written by
+/// [`crate::db::flows::place_order`], which is what handlers call.
 pub fn place(
     ctx: &mut WriteCtx,
     store_id: &str,
@@ -207,21 +182,21 @@ pub fn place(
     for (i, l) in lines.iter().enumerate() {
         let item = &menu[&l.menu_item_id];
         let base = item.price;
-        match options::choose(&item.offer, &l.option_ids) {
+        match pricing::choose(&item.offer, &l.option_ids) {
             Ok(c) => {
-                let unit = (base + c.iter().map(|o| o.price_delta).sum::<i64>()).max(0);
-                if unit > crate::domain::MAX_PRICE {
+                let unit = pricing::unit_price(base, &c).unwrap_or_else(|| {
                     invalid.insert(
                         format!("items[{i}].option_ids"),
                         "the price with these options is over 10000000".to_string(),
                     );
-                }
+                    crate::domain::MAX_PRICE
+                });
                 chosen.push((c, unit));
             }
-            Err(options::ChoiceError::Invalid(m)) => {
+            Err(pricing::ChoiceError::Invalid(m)) => {
                 invalid.insert(format!("items[{i}].option_ids"), m);
             }
-            Err(options::ChoiceError::SoldOut(ids, names)) => {
+            Err(pricing::ChoiceError::SoldOut(ids, names)) => {
                 for (id, name) in ids.into_iter().zip(names) {
                     if !sold_ids.contains(&id) {
                         sold_ids.push(id);
@@ -320,35 +295,22 @@ pub fn place(
         items,
     };
     order_event(ctx, store_id, EventType::OrderCreated, &order)?;
-    // The kitchen's tickets, in the same transaction: no order without its tickets.
-    crate::kitchen::db::order_tickets(ctx, store_id, &order)?;
     Ok(Placed { order, created: true })
 }
 
-/// Moves an order to `to` if the state machine allows it.
-pub fn set_status(ctx: &mut WriteCtx, store_id: &str, id: i64, to: OrderStatus) -> AppResult<OrderDto> {
-    let mut order = get(ctx.conn, store_id, id)?;
-    let open: bool = ctx.conn.query_row(
+/// Whether the session an order belongs to is still open (orders of ended sessions no
+/// longer change).
+pub fn session_open(conn: &Connection, store_id: &str, session_id: i64) -> AppResult<bool> {
+    Ok(conn.query_row(
         "SELECT ended_at IS NULL FROM table_sessions WHERE store_id = ?1 AND id = ?2",
-        params![store_id, order.session_id],
+        params![store_id, session_id],
         |r| r.get(0),
-    )?;
-    if !open {
-        return Err(AppError::Conflict("the order belongs to an ended session and can no longer change".into()));
-    }
-    if !order.status.can_become(to) {
-        return Err(AppError::InvalidTransition { from: order.status.as_str().into(), to: to.as_str().into() });
-    }
-    write_status(ctx, store_id, &mut order, to)?;
-    match to {
-        OrderStatus::Cancelled => crate::kitchen::db::cancel_tickets(ctx, store_id, &order)?,
-        OrderStatus::Completed => crate::kitchen::db::close_open(ctx, store_id, order.id)?,
-        _ => {}
-    }
-    Ok(order)
+    )?)
 }
 
-fn write_status(ctx: &mut WriteCtx, store_id: &str, order: &mut OrderDto, to: OrderStatus) -> AppResult<()> {
+/// Writes an order's new status and its event (the caller checked the transition:
+/// [`crate::db::flows`]).
+pub fn record_status(ctx: &mut WriteCtx, store_id: &str, order: &mut OrderDto, to: OrderStatus) -> AppResult<()> {
     ctx.conn.execute(
         "UPDATE orders SET status = ?3, updated_at = ?4 WHERE store_id = ?1 AND id = ?2",
         params![store_id, order.id, to.as_str(), ctx.now_ms],
@@ -357,23 +319,6 @@ fn write_status(ctx: &mut WriteCtx, store_id: &str, order: &mut OrderDto, to: Or
     order.updated_at = rfc3339(ctx.now_ms);
     let kind = if to == OrderStatus::Cancelled { EventType::OrderCancelled } else { EventType::OrderUpdated };
     order_event(ctx, store_id, kind, order)
-}
-
-/// The kitchen moves an order: bumps start (`preparing`) and finish (`completed`) it, and
-/// undoing a bump may take it back from `completed`. Never from or to `cancelled`, and only
-/// while its session is open.
-pub fn set_status_by_kitchen(ctx: &mut WriteCtx, store_id: &str, id: i64, to: OrderStatus) -> AppResult<OrderDto> {
-    let mut order = get(ctx.conn, store_id, id)?;
-    let open: bool = ctx.conn.query_row(
-        "SELECT ended_at IS NULL FROM table_sessions WHERE store_id = ?1 AND id = ?2",
-        params![store_id, order.session_id],
-        |r| r.get(0),
-    )?;
-    if !open || order.status == OrderStatus::Cancelled || to == OrderStatus::Cancelled || order.status == to {
-        return Ok(order);
-    }
-    write_status(ctx, store_id, &mut order, to)?;
-    Ok(order)
 }
 
 /// One ended session with its orders (history).

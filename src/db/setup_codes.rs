@@ -7,7 +7,6 @@
 use crate::db::writer::WriteCtx;
 use crate::error::{AppError, AppResult};
 use rusqlite::{OptionalExtension, params};
-use sha2::{Digest, Sha256};
 
 /// How long a code works.
 pub const LIFETIME_MS: i64 = 60 * 60 * 1000;
@@ -26,13 +25,11 @@ pub struct Redeemed {
 }
 
 fn hash(code: &str) -> String {
-    Sha256::digest(code.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    crate::crypto::sha256_hex(code)
 }
 
 fn new_code() -> AppResult<String> {
-    let mut raw = [0u8; 16];
-    getrandom::fill(&mut raw).map_err(AppError::internal)?;
-    Ok(raw.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(crate::crypto::random_hex::<16>())
 }
 
 /// Makes one code per table: the given ones (404 for one that is not the store's), or

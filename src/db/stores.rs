@@ -1,6 +1,6 @@
 //! Stores, admins, logins and the box-wide `meta` facts.
 
-use crate::auth::{Account as AuthAccount, UserType};
+use crate::domain::account::{Account as AuthAccount, UserType};
 use crate::error::{AppError, AppResult, on_constraint};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -166,7 +166,7 @@ pub fn upgrade_hash(conn: &Connection, account: Account, id: i64, old: &str, new
 /// Notes that accounts changed, so that a running server reloads them (the command line
 /// changes them from another process).
 pub fn accounts_changed(conn: &Connection) -> rusqlite::Result<()> {
-    let v = u64::from_le_bytes(crate::auth::random_bytes::<8>());
+    let v = u64::from_le_bytes(crate::crypto::random_bytes::<8>());
     meta_set(conn, "accounts_version", &v.to_string())
 }
 

@@ -5,36 +5,8 @@ use crate::db::rfc3339;
 use crate::db::writer::WriteCtx;
 use crate::error::{AppError, AppResult, on_constraint};
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
-use utoipa::ToSchema;
 
-/// The open session of a table, summed over its orders that are not cancelled.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct SessionSummary {
-    pub id: i64,
-    pub started_at: String,
-    pub total: i64,
-    pub order_count: i64,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct TableDto {
-    pub id: i64,
-    pub number: i64,
-    pub session: Option<SessionSummary>,
-}
-
-/// A session as it ended (the `session_ended` event and the end-session answer).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct EndedSession {
-    pub session_id: i64,
-    pub table_id: i64,
-    pub table_number: i64,
-    pub started_at: String,
-    pub ended_at: String,
-    pub total: i64,
-    pub order_count: i64,
-}
+pub use crate::wire::{EndedSession, SessionSummary, TableDto};
 
 /// Summary of session `id` (store-scoped).
 pub fn session_summary(conn: &Connection, store_id: &str, session_id: i64) -> rusqlite::Result<Option<SessionSummary>> {
@@ -125,7 +97,7 @@ fn emit_changed(ctx: &mut WriteCtx, store_id: &str, t: &TableDto, change: &str) 
         store_id,
         Some(t.id),
         EventType::TableChanged,
-        serde_json::json!({ "change": change, "table": t }),
+        crate::wire::TableChanged { change: change.to_string(), table: t.clone() },
     ))
 }
 
@@ -158,7 +130,8 @@ pub fn delete(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<()> {
     emit_changed(ctx, store_id, &t, "deleted")
 }
 
-/// Ends the table's open session; 409 when none is open.
+/// Ends the table's open session; 409 when none is open. Handlers call
+/// [`crate::db::flows::end_session`], which closes what goes with it.
 pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<EndedSession> {
     let t = get(ctx.conn, store_id, table_id)?;
     let s = t.session.ok_or_else(|| AppError::Conflict("the table has no open session".into()))?;
@@ -169,8 +142,6 @@ pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResu
         params![store_id, s.id, ctx.now_ms],
         |r| r.get(0),
     )?;
-    // The guests who called have left: their calls are closed with the session.
-    crate::db::calls::close_for_table(ctx, store_id, table_id)?;
     let ended = EndedSession {
         session_id: s.id,
         table_id,

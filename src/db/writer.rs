@@ -130,6 +130,22 @@ where
 
 /// Called after each commit with the events it made durable, in id order.
 pub type Publish = Box<dyn Fn(Vec<StoredEvent>) + Send>;
+/// Called on the writer thread after a batch was rolled back: whatever a job remembered
+/// from inside that transaction (a cache of what it read) may never have been.
+pub type Rollback = Box<dyn Fn() + Send>;
+
+/// What the writer calls besides its jobs.
+pub struct Hooks {
+    pub publish: Publish,
+    pub rolled_back: Rollback,
+}
+
+impl Hooks {
+    /// Publishing only.
+    pub fn publish(publish: Publish) -> Hooks {
+        Hooks { publish, rolled_back: Box::new(|| {}) }
+    }
+}
 /// Tells the writer what time it is (injectable for tests).
 pub type NowFn = Box<dyn Fn() -> i64 + Send>;
 
@@ -161,13 +177,13 @@ pub struct Writer {
 impl Writer {
     /// Starts the writer thread that owns `conn`. It stops when [`Writer::stop`] is called
     /// or every handle is dropped.
-    pub fn start(conn: Connection, now: NowFn, publish: Publish) -> Writer {
+    pub fn start(conn: Connection, now: NowFn, hooks: Hooks) -> Writer {
         let (tx, rx) = std_mpsc::channel::<Msg>();
         let stats = Arc::new(WriterStats::default());
         let st = stats.clone();
         std::thread::Builder::new()
             .name("db-writer".into())
-            .spawn(move || writer_loop(conn, rx, now, publish, st))
+            .spawn(move || writer_loop(conn, rx, now, hooks, st))
             .expect("spawn writer thread");
         Writer { tx, stats }
     }
@@ -226,7 +242,7 @@ fn high_water(conn: &Connection) -> i64 {
     conn.query_row("SELECT coalesce(max(created_at), 0) FROM events", [], |r| r.get(0)).unwrap_or(0)
 }
 
-fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publish: Publish, stats: Arc<WriterStats>) {
+fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, hooks: Hooks, stats: Arc<WriterStats>) {
     let mut stop: Option<oneshot::Sender<()>> = None;
     let mut last_ms = high_water(&conn);
     while stop.is_none() {
@@ -257,7 +273,7 @@ fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publis
             }
         }
         last_ms = last_ms.max(now());
-        run_batch(&conn, batch, last_ms, &publish, &stats);
+        run_batch(&conn, batch, last_ms, &hooks, &stats);
     }
     if let Err(e) = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)") {
         tracing::warn!(error = %e, "WAL checkpoint at shutdown failed");
@@ -268,7 +284,7 @@ fn writer_loop(conn: Connection, rx: std_mpsc::Receiver<Msg>, now: NowFn, publis
     }
 }
 
-fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, now_ms: i64, publish: &Publish, stats: &WriterStats) {
+fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, now_ms: i64, hooks: &Hooks, stats: &WriterStats) {
     let started = Instant::now();
     stats.batches.fetch_add(1, Ordering::Relaxed);
     stats.jobs.fetch_add(batch.len() as u64, Ordering::Relaxed);
@@ -315,14 +331,13 @@ fn run_batch(conn: &Connection, mut batch: Vec<Box<dyn Job>>, now_ms: i64, publi
             let _ = conn.execute_batch("ROLLBACK");
         }
         stored.clear();
-        // Anything remembered from inside the rolled-back transaction may never have been.
-        crate::db::options::forget_offers();
+        (hooks.rolled_back)();
     }
     if let Some(obs) = stats.observe.get() {
         obs(batch.len(), started.elapsed());
     }
     if !stored.is_empty() {
-        publish(stored);
+        (hooks.publish)(stored);
     }
     for job in batch {
         job.finish(committed);
@@ -343,14 +358,19 @@ mod tests {
         let w = Writer::start(
             conn,
             Box::new(|| 1_000),
-            Box::new(move |evs| p.lock().unwrap().extend(evs.iter().map(|e| e.id))),
+            Hooks::publish(Box::new(move |evs| p.lock().unwrap().extend(evs.iter().map(|e| e.id)))),
         );
         (w, published)
     }
 
     fn add_category(ctx: &mut WriteCtx, name: &str) -> AppResult<()> {
         ctx.conn.execute("INSERT INTO categories (store_id, name, created_at) VALUES ('s', ?1, 0)", [name])?;
-        ctx.emit(NewEvent::new("s", None, EventType::MenuChanged, serde_json::json!({})))
+        ctx.emit(NewEvent::new(
+            "s",
+            None,
+            EventType::MenuChanged,
+            crate::wire::MenuChanged { change: "test".into(), version: 1, detail: Default::default() },
+        ))
     }
 
     fn categories(dir: &std::path::Path) -> Vec<String> {
@@ -459,7 +479,7 @@ mod tests {
         conn.execute("INSERT INTO stores (id, name, created_at) VALUES ('s', 'S', 0)", []).unwrap();
         let now = Arc::new(std::sync::atomic::AtomicI64::new(5_000));
         let n = now.clone();
-        let w = Writer::start(conn, Box::new(move || n.load(Ordering::SeqCst)), Box::new(|_| {}));
+        let w = Writer::start(conn, Box::new(move || n.load(Ordering::SeqCst)), Hooks::publish(Box::new(|_| {})));
         assert!(w.ping(Duration::from_secs(1)).await);
         let t1 = w.write(|ctx| Ok(ctx.now_ms)).await.unwrap();
         // The clock steps back an hour: jobs still see the newest time written.

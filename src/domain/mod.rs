@@ -1,8 +1,10 @@
 //! Values that parse instead of validate: once built, they are known good.
 
+pub mod account;
 pub mod photo;
+pub mod pricing;
 pub mod status;
-pub use status::OrderStatus;
+pub use status::{Actor, OrderStatus};
 
 use crate::error::AppError;
 

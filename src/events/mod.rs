@@ -1,4 +1,4 @@
-//! The in-memory fan-out hub (seed §3.1): committed events in, bounded per-connection
+//! The in-memory fan-out (seed §3.1): committed events in, bounded per-connection
 //! queues out. Publishing never waits on a client: a full queue drops that connection,
 //! which resumes later from `Last-Event-ID`.
 
@@ -64,7 +64,7 @@ struct Inner {
 
 /// Counters exported on `/metrics` and the system page (registered by [`crate::metrics`]).
 #[derive(Default, Clone)]
-pub struct HubStats {
+pub struct FanoutStats {
     pub events_sent: Counter,
     pub dropped_lagging: Counter,
     pub replaced: Counter,
@@ -73,10 +73,10 @@ pub struct HubStats {
     pub resync: Counter,
 }
 
-impl HubStats {
+impl FanoutStats {
     /// The hub's counters as registered in `m`.
-    pub fn from_metrics(m: &crate::metrics::Metrics) -> HubStats {
-        HubStats {
+    pub fn from_metrics(m: &crate::metrics::Metrics) -> FanoutStats {
+        FanoutStats {
             events_sent: m.sse_events_sent.clone(),
             dropped_lagging: m.sse_dropped.clone(),
             replaced: m.sse_replaced.clone(),
@@ -87,13 +87,13 @@ impl HubStats {
     }
 }
 
-pub struct Hub {
+pub struct Fanout {
     // A std mutex: it is held only to edit the maps or to `try_send`, never across an await.
     inner: Mutex<Inner>,
     next_id: AtomicU64,
     max_staff_per_store: u64,
     max_total: u64,
-    pub stats: HubStats,
+    pub stats: FanoutStats,
     /// Newest event id published.
     pub published: AtomicI64,
 }
@@ -112,7 +112,7 @@ pub struct Subscription {
 }
 
 pub struct SubGuard {
-    hub: Arc<Hub>,
+    fanout: Arc<Fanout>,
     store_id: String,
     audience: Audience,
     id: u64,
@@ -120,13 +120,13 @@ pub struct SubGuard {
 
 impl Drop for SubGuard {
     fn drop(&mut self) {
-        self.hub.remove(&self.store_id, &self.audience, self.id);
+        self.fanout.remove(&self.store_id, &self.audience, self.id);
     }
 }
 
-impl Hub {
-    pub fn new(max_staff_per_store: u64, max_total: u64, stats: HubStats) -> Hub {
-        Hub {
+impl Fanout {
+    pub fn new(max_staff_per_store: u64, max_total: u64, stats: FanoutStats) -> Fanout {
+        Fanout {
             inner: Mutex::new(Inner::default()),
             next_id: AtomicU64::new(1),
             max_staff_per_store,
@@ -144,7 +144,7 @@ impl Hub {
 
     /// Registers a stream, or refuses it with 409 `limit_reached`.
     pub fn subscribe(
-        self: &Arc<Hub>,
+        self: &Arc<Fanout>,
         store_id: &str,
         audience: Audience,
         conn: Option<Conn>,
@@ -185,7 +185,7 @@ impl Hub {
             }
         }
         drop(g);
-        Ok(Subscription { rx, guard: SubGuard { hub: self.clone(), store_id: store_id.to_string(), audience, id } })
+        Ok(Subscription { rx, guard: SubGuard { fanout: self.clone(), store_id: store_id.to_string(), audience, id } })
     }
 
     fn remove(&self, store_id: &str, audience: &Audience, id: u64) {

@@ -1,7 +1,7 @@
 //! Server-Sent Events streams: hello, replay from the `events` table, then live events
 //! from the hub, deduplicated by id (subscribe first, replay second, like ntfy).
 
-use super::{Audience, Hub, SubGuard};
+use super::{Audience, Fanout, SubGuard};
 use crate::db::events::StoredEvent;
 use crate::db::{self, Pool};
 use crate::error::{AppError, AppResult};
@@ -53,7 +53,7 @@ struct State {
     store_id: String,
     table: Option<i64>,
     pool: Pool,
-    hub: Arc<Hub>,
+    fanout: Arc<Fanout>,
     keepalive: tokio::time::Interval,
     shutdown: watch::Receiver<bool>,
     _guard: SubGuard,
@@ -69,7 +69,7 @@ pub struct Who {
 
 /// Opens a stream for `audience` of `store_id`. Limits are checked before anything is sent.
 pub async fn open(
-    hub: &Arc<Hub>,
+    fanout: &Arc<Fanout>,
     pool: &Pool,
     shutdown: watch::Receiver<bool>,
     who: Who,
@@ -85,21 +85,21 @@ pub async fn open(
     if let Some(c) = &conn {
         c.set_streaming();
     }
-    let sub = hub.subscribe(store_id, audience.clone(), conn, admin_id)?;
+    let sub = fanout.subscribe(store_id, audience.clone(), conn, admin_id)?;
     let (head, floor) = db::read(pool, |c| Ok((db::events::head(c)?, db::events::floor(c)?))).await?;
 
     let mut first = format!("retry: {RETRY_MS}\n");
     let (phase, last_sent) = match resume_from {
         None => (Phase::Live, head),
         Some(id) if id < floor || id > head => {
-            hub.stats.resync.inc();
+            fanout.stats.resync.inc();
             first.push_str(&format!(
                 "event: resync\ndata: {{\"last_event_id\":{head},\"reason\":\"events after {id} are no longer retained\"}}\n\n"
             ));
             (Phase::Live, head)
         }
         Some(id) => {
-            hub.stats.resumed.inc();
+            fanout.stats.resumed.inc();
             (Phase::Replay, id)
         }
     };
@@ -120,7 +120,7 @@ pub async fn open(
             Audience::Staff => None,
         },
         pool: pool.clone(),
-        hub: hub.clone(),
+        fanout: fanout.clone(),
         keepalive,
         shutdown,
         _guard: sub.guard,
@@ -165,7 +165,7 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
                         st.phase = Phase::Live;
                         let from = st.last_sent;
                         st.last_sent = head;
-                        st.hub.stats.resync.inc();
+                        st.fanout.stats.resync.inc();
                         let frame = format!(
                             "event: resync\ndata: {{\"last_event_id\":{head},\"reason\":\"events after {from} are no longer retained\"}}\n\n"
                         );
@@ -187,7 +187,7 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
                     buf.extend_from_slice(&ev.frame);
                 }
                 st.last_sent = page.last().map(|e| e.id).unwrap_or(st.last_sent);
-                st.hub.stats.events_sent.inc_by(page.len() as u64);
+                st.fanout.stats.events_sent.inc_by(page.len() as u64);
                 return Some((Ok(Bytes::from(buf)), st));
             }
             Phase::Live => {
@@ -198,7 +198,7 @@ async fn next_chunk(mut st: State) -> Option<(Result<Bytes, Infallible>, State)>
                         Some(ev) if ev.id <= st.last_sent => continue,
                         Some(ev) => {
                             st.last_sent = ev.id;
-                            st.hub.stats.events_sent.inc();
+                            st.fanout.stats.events_sent.inc();
                             return Some((Ok(ev.frame.clone()), st));
                         }
                         // Dropped for lagging, or replaced by a newer stream of the same table.

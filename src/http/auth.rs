@@ -1,9 +1,10 @@
 //! Login for staff and tables, and the first-run setup.
 
-use crate::auth::{self, AdminUser, Claims, UserType};
+use crate::auth::{self, Claims, UserType};
 use crate::db::{self, stores::Account};
 use crate::domain;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::AdminUser;
 use crate::http::extract::Json;
 use crate::metrics::KindLabel;
 use crate::state::AppState;
@@ -314,7 +315,7 @@ async fn change_password(
         .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
     let tgen = account.tgen;
     st.accounts.set(UserType::Admin, id, Some(account));
-    st.hub.cut_admin(&a.store_id, id);
+    st.fanout.cut_admin(&a.store_id, id);
     let claims = Claims::admin(&a.store_id, id, tgen, st.clock.now_ms() / 1000);
     Ok(axum::Json(AdminToken {
         token: st.keys.issue(&claims)?,

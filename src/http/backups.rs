@@ -1,8 +1,8 @@
 //! Staff: create, list and download online backups.
 
-use crate::auth::AdminUser;
 use crate::db::{self, backup::BackupInfo};
 use crate::error::{AppError, AppResult};
+use crate::http::extract::AdminUser;
 use crate::http::extract::Path;
 use crate::metrics::KindLabel;
 use crate::state::AppState;

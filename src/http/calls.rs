@@ -1,8 +1,8 @@
 //! Staff calls: a table asks for staff, staff acknowledge.
 
-use crate::auth::{AdminUser, TableUser};
 use crate::db::{self, calls::CallDto};
 use crate::error::{AppError, AppResult};
+use crate::http::extract::{AdminUser, TableUser};
 use crate::http::extract::{Body, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;

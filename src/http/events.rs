@@ -1,9 +1,9 @@
 //! Event stream endpoints (Server-Sent Events).
 
-use crate::auth::{AdminUser, TableUser};
 use crate::error::AppResult;
 use crate::events::{Audience, sse};
 use crate::http::extract::Query;
+use crate::http::extract::{AdminUser, TableUser};
 use crate::serve::Conn;
 use crate::state::AppState;
 use axum::Extension;
@@ -56,7 +56,7 @@ async fn staff_events(
 ) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
     let who = sse::Who { store_id: a.store_id, audience: Audience::Staff, admin_id: Some(a.admin_id) };
-    sse::open(&st.hub, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
+    sse::open(&st.fanout, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
 }
 
 /// One table's events: its own orders, session end and acknowledged calls, plus `menu_changed`.
@@ -72,5 +72,5 @@ async fn table_events(
 ) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
     let who = sse::Who { store_id: t.store_id, audience: Audience::Table(t.table_id), admin_id: None };
-    sse::open(&st.hub, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
+    sse::open(&st.fanout, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
 }

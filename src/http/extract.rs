@@ -1,6 +1,10 @@
-//! Extractors whose rejections speak the JSON error model of API.md.
+//! Extractors whose rejections speak the JSON error model of API.md, and the callers:
+//! a handler gets the caller's `store_id` only from [`AdminUser`] or [`TableUser`], so it
+//! cannot forget to scope a query by store.
 
+use crate::auth::{Claims, UserType};
 use crate::error::AppError;
+use crate::state::AppState;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
@@ -102,4 +106,81 @@ where
     D: serde::Deserializer<'de>,
 {
     <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
+/// The bearer token of a request: the `Authorization` header or, where `query_too` (event
+/// streams and download links: browsers cannot set headers there), `?token=`.
+pub fn bearer(parts: &Parts, query_too: bool) -> Option<String> {
+    if let Some(h) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let v = h.to_str().ok()?;
+        let (scheme, token) = v.split_once(' ')?;
+        if scheme.eq_ignore_ascii_case("bearer") {
+            return Some(token.trim().to_string());
+        }
+        return None;
+    }
+    if query_too {
+        let q = parts.uri.query()?;
+        for pair in q.split('&') {
+            if let Some(v) = pair.strip_prefix("token=") {
+                return Some(v.to_string());
+            }
+        }
+    }
+    None
+}
+
+fn claims(parts: &Parts, state: &AppState) -> Result<Claims, AppError> {
+    // Browsers' EventSource cannot set headers: event streams take `?token=`.
+    let token = bearer(parts, parts.uri.path().ends_with("/events"))
+        .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
+    state.keys.verify(&token, state.clock.now_ms() / 1000)
+}
+
+/// A logged-in staff member of `store_id`.
+#[derive(Debug, Clone)]
+pub struct AdminUser {
+    pub store_id: String,
+    pub admin_id: i64,
+    /// The box owner may act on the whole box (backups hold every store).
+    pub box_owner: bool,
+}
+
+/// A logged-in table tablet of `store_id`.
+#[derive(Debug, Clone)]
+pub struct TableUser {
+    pub store_id: String,
+    pub table_id: i64,
+}
+
+impl FromRequestParts<AppState> for AdminUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let c = claims(parts, state)?;
+        match (c.user_type, c.admin_id) {
+            (UserType::Admin, Some(admin_id)) => {
+                let acc = state.accounts.check(&state.pool, UserType::Admin, admin_id, &c.store_id, c.tgen).await?;
+                Ok(AdminUser { store_id: c.store_id, admin_id, box_owner: acc.box_owner })
+            }
+            (UserType::Admin, None) => Err(AppError::Unauthorized("invalid token".into())),
+            _ => Err(AppError::Forbidden("this needs a staff login".into())),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for TableUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let c = claims(parts, state)?;
+        match (c.user_type, c.table_id) {
+            (UserType::Table, Some(table_id)) => {
+                state.accounts.check(&state.pool, UserType::Table, table_id, &c.store_id, c.tgen).await?;
+                Ok(TableUser { store_id: c.store_id, table_id })
+            }
+            (UserType::Table, None) => Err(AppError::Unauthorized("invalid token".into())),
+            _ => Err(AppError::Forbidden("this needs a table login".into())),
+        }
+    }
 }

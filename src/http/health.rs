@@ -1,8 +1,8 @@
 //! Health, metrics and the system page.
 
-use crate::auth::AdminUser;
 use crate::db;
 use crate::error::AppResult;
+use crate::http::extract::AdminUser;
 use crate::metrics::{KindLabel, StateLabel};
 use crate::state::AppState;
 use axum::Json;
@@ -61,7 +61,7 @@ fn db_bytes(st: &AppState) -> u64 {
 #[utoipa::path(get, path = "/metrics", tag = "public", responses((status = 200, body = String, content_type = "application/openmetrics-text")))]
 async fn metrics(State(st): State<AppState>) -> impl IntoResponse {
     let m = &st.metrics;
-    let (staff, table) = st.hub.counts();
+    let (staff, table) = st.fanout.counts();
     m.sse_connections.get_or_create(&KindLabel { kind: "staff" }).set(staff as i64);
     m.sse_connections.get_or_create(&KindLabel { kind: "table" }).set(table as i64);
     let pool = st.pool.state();
@@ -118,11 +118,11 @@ pub struct SystemStatus {
 async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<SystemStatus>> {
     // The backlog as it is now (the uploader's own figure may be a backoff old).
     let (head, cursor) =
-        db::read(&st.pool, |c| Ok((db::events::head(c)?, crate::uplink::cursor(c)?))).await.unwrap_or((0, 0));
+        db::read(&st.pool, |c| Ok((db::events::head(c)?, db::uplink::cursor(c)?))).await.unwrap_or((0, 0));
     let store = admin.store_id.clone();
     let timezone = db::read(&st.pool, move |c| db::stores::timezone_name(c, &store)).await?;
     let p = st.pool.state();
-    let (staff, table) = st.hub.counts();
+    let (staff, table) = st.fanout.counts();
     Ok(Json(SystemStatus {
         version: env!("CARGO_PKG_VERSION"),
         uptime_s: st.started.elapsed().as_secs(),
@@ -136,8 +136,8 @@ async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<
         sse: SseStatus {
             staff,
             table,
-            events_sent: st.hub.stats.events_sent.get(),
-            dropped_lagging: st.hub.stats.dropped_lagging.get(),
+            events_sent: st.fanout.stats.events_sent.get(),
+            dropped_lagging: st.fanout.stats.dropped_lagging.get(),
         },
         limits: st.config.limits.clone(),
         disk_free_bytes: crate::metrics::free_bytes(&st.config.data_dir),

@@ -1,10 +1,12 @@
 //! Staff and the kitchen display: stations and their printers, tickets, bumps, reprints.
 
-use crate::auth::AdminUser;
 use crate::db;
+use crate::db::kitchen::{self as kdb, PrinterDto, StationDto, StationFields, TicketDto};
+use crate::db::sort::Sorted;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::AdminUser;
 use crate::http::extract::{Json, Path, Query, double_option};
-use crate::kitchen::db::{self as kdb, PrinterDto, StationDto, StationFields, TicketDto};
+use crate::http::sorting::{SortEntry, sort_entries};
 use crate::kitchen::escpos::{self, Encoding};
 use crate::kitchen::printer;
 use crate::state::AppState;
@@ -18,6 +20,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_stations, create_station))
+        .routes(routes!(reorder_stations))
         .routes(routes!(update_station, delete_station))
         .routes(routes!(station_status))
         .routes(routes!(test_print))
@@ -227,19 +230,33 @@ async fn list_tickets(
     Ok(axum::Json(db::read(&st.pool, move |c| kdb::tickets(c, &a.store_id, q.station_id, open)).await?))
 }
 
+/// Sets the order of the stations, in one change (the first is where lines of items and
+/// categories without a station go).
+#[utoipa::path(put, path = "/api/v1/admin/stations/order", tag = "kitchen", security(("bearer" = [])), request_body = Vec<SortEntry>,
+    responses((status = 204), (status = 404), (status = 422)))]
+async fn reorder_stations(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Json(b): Json<Vec<SortEntry>>,
+) -> AppResult<StatusCode> {
+    let order = sort_entries(b)?;
+    st.writer.write(move |ctx| db::sort::reorder(ctx, &a.store_id, Sorted::Stations, &order)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Done at this station. When every station's ticket of the order is bumped, the order
 /// becomes `completed` (the tablet sees it); the first bump makes it `preparing`.
 #[utoipa::path(post, path = "/api/v1/admin/tickets/{id}/bump", tag = "kitchen", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = TicketDto), (status = 404)))]
 async fn bump(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<axum::Json<TicketDto>> {
-    Ok(axum::Json(st.writer.write(move |ctx| kdb::bump(ctx, &a.store_id, id)).await?.0))
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::bump(ctx, &a.store_id, id)).await?))
 }
 
 /// Undoes a bump: the ticket is open again, its order back to its status before the bump.
 #[utoipa::path(post, path = "/api/v1/admin/tickets/{id}/unbump", tag = "kitchen", security(("bearer" = [])),
     params(("id" = i64, Path)), responses((status = 200, body = TicketDto), (status = 404), (status = 409)))]
 async fn unbump(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<axum::Json<TicketDto>> {
-    Ok(axum::Json(st.writer.write(move |ctx| kdb::unbump(ctx, &a.store_id, id)).await?.0))
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::unbump(ctx, &a.store_id, id)).await?))
 }
 
 #[derive(Serialize, ToSchema)]

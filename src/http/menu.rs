@@ -1,14 +1,16 @@
 //! Menu: staff management of categories, items and images; the tablets' cached menu.
 
-use crate::auth::{AdminUser, TableUser};
 use crate::cache::CachedMenu;
+use crate::db::sort::Sorted;
 use crate::db::{
     self,
     menu::{CategoryDto, ItemFields, MenuDto, MenuItemDto},
 };
 use crate::domain;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::{AdminUser, TableUser};
 use crate::http::extract::{Body, Json, Path, Query, double_option};
+use crate::http::sorting::{SortEntry, sort_entries};
 use crate::state::AppState;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -226,27 +228,6 @@ async fn delete_category(a: AdminUser, State(st): State<AppState>, Path(id): Pat
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SortEntry {
-    id: i64,
-    sort_order: i64,
-}
-
-fn sort_entries(list: Vec<SortEntry>) -> AppResult<Vec<(i64, i64)>> {
-    if list.len() > 1000 {
-        return Err(AppError::validation("body", "at most 1000 entries"));
-    }
-    list.into_iter()
-        .enumerate()
-        .map(|(i, e)| {
-            domain::sort_order(e.sort_order).map(|s| (e.id, s)).map_err(|_| {
-                AppError::validation(&format!("[{i}].sort_order"), "must be a whole number from 0 to 1000000")
-            })
-        })
-        .collect()
-}
-
 /// Sets the order of categories.
 #[utoipa::path(put, path = "/api/v1/admin/categories/order", tag = "menu", security(("bearer" = [])), request_body = Vec<SortEntry>,
     responses((status = 204), (status = 404), (status = 422)))]
@@ -256,7 +237,7 @@ async fn reorder_categories(
     Json(b): Json<Vec<SortEntry>>,
 ) -> AppResult<StatusCode> {
     let order = sort_entries(b)?;
-    st.writer.write(move |ctx| db::menu::reorder_categories(ctx, &a.store_id, &order)).await?;
+    st.writer.write(move |ctx| db::sort::reorder(ctx, &a.store_id, Sorted::Categories, &order)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -386,7 +367,7 @@ async fn reorder_items(
     Json(b): Json<Vec<SortEntry>>,
 ) -> AppResult<StatusCode> {
     let order = sort_entries(b)?;
-    st.writer.write(move |ctx| db::menu::reorder_items(ctx, &a.store_id, &order)).await?;
+    st.writer.write(move |ctx| db::sort::reorder(ctx, &a.store_id, Sorted::Items, &order)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

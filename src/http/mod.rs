@@ -11,6 +11,7 @@ pub mod menu;
 pub mod options;
 pub mod orders;
 pub mod setup_codes;
+pub mod sorting;
 pub mod tables;
 pub mod web;
 

@@ -1,13 +1,15 @@
 //! Staff: option groups (맵기, 곱빼기, drink sizes) and their options.
 
-use crate::auth::AdminUser;
+use crate::db::sort::Sorted;
 use crate::db::{
     self,
     options::{GroupDto, GroupFields, Limits, NewOption, OptionFields},
 };
 use crate::domain;
 use crate::error::{AppError, AppResult};
+use crate::http::extract::AdminUser;
 use crate::http::extract::{Json, Path};
+use crate::http::sorting::{SortEntry, sort_entries};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list, create))
         .routes(routes!(update, delete))
         .routes(routes!(reorder))
+        .routes(routes!(reorder_options))
         .routes(routes!(add_option))
         .routes(routes!(update_option, delete_option))
 }
@@ -194,28 +197,26 @@ async fn delete(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SortEntry {
-    id: i64,
-    sort_order: i64,
-}
-
 /// Sets the order of option groups.
 #[utoipa::path(put, path = "/api/v1/admin/option-groups/order", tag = "menu", security(("bearer" = [])), request_body = Vec<SortEntry>,
     responses((status = 204), (status = 404), (status = 422)))]
 async fn reorder(a: AdminUser, State(st): State<AppState>, Json(b): Json<Vec<SortEntry>>) -> AppResult<StatusCode> {
-    if b.len() > 1000 {
-        return Err(AppError::validation("body", "at most 1000 entries"));
-    }
-    let mut order = Vec::with_capacity(b.len());
-    for (i, s) in b.into_iter().enumerate() {
-        domain::sort_order(s.sort_order).map_err(|_| {
-            AppError::validation(&format!("[{i}].sort_order"), "must be a whole number from 0 to 1000000")
-        })?;
-        order.push((s.id, s.sort_order));
-    }
-    st.writer.write(move |ctx| db::options::reorder_groups(ctx, &a.store_id, &order)).await?;
+    let order = sort_entries(b)?;
+    st.writer.write(move |ctx| db::sort::reorder(ctx, &a.store_id, Sorted::OptionGroups, &order)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Sets the order of a group's options, in one change.
+#[utoipa::path(put, path = "/api/v1/admin/option-groups/{id}/options/order", tag = "menu", security(("bearer" = [])),
+    request_body = Vec<SortEntry>, params(("id" = i64, Path)), responses((status = 204), (status = 404), (status = 422)))]
+async fn reorder_options(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<Vec<SortEntry>>,
+) -> AppResult<StatusCode> {
+    let order = sort_entries(b)?;
+    st.writer.write(move |ctx| db::sort::reorder(ctx, &a.store_id, Sorted::Options { group_id: id }, &order)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,12 +1,12 @@
 //! Orders: tablets place and follow them; staff advance, cancel and look back.
 
-use crate::auth::{AdminUser, TableUser};
 use crate::db::{
     self,
     orders::{HistoryEntry, Line, OrderDto},
 };
 use crate::domain::{self, OrderStatus};
 use crate::error::{AppError, AppResult};
+use crate::http::extract::{AdminUser, TableUser};
 use crate::http::extract::{Json, Path, Query};
 use crate::state::AppState;
 use axum::extract::State;
@@ -91,7 +91,7 @@ async fn place(
         .writer
         .write(move |ctx| {
             let rate_key = (t.store_id.clone(), t.table_id);
-            db::orders::place(ctx, &t.store_id, t.table_id, &key, &lines, max, || limits.orders.check(&rate_key))
+            db::flows::place_order(ctx, &t.store_id, t.table_id, &key, &lines, max, || limits.orders.check(&rate_key))
         })
         .await?;
     if placed.created {
@@ -166,7 +166,7 @@ async fn update(
 ) -> AppResult<axum::Json<OrderDto>> {
     let to = OrderStatus::parse(&b.status)
         .ok_or_else(|| AppError::validation("status", "must be one of pending, preparing, completed, cancelled"))?;
-    Ok(axum::Json(st.writer.write(move |ctx| db::orders::set_status(ctx, &a.store_id, id, to)).await?))
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::set_status(ctx, &a.store_id, id, to)).await?))
 }
 
 /// Cancels an order: it is kept with status `cancelled` and the session total drops.
@@ -174,7 +174,7 @@ async fn update(
     params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 404), (status = 409)))]
 async fn cancel(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<axum::Json<OrderDto>> {
     Ok(axum::Json(
-        st.writer.write(move |ctx| db::orders::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled)).await?,
+        st.writer.write(move |ctx| db::flows::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled)).await?,
     ))
 }
 

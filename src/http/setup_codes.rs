@@ -1,10 +1,11 @@
 //! Setup QR codes: staff print one per table; a tablet that opens one is set up as that
 //! table without anybody typing (or photographing) the table's password.
 
-use crate::auth::{AdminUser, Claims};
+use crate::auth::Claims;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{TableToken, login_allowed};
+use crate::http::extract::AdminUser;
 use crate::http::extract::{Body, Json};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};

@@ -1,12 +1,13 @@
 //! Staff: tables, their passwords and sessions.
 
-use crate::auth::{Account, AdminUser, UserType};
+use crate::auth::{Account, UserType};
 use crate::db::{
     self,
     tables::{EndedSession, TableDto},
 };
 use crate::domain;
 use crate::error::AppResult;
+use crate::http::extract::AdminUser;
 use crate::http::extract::{Json, Path};
 use crate::state::AppState;
 use axum::extract::State;
@@ -70,7 +71,7 @@ async fn update(
     let (t, tgen) = st.writer.write(move |ctx| db::tables::set_password(ctx, &store, id, &hash)).await?;
     // Tokens issued before stop working now; the tablet's open stream ends with them.
     st.accounts.set(UserType::Table, id, Some(Account { store_id: a.store_id.clone(), tgen, box_owner: false }));
-    st.hub.cut_table(&a.store_id, id);
+    st.fanout.cut_table(&a.store_id, id);
     Ok(axum::Json(t))
 }
 
@@ -81,7 +82,7 @@ async fn delete(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -
     let store = a.store_id.clone();
     st.writer.write(move |ctx| db::tables::delete(ctx, &store, id)).await?;
     st.accounts.set(UserType::Table, id, None);
-    st.hub.cut_table(&a.store_id, id);
+    st.fanout.cut_table(&a.store_id, id);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -93,5 +94,5 @@ async fn end_session(
     State(st): State<AppState>,
     Path(id): Path<i64>,
 ) -> AppResult<axum::Json<EndedSession>> {
-    Ok(axum::Json(st.writer.write(move |ctx| db::tables::end_session(ctx, &a.store_id, id)).await?))
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::end_session(ctx, &a.store_id, id)).await?))
 }

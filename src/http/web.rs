@@ -9,17 +9,25 @@ use rust_embed::RustEmbed;
 #[folder = "web/"]
 struct Assets;
 
-/// The box's pages: everything but the chain hub's HQ page and its files, which only the hub
-/// serves (on a box they would log in to nothing).
+/// The box's pages: everything but the chain hub's HQ page and the files only it uses, which
+/// only the hub serves (on a box they would log in to nothing).
 pub async fn serve_box(uri: Uri) -> Response {
-    if is_hq_file(uri.path().trim_end_matches('/')) {
+    if is_hq_only_file(uri.path().trim_end_matches('/')) {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     }
     serve(uri).await
 }
 
-/// The HQ page and the files only it uses.
+/// The modules and styles the HQ page shares with the box's pages: both serve them.
+const HQ_SHARED: &[&str] = &["/css/app.css", "/js/api.js", "/js/errors.js", "/js/i18n.js", "/js/ui.js"];
+
+/// The HQ page and every file it loads: what the hub serves.
 pub fn is_hq_file(p: &str) -> bool {
+    is_hq_only_file(p) || HQ_SHARED.contains(&p)
+}
+
+/// The HQ page and the files only it uses.
+fn is_hq_only_file(p: &str) -> bool {
     p == "/hq" || p == "/hq.html" || p == "/css/hq.css" || p.starts_with("/js/hq") || p == "/js/strings-hq.js"
 }
 

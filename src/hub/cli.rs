@@ -54,7 +54,7 @@ pub fn run(
                         .map_err(|_| format!("store id {s:?} must be 1–32 characters of a–z, 0–9 and '-'"))?;
                 }
                 let pool = migrated(&db.database_url).await?;
-                let token = format!("tobx_{}", db::hex(&crate::auth::random_bytes::<32>()));
+                let token = format!("tobx_{}", db::hex(&crate::crypto::random_bytes::<32>()));
                 let mut c = pool.get().await.map_err(|e| e.to_string())?;
                 let tx = c.transaction().await.map_err(|e| e.to_string())?;
                 let id: i64 = tx

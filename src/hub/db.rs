@@ -1,6 +1,7 @@
 //! The hub's PostgreSQL: a deadpool pool (seed §2.1: 5 kept, 20 at most, 30 s wait,
 //! connections checked before use) and embedded migrations from `migrations/hub/`.
 
+use crate::error::AppError;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
 use std::time::Duration;
 use tokio_postgres::NoTls;
@@ -75,7 +76,7 @@ pub async fn migrate(pool: &Pool) -> Result<i64, String> {
     .await
     .map_err(|e| e.to_string())?;
     // The signing key every hub process shares for HQ logins.
-    let key = hex(&crate::auth::random_bytes::<48>());
+    let key = hex(&crate::crypto::random_bytes::<48>());
     tx.execute("INSERT INTO hub_meta (key, value) VALUES ('jwt_key', $1) ON CONFLICT (key) DO NOTHING", &[&key])
         .await
         .map_err(|e| e.to_string())?;
@@ -83,14 +84,11 @@ pub async fn migrate(pool: &Pool) -> Result<i64, String> {
     Ok(latest)
 }
 
-pub fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
+pub use crate::crypto::hex;
 
 /// SHA-256 of a box token, as stored (tokens are 32 random bytes: a fast hash is enough).
 pub fn token_hash(token: &str) -> String {
-    use sha2::Digest;
-    hex(&sha2::Sha256::digest(token.as_bytes()))
+    crate::crypto::sha256_hex(token)
 }
 
 pub async fn jwt_key(pool: &Pool) -> Result<String, String> {
@@ -100,4 +98,19 @@ pub async fn jwt_key(pool: &Pool) -> Result<String, String> {
         .await
         .map_err(|e| format!("the hub database is not migrated (tableorder hub migrate): {e}"))?;
     Ok(row.get(0))
+}
+
+/// A database error is the client's to retry (503); the detail goes to the log only.
+impl From<tokio_postgres::Error> for AppError {
+    fn from(e: tokio_postgres::Error) -> Self {
+        tracing::error!(error = %e, "database error");
+        AppError::Unavailable("the hub database could not answer, try again".into())
+    }
+}
+
+impl From<deadpool_postgres::PoolError> for AppError {
+    fn from(e: deadpool_postgres::PoolError) -> Self {
+        tracing::error!(error = %e, "database pool");
+        AppError::Unavailable("the hub database is not reachable, try again".into())
+    }
 }

@@ -4,79 +4,32 @@
 //! `updated_at` winning, so replays and overlaps change nothing. The answer is the highest
 //! event id up to which the hub holds every event of the box.
 
-use super::{HubError, HubState};
-use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use super::HubState;
+use super::auth::BoxUser;
+use crate::error::{AppError, AppResult};
+use crate::wire::{
+    BackfillBody, CallDto, EndedSession, EventData, IngestBody, OrderEvent, SessionSummary, StoreOrder, WireEvent,
+};
+use std::collections::{BTreeMap, HashSet};
 use tokio_postgres::Transaction;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-/// An event as a box sends it (its `events` row).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct InEvent {
-    pub id: i64,
-    pub store_id: String,
-    pub table_id: Option<i64>,
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Kept as sent (stored as is; only the projections look inside).
-    #[schema(value_type = Object)]
-    pub data: Box<serde_json::value::RawValue>,
-    /// RFC 3339.
-    pub created_at: String,
-}
-
-/// A store's name and timezone, as its box knows them (reports use the timezone).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct StoreInfo {
-    pub store_id: String,
-    pub name: String,
-    pub timezone: String,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct IngestBody {
-    /// Ids ascending.
-    pub events: Vec<InEvent>,
-    /// Optional: the stores' names and timezones.
-    #[serde(default)]
-    pub stores: Vec<StoreInfo>,
-    /// Optional: the newest event id on the box (for the backlog shown at HQ).
-    #[serde(default)]
-    pub head: Option<i64>,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Acked {
-    pub acked: i64,
-}
-
-/// A box that sends: its id and the stores it may send for.
-#[derive(Debug, Clone)]
-pub struct BoxAuth {
-    pub id: i64,
-    pub stores: HashSet<String>,
-}
-
 /// Checks a batch before anything is written: ids ascending, every store bound to the box.
-pub fn check(b: &BoxAuth, body: &IngestBody) -> Result<(), HubError> {
+pub fn check(b: &BoxUser, body: &IngestBody) -> AppResult<()> {
     if body.events.len() > 5000 {
-        return Err(HubError::BadRequest("at most 5000 events per batch".into()));
+        return Err(AppError::BadRequest("at most 5000 events per batch".into()));
     }
     let mut prev = i64::MIN;
     for e in &body.events {
         if e.id <= prev {
-            return Err(HubError::BadRequest("event ids must be ascending".into()));
+            return Err(AppError::BadRequest("event ids must be ascending".into()));
         }
         prev = e.id;
-        if !b.stores.contains(&e.store_id) {
-            return Err(HubError::Forbidden(format!("this box may not send events of store {}", e.store_id)));
-        }
+        b.check_store(&e.store_id, "events")?;
     }
     for s in &body.stores {
-        if !b.stores.contains(&s.store_id) {
-            return Err(HubError::Forbidden(format!("this box may not describe store {}", s.store_id)));
-        }
+        b.check_store(&s.store_id, "a description")?;
     }
     Ok(())
 }
@@ -95,7 +48,7 @@ pub struct Ingested {
 /// the events that are new are written next, in parallel with other boxes' ingests; only
 /// then is the advisory lock taken for the short insert of the events themselves, so that
 /// hub ids commit in increasing order.
-pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ingested, HubError> {
+pub async fn ingest(st: &HubState, b: &BoxUser, body: &IngestBody) -> AppResult<Ingested> {
     let started = std::time::Instant::now();
     let mut c = st.pool.get().await?;
     let tx = c.transaction().await?;
@@ -103,14 +56,7 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
         tx.query_one("SELECT first_event_id, acked_event_id FROM boxes WHERE id = $1 FOR UPDATE", &[&b.id]).await?;
     let locked_box = started.elapsed();
     let (first, mut acked): (Option<i64>, i64) = (row.get(0), row.get(1));
-    for s in &body.stores {
-        tx.execute(
-            "INSERT INTO stores (store_id, name, timezone, last_seen_at) VALUES ($1, $2, $3, now())
-             ON CONFLICT (store_id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone, last_seen_at = now()",
-            &[&s.store_id, &s.name, &s.timezone],
-        )
-        .await?;
-    }
+    upsert_stores(&tx, &body.stores, true).await?;
     let mut max_hub_id = None;
     let mut new_events = 0;
     if let Some(min_id) = body.events.first().map(|e| e.id) {
@@ -126,7 +72,7 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let fresh: Vec<&InEvent> = body.events.iter().filter(|e| !held.contains(&e.id)).collect();
+        let fresh: Vec<&WireEvent> = body.events.iter().filter(|e| !held.contains(&e.id)).collect();
         new_events = fresh.len();
         let (mut projected, mut copied) = (started.elapsed(), started.elapsed());
         if !fresh.is_empty() {
@@ -147,7 +93,7 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
                 let at: jiff::Timestamp = e
                     .created_at
                     .parse()
-                    .map_err(|_| HubError::BadRequest(format!("event {}: created_at is not RFC 3339", e.id)))?;
+                    .map_err(|_| AppError::BadRequest(format!("event {}: created_at is not RFC 3339", e.id)))?;
                 // Already known to be JSON: serde read it.
                 let data = e.data.get();
                 writer.as_mut().write(&[&b.id, &e.id, &e.store_id, &e.table_id, &e.kind, &data, &at]).await?;
@@ -191,120 +137,58 @@ pub async fn ingest(st: &HubState, b: &BoxAuth, body: &IngestBody) -> Result<Ing
     Ok(Ingested { acked, max_hub_id, new_events })
 }
 
-/// What the projections read of an order event (lines stay raw: stored as sent).
-#[derive(Deserialize)]
-struct OrderData<'a> {
-    id: i64,
-    order_no: i64,
-    table_id: i64,
-    table_number: i64,
-    session_id: i64,
-    status: String,
-    total: i64,
-    created_at: String,
-    updated_at: String,
-    #[serde(borrow)]
-    items: Option<&'a serde_json::value::RawValue>,
-    session: Option<SessionData>,
+/// The stores a box describes (name, timezone); `seen`: it is online now.
+async fn upsert_stores(tx: &Transaction<'_>, stores: &[crate::wire::StoreInfo], seen: bool) -> AppResult<()> {
+    for s in stores {
+        tx.execute(
+            "INSERT INTO stores (store_id, name, timezone, last_seen_at) VALUES ($1, $2, $3, CASE WHEN $4 THEN now() END)
+             ON CONFLICT (store_id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone,
+                 last_seen_at = CASE WHEN $4 THEN now() ELSE stores.last_seen_at END",
+            &[&s.store_id, &s.name, &s.timezone, &seen],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
-#[derive(Deserialize)]
-struct SessionData {
-    id: i64,
-    started_at: Option<String>,
-    total: i64,
-    order_count: i64,
-}
-
-#[derive(Deserialize)]
-struct EndedData {
-    session_id: i64,
-    table_id: i64,
-    started_at: Option<String>,
-    ended_at: Option<String>,
-    total: i64,
-    order_count: i64,
-}
-
-#[derive(Deserialize)]
-struct CallData {
-    id: i64,
-    table_id: i64,
-    #[serde(default)]
-    reason: String,
-    created_at: String,
-    acked_at: Option<String>,
-}
-
-/// The event's data as `T`; an event that cannot be read is kept but not projected (one
-/// odd event must not hold up a box's whole feed).
-fn parse<'a, T: Deserialize<'a>>(e: &'a InEvent) -> Option<T> {
-    serde_json::from_str(e.data.get())
-        .map_err(|x| tracing::warn!(event_id = e.id, kind = %e.kind, error = %x, "event kept but not projected"))
-        .ok()
+/// The event's data; an event that cannot be read is kept but not projected (one odd event
+/// must not hold up a box's whole feed).
+fn data(e: &WireEvent) -> Option<EventData> {
+    match e.data()? {
+        Ok(d) => Some(d),
+        Err(x) => {
+            tracing::warn!(event_id = e.id, kind = %e.kind, error = %x, "event kept but not projected");
+            None
+        }
+    }
 }
 
 /// The projections of new events: the newest event of each order, session or call in
 /// the batch (events carry whole objects), upserted in bulk, newest `updated_at` winning.
-async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&InEvent]) -> Result<(), HubError> {
-    use std::collections::BTreeMap;
+async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> AppResult<()> {
     // Later events replace earlier ones of the same object (ids ascend).
-    let mut orders: BTreeMap<(String, i64), OrderData> = BTreeMap::new();
-    let mut open_sessions: BTreeMap<(String, i64), (i64, SessionData)> = BTreeMap::new();
-    let mut ended: BTreeMap<(String, i64), EndedData> = BTreeMap::new();
-    let mut calls: BTreeMap<(String, i64), CallData> = BTreeMap::new();
+    let mut orders: BTreeMap<(String, i64), StoreOrder> = BTreeMap::new();
+    let mut open_sessions: BTreeMap<(String, i64), (i64, SessionSummary)> = BTreeMap::new();
+    let mut ended: BTreeMap<(String, i64), EndedSession> = BTreeMap::new();
+    let mut calls: BTreeMap<(String, i64), CallDto> = BTreeMap::new();
     for e in events {
-        match e.kind.as_str() {
-            "order_created" | "order_updated" | "order_cancelled" => {
-                let Some(mut d) = parse::<OrderData>(e) else { continue };
-                if let Some(s) = d.session.take() {
-                    open_sessions.insert((e.store_id.clone(), s.id), (d.table_id, s));
+        match data(e) {
+            Some(EventData::Order(OrderEvent { order, session })) => {
+                if let Some(s) = session {
+                    open_sessions.insert((e.store_id.clone(), s.id), (order.table_id, s));
                 }
-                orders.insert((e.store_id.clone(), d.id), d);
+                orders.insert((e.store_id.clone(), order.id), StoreOrder { store_id: e.store_id.clone(), order });
             }
-            "session_ended" => {
-                let Some(d) = parse::<EndedData>(e) else { continue };
+            Some(EventData::SessionEnded(d)) => {
                 ended.insert((e.store_id.clone(), d.session_id), d);
             }
-            "call_created" | "call_acked" => {
-                let Some(d) = parse::<CallData>(e) else { continue };
+            Some(EventData::Call(d)) => {
                 calls.insert((e.store_id.clone(), d.id), d);
             }
             _ => {}
         }
     }
-    if !orders.is_empty() {
-        let (mut st, mut id, mut no, mut tid, mut tno, mut sid, mut status, mut total) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut created, mut updated, mut items) = (Vec::new(), Vec::new(), Vec::new());
-        for ((store, _), d) in orders {
-            st.push(store);
-            id.push(d.id);
-            no.push(d.order_no);
-            tid.push(d.table_id);
-            tno.push(d.table_number);
-            sid.push(d.session_id);
-            status.push(d.status);
-            total.push(d.total);
-            created.push(d.created_at);
-            updated.push(d.updated_at);
-            items.push(d.items.map(|i| i.get()).unwrap_or("[]"));
-        }
-        tx.execute(
-            "INSERT INTO orders (store_id, box_id, order_id, order_no, table_id, table_number, session_id, status, total,
-                                 created_at, updated_at, business_day, items)
-             SELECT u.s, $1, u.id, u.no, u.tid, u.tno, u.sid, u.st, u.tot, u.ca::timestamptz, u.ua::timestamptz,
-                    (u.ca::timestamptz AT TIME ZONE coalesce(z.timezone, 'Asia/Seoul'))::date, u.items::jsonb
-             FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[],
-                         $9::bigint[], $10::text[], $11::text[], $12::text[]) AS u(s, id, no, tid, tno, sid, st, tot, ca, ua, items)
-             LEFT JOIN stores z ON z.store_id = u.s
-             ON CONFLICT (store_id, box_id, order_id) DO UPDATE SET
-                 status = excluded.status, total = excluded.total, updated_at = excluded.updated_at, items = excluded.items
-             WHERE excluded.updated_at >= orders.updated_at",
-            &[&box_id, &st, &id, &no, &tid, &tno, &sid, &status, &total, &created, &updated, &items],
-        )
-        .await?;
-    }
+    upsert_orders(tx, box_id, orders.into_values()).await?;
     if !open_sessions.is_empty() {
         let (mut st, mut id, mut tid, mut started, mut total, mut count) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -326,29 +210,10 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&InEvent]) -> Resu
         )
         .await?;
     }
-    if !ended.is_empty() {
-        let (mut st, mut id, mut tid, mut started, mut end, mut total, mut count) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for ((store, sid), d) in ended {
-            st.push(store);
-            id.push(sid);
-            tid.push(d.table_id);
-            started.push(d.started_at);
-            end.push(d.ended_at);
-            total.push(d.total);
-            count.push(d.order_count);
-        }
-        tx.execute(
-            "INSERT INTO sessions (store_id, box_id, session_id, table_id, started_at, ended_at, total, order_count)
-             SELECT u.s, $1, u.id, u.tid, u.sa::timestamptz, u.ea::timestamptz, u.tot, u.n
-             FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
-                  AS u(s, id, tid, sa, ea, tot, n)
-             ON CONFLICT (store_id, box_id, session_id) DO UPDATE SET
-                 ended_at = excluded.ended_at, total = excluded.total, order_count = excluded.order_count",
-            &[&box_id, &st, &id, &tid, &started, &end, &total, &count],
-        )
-        .await?;
-    }
+    let ended = ended.into_iter().map(|((store, _), d)| {
+        (store, d.session_id, d.table_id, Some(d.started_at), Some(d.ended_at), d.total, d.order_count)
+    });
+    upsert_sessions(tx, box_id, ended).await?;
     if !calls.is_empty() {
         let (mut st, mut id, mut tid, mut reason, mut created, mut acked) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -372,86 +237,114 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&InEvent]) -> Resu
     Ok(())
 }
 
-/// Orders and sessions a box had before it joined the chain (their events are long pruned).
-#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct BackfillBody {
-    #[serde(default)]
-    pub stores: Vec<StoreInfo>,
-    /// Orders as in v1, each with `store_id` (and `session` optional).
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub orders: Vec<serde_json::Value>,
-    /// Ended sessions: `{"store_id","session_id","table_id","started_at","ended_at","total","order_count"}`.
-    #[serde(default)]
-    #[schema(value_type = Vec<Object>)]
-    pub sessions: Vec<serde_json::Value>,
-    /// Sent last, once every order is: the box holds no event up to this id any more, and
-    /// what they told is in the backfill. The box's events count as held up to here.
-    #[serde(default)]
-    pub floor: Option<i64>,
-}
-
-/// Upserts backfilled orders and sessions (same rules as the projections).
-pub async fn backfill(st: &HubState, b: &BoxAuth, body: &BackfillBody) -> Result<usize, HubError> {
-    for o in &body.orders {
-        let s = o["store_id"].as_str().unwrap_or_default();
-        if !b.stores.contains(s) {
-            return Err(HubError::Forbidden(format!("this box may not send orders of store {s}")));
+/// Orders upserted in bulk, the newest `updated_at` winning (events and backfills alike).
+async fn upsert_orders(
+    tx: &Transaction<'_>,
+    box_id: i64,
+    orders: impl IntoIterator<Item = StoreOrder>,
+) -> AppResult<()> {
+    let (mut st, mut id, mut no, mut tid, mut tno, mut sid, mut status, mut total) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut created, mut updated, mut items) = (Vec::new(), Vec::new(), Vec::new());
+    // One row per order (a backfill may repeat one): the newest wins.
+    let mut latest: BTreeMap<(String, i64), StoreOrder> = BTreeMap::new();
+    for o in orders {
+        let key = (o.store_id.clone(), o.order.id);
+        if latest.get(&key).is_none_or(|old| old.order.updated_at <= o.order.updated_at) {
+            latest.insert(key, o);
         }
     }
-    for s in body
-        .sessions
-        .iter()
-        .map(|s| s["store_id"].as_str().unwrap_or_default())
-        .chain(body.stores.iter().map(|s| s.store_id.as_str()))
-    {
-        if !b.stores.contains(s) {
-            return Err(HubError::Forbidden(format!("this box may not send sessions of store {s}")));
-        }
+    if latest.is_empty() {
+        return Ok(());
     }
-    let mut c = st.pool.get().await?;
-    let tx = c.transaction().await?;
-    for s in &body.stores {
-        tx.execute(
-            "INSERT INTO stores (store_id, name, timezone) VALUES ($1, $2, $3)
-             ON CONFLICT (store_id) DO UPDATE SET name = excluded.name, timezone = excluded.timezone",
-            &[&s.store_id, &s.name, &s.timezone],
-        )
-        .await?;
+    for (_, StoreOrder { store_id, order: d }) in latest {
+        st.push(store_id);
+        id.push(d.id);
+        no.push(d.order_no);
+        tid.push(d.table_id);
+        tno.push(d.table_number);
+        sid.push(d.session_id);
+        status.push(d.status.as_str());
+        total.push(d.total);
+        created.push(d.created_at);
+        updated.push(d.updated_at);
+        items.push(serde_json::to_string(&d.items).map_err(AppError::internal)?);
     }
-    let orders: Vec<String> = body.orders.iter().map(|o| o.to_string()).collect();
     tx.execute(
         "INSERT INTO orders (store_id, box_id, order_id, order_no, table_id, table_number, session_id, status, total,
                              created_at, updated_at, business_day, items)
-         SELECT DISTINCT ON (o->>'store_id', (o->>'id')::bigint)
-                o->>'store_id', $1, (o->>'id')::bigint, (o->>'order_no')::bigint, (o->>'table_id')::bigint,
-                (o->>'table_number')::bigint, (o->>'session_id')::bigint, o->>'status', (o->>'total')::bigint,
-                (o->>'created_at')::timestamptz, (o->>'updated_at')::timestamptz,
-                ((o->>'created_at')::timestamptz AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date,
-                coalesce(o->'items', '[]'::jsonb)
-         FROM unnest($2::text[]) AS u(t), LATERAL (SELECT t::jsonb AS o) j
-         LEFT JOIN stores s ON s.store_id = o->>'store_id'
-         ORDER BY o->>'store_id', (o->>'id')::bigint, (o->>'updated_at')::timestamptz DESC
+         SELECT u.s, $1, u.id, u.no, u.tid, u.tno, u.sid, u.st, u.tot, u.ca::timestamptz, u.ua::timestamptz,
+                (u.ca::timestamptz AT TIME ZONE coalesce(z.timezone, 'Asia/Seoul'))::date, u.items::jsonb
+         FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[],
+                     $9::bigint[], $10::text[], $11::text[], $12::text[]) AS u(s, id, no, tid, tno, sid, st, tot, ca, ua, items)
+         LEFT JOIN stores z ON z.store_id = u.s
          ON CONFLICT (store_id, box_id, order_id) DO UPDATE SET
              status = excluded.status, total = excluded.total, updated_at = excluded.updated_at, items = excluded.items
          WHERE excluded.updated_at >= orders.updated_at",
-        &[&b.id, &orders],
+        &[&box_id, &st, &id, &no, &tid, &tno, &sid, &status, &total, &created, &updated, &items],
     )
     .await?;
-    let sessions: Vec<String> = body.sessions.iter().map(|o| o.to_string()).collect();
+    Ok(())
+}
+
+/// A session row: (store, session id, table id, started, ended, total, order count).
+type SessionRow = (String, i64, i64, Option<String>, Option<String>, i64, i64);
+
+/// Sessions upserted in bulk; an end once known is kept.
+async fn upsert_sessions(
+    tx: &Transaction<'_>,
+    box_id: i64,
+    rows: impl IntoIterator<Item = SessionRow>,
+) -> AppResult<()> {
+    let mut latest: BTreeMap<(String, i64), SessionRow> = BTreeMap::new();
+    for r in rows {
+        latest.insert((r.0.clone(), r.1), r);
+    }
+    if latest.is_empty() {
+        return Ok(());
+    }
+    let (mut st, mut id, mut tid, mut started, mut end, mut total, mut count) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (_, (store, sid, table, s, e, t, n)) in latest {
+        st.push(store);
+        id.push(sid);
+        tid.push(table);
+        started.push(s);
+        end.push(e);
+        total.push(t);
+        count.push(n);
+    }
     tx.execute(
         "INSERT INTO sessions (store_id, box_id, session_id, table_id, started_at, ended_at, total, order_count)
-         SELECT DISTINCT ON (o->>'store_id', (o->>'session_id')::bigint)
-                o->>'store_id', $1, (o->>'session_id')::bigint, (o->>'table_id')::bigint,
-                (o->>'started_at')::timestamptz, (o->>'ended_at')::timestamptz,
-                (o->>'total')::bigint, (o->>'order_count')::bigint
-         FROM unnest($2::text[]) AS u(t), LATERAL (SELECT t::jsonb AS o) j
-         ORDER BY o->>'store_id', (o->>'session_id')::bigint
+         SELECT u.s, $1, u.id, u.tid, u.sa::timestamptz, u.ea::timestamptz, u.tot, u.n
+         FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
+              AS u(s, id, tid, sa, ea, tot, n)
          ON CONFLICT (store_id, box_id, session_id) DO UPDATE SET
              ended_at = coalesce(excluded.ended_at, sessions.ended_at), total = excluded.total, order_count = excluded.order_count",
-        &[&b.id, &sessions],
+        &[&box_id, &st, &id, &tid, &started, &end, &total, &count],
     )
     .await?;
+    Ok(())
+}
+
+/// Upserts backfilled orders and sessions (same rules as the projections).
+pub async fn backfill(st: &HubState, b: &BoxUser, body: BackfillBody) -> AppResult<usize> {
+    for o in &body.orders {
+        b.check_store(&o.store_id, "orders")?;
+    }
+    for s in body.sessions.iter().map(|s| s.store_id.as_str()).chain(body.stores.iter().map(|s| s.store_id.as_str())) {
+        b.check_store(s, "sessions")?;
+    }
+    let stored = body.orders.len() + body.sessions.len();
+    let mut c = st.pool.get().await?;
+    let tx = c.transaction().await?;
+    upsert_stores(&tx, &body.stores, false).await?;
+    upsert_orders(&tx, b.id, body.orders).await?;
+    let sessions = body
+        .sessions
+        .into_iter()
+        .map(|s| (s.store_id, s.session_id, s.table_id, Some(s.started_at), s.ended_at, s.total, s.order_count));
+    upsert_sessions(&tx, b.id, sessions).await?;
     tx.execute("UPDATE boxes SET last_seen_at = now() WHERE id = $1", &[&b.id]).await?;
     if let Some(floor) = body.floor.filter(|f| *f > 0) {
         // Contiguity goes on from the box's oldest event (the first ingest or, after this
@@ -464,5 +357,5 @@ pub async fn backfill(st: &HubState, b: &BoxAuth, body: &BackfillBody) -> Result
         .await?;
     }
     tx.commit().await?;
-    Ok(body.orders.len() + body.sessions.len())
+    Ok(stored)
 }

@@ -44,7 +44,11 @@ fn frame(hub_id: i64, kind: &str, data: &str) -> Bytes {
 type Row = (i64, String, String);
 
 /// HQ events after `after`, at most `limit`, oldest first.
-async fn read_after(pool: &deadpool_postgres::Pool, after: i64, limit: i64) -> Result<Vec<Row>, super::HubError> {
+async fn read_after(
+    pool: &deadpool_postgres::Pool,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<Row>, crate::error::AppError> {
     let c = pool.get().await?;
     let types: Vec<&str> = TYPES.to_vec();
     let rows = c

@@ -2,23 +2,26 @@
 //! by any number of interchangeable hub processes behind a load balancer. They share
 //! PostgreSQL (the data) and Redis (live notifications, the report cache).
 //!
-//! - [`db`]: pool and migrations; [`ingest`]: events and projections in one transaction
+//! Its SQL lives by concern, its HTTP by feature, like the box's:
+//! - [`db`]: pool and migrations; [`auth`]: HQ users and box tokens, and their extractors
+//! - [`ingest`]: a box's events and the projections they describe, in one transaction
+//! - [`reports`]: stores, orders, sales and the CSV export, read for HQ
 //! - [`live`]: Redis notifications → reads from PostgreSQL → SSE, resumable on any process
 //! - [`cache`]: the cache trait of seed §4.2 with in-memory and Redis backends
-//! - [`http`]: ingest, HQ login and reports, the `/hq` page; [`cli`]: `tableorder hub …`
+//! - [`http`]: one router per feature, the `/hq` page; [`cli`]: `tableorder hub …`
+//!
+//! Errors are the box's [`crate::error::AppError`]: one JSON error model for both.
 
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod db;
 pub mod http;
 pub mod ingest;
 pub mod live;
+pub mod reports;
 
-use axum::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use deadpool_postgres::Pool;
-use serde_json::json;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -35,68 +38,6 @@ pub struct HubConfig {
     pub pool_max_size: usize,
     /// Orders per database query of a CSV export.
     pub csv_page_size: i64,
-}
-
-/// Errors of the hub's HTTP surface, in the box's JSON error model.
-#[derive(Debug, thiserror::Error)]
-pub enum HubError {
-    #[error("{0}")]
-    BadRequest(String),
-    #[error("{0}")]
-    Unauthorized(String),
-    #[error("{0}")]
-    Forbidden(String),
-    #[error("{0} not found")]
-    NotFound(&'static str),
-    #[error("validation failed: {0}")]
-    Validation(String, String),
-    #[error("too many requests, retry in {0} s")]
-    TooManyRequests(u64),
-    #[error("{0}")]
-    Unavailable(String),
-}
-
-impl HubError {
-    fn parts(&self) -> (StatusCode, &'static str) {
-        match self {
-            HubError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
-            HubError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            HubError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
-            HubError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
-            HubError::Validation(..) => (StatusCode::UNPROCESSABLE_ENTITY, "validation_failed"),
-            HubError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
-            HubError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
-        }
-    }
-}
-
-impl IntoResponse for HubError {
-    fn into_response(self) -> Response {
-        let (status, code) = self.parts();
-        let mut err = json!({ "code": code, "message": self.to_string() });
-        if let HubError::Validation(field, reason) = &self {
-            err["fields"] = json!({ field: reason });
-        }
-        let mut r = (status, Json(json!({ "error": err }))).into_response();
-        if let HubError::TooManyRequests(s) = self {
-            r.headers_mut().insert(axum::http::header::RETRY_AFTER, (s.max(1)).into());
-        }
-        r
-    }
-}
-
-impl From<tokio_postgres::Error> for HubError {
-    fn from(e: tokio_postgres::Error) -> Self {
-        tracing::error!(error = %e, "database error");
-        HubError::Unavailable("the hub database could not answer, try again".into())
-    }
-}
-
-impl From<deadpool_postgres::PoolError> for HubError {
-    fn from(e: deadpool_postgres::PoolError) -> Self {
-        tracing::error!(error = %e, "database pool");
-        HubError::Unavailable("the hub database is not reachable, try again".into())
-    }
 }
 
 /// Shared state of a hub process.

@@ -10,12 +10,12 @@
 //! it is sent again, marked "재출력". A printer that never answers status requests is
 //! trusted once the bytes were written and the connection closed cleanly.
 
-use super::db::{self as kdb, PrintJob, PrinterDto, StationDto};
 use super::escpos::{self, Encoding, PrinterState};
 use crate::db::events::{EventType, NewEvent};
-use crate::state::AppState;
+use crate::db::kitchen::{self as kdb, PrintJob, PrinterDto, StationDto};
+use crate::db::{Pool, writer::Writer};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -45,6 +45,14 @@ impl Printers {
     fn forget(&self, station_id: i64) {
         self.states.lock().expect("printers lock").remove(&station_id);
     }
+}
+
+/// What the printer tasks work with, handed over where they start.
+#[derive(Clone)]
+pub struct Handles {
+    pub pool: Pool,
+    pub writer: Writer,
+    pub printers: Arc<Printers>,
 }
 
 /// Why a ticket did not print.
@@ -142,7 +150,7 @@ pub fn job_bytes(job: &PrintJob, station: &StationDto, p: &PrinterDto) -> Vec<u8
 
 /// Records a printer's state when it changed (or, while it is in trouble, when the number
 /// of waiting tickets changed), as `printer_changed`.
-async fn report(st: &AppState, store_id: &str, station_id: i64, state: PrinterState, last_waiting: &mut i64) {
+async fn report(st: &Handles, store_id: &str, station_id: i64, state: PrinterState, last_waiting: &mut i64) {
     let previous = st.printers.set(station_id, state);
     let (store, sid) = (store_id.to_string(), station_id);
     let waiting = crate::db::read(&st.pool, move |c| Ok(kdb::waiting(c, &store, sid)?)).await.unwrap_or(0);
@@ -153,12 +161,14 @@ async fn report(st: &AppState, store_id: &str, station_id: i64, state: PrinterSt
     let store = store_id.to_string();
     let (st2, store2) = (st.clone(), store_id.to_string());
     let last = crate::db::read(&st2.pool, move |c| Ok(kdb::last_printed(c, &store2, sid)?)).await.ok().flatten();
-    let payload = serde_json::json!({
-        "station_id": station_id,
-        "state": state.as_str(),
-        "waiting": waiting,
-        "last_printed_at": last.map(crate::db::rfc3339),
-    });
+    let payload = crate::wire::PrinterChanged {
+        station_id,
+        state: state.as_str().to_string(),
+        waiting,
+        last_printed_at: last.map(crate::db::rfc3339),
+        configured: None,
+        deleted: None,
+    };
     let r = st.writer.write(move |ctx| ctx.emit(NewEvent::new(&store, None, EventType::PrinterChanged, payload))).await;
     if let Err(e) = r {
         tracing::warn!(error = %e, "could not record a printer's state");
@@ -169,7 +179,7 @@ async fn report(st: &AppState, store_id: &str, station_id: i64, state: PrinterSt
 }
 
 /// Prints a station's queue until it is stopped (aborted by the supervisor).
-async fn station_task(st: AppState, store_id: String, station: StationDto) {
+async fn station_task(st: Handles, store_id: String, station: StationDto) {
     let Some(p) = station.printer.clone() else { return };
     let mut backoff = Duration::from_secs(1);
     let mut last_waiting = -1;
@@ -221,7 +231,7 @@ async fn station_task(st: AppState, store_id: String, station: StationDto) {
 
 /// Keeps one printer task per configured station, restarting a station's task when its
 /// printer settings change. Runs until aborted (server shutdown).
-pub async fn supervise(st: AppState) {
+pub async fn supervise(st: Handles) {
     // The tasks belong to this JoinSet: when the supervisor is aborted, they go with it.
     let mut tasks = tokio::task::JoinSet::new();
     let mut running: HashMap<i64, (StationDto, tokio::task::AbortHandle)> = HashMap::new();

@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tableorder::db::events::{EventType, MAX_EVENT_BYTES, NewEvent};
+use tableorder::db::events::{EventData, EventType, MAX_EVENT_BYTES, NewEvent};
+use tableorder::wire::MenuChanged;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::time::{Instant, timeout, timeout_at};
 
@@ -49,6 +50,15 @@ async fn marker(app: &TestApp, menu: &Menu) -> i64 {
 /// Records an event straight through the writer, as any write job does.
 async fn emit(app: &TestApp, store: &str, table_id: Option<i64>, kind: EventType, payload: Value) {
     let store = store.to_string();
+    // The event's data as the wire contract types it (a menu change's detail is free).
+    let payload = match kind {
+        EventType::MenuChanged => EventData::Menu(MenuChanged {
+            change: "test".into(),
+            version: 0,
+            detail: payload.as_object().cloned().unwrap_or_default(),
+        }),
+        k => EventData::read(k, &payload.to_string()).expect("event data of its kind"),
+    };
     app.state
         .writer
         .write(move |ctx| {
@@ -73,7 +83,7 @@ async fn eventually(what: &str, mut cond: impl FnMut() -> bool) {
 }
 
 fn lagging(app: &TestApp) -> u64 {
-    app.state.hub.stats.dropped_lagging.get()
+    app.state.fanout.stats.dropped_lagging.get()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -325,7 +335,7 @@ async fn events_committed_while_a_resume_waits_for_its_replay_arrive_exactly_onc
             client.get(url).bearer_auth(admin).header("last-event-id", resume_from.to_string()).send().await.unwrap()
         })
     };
-    eventually("the resuming stream has subscribed", || app.state.hub.counts().0 == 1).await;
+    eventually("the resuming stream has subscribed", || app.state.fanout.counts().0 == 1).await;
     for n in 4..=6 {
         emit(&app, "a", None, EventType::MenuChanged, seq(n)).await;
     }
@@ -360,11 +370,11 @@ async fn a_client_that_stops_reading_is_dropped_while_another_keeps_receiving_ev
         menu.admin
     );
     stalled.write_all(request.as_bytes()).await.unwrap();
-    eventually("the stalled stream is open", || app.state.hub.counts().0 == 1).await;
+    eventually("the stalled stream is open", || app.state.fanout.counts().0 == 1).await;
 
     // A client that reads everything and reports each event it gets.
     let (mut reader, _) = Sse::open(&app, STAFF, &menu.admin).await;
-    assert_eq!(app.state.hub.counts().0, 2);
+    assert_eq!(app.state.fanout.counts().0, 2);
     let (got_tx, mut got_rx) = tokio::sync::mpsc::unbounded_channel::<i64>();
     let reading = tokio::spawn(async move {
         loop {
@@ -394,7 +404,7 @@ async fn a_client_that_stops_reading_is_dropped_while_another_keeps_receiving_ev
     }
     assert!(seq > 100, "the queue holds 100 events before a client counts as too slow (dropped after {seq})");
     assert_eq!(lagging(&app), 1);
-    assert_eq!(app.state.hub.counts().0, 1, "the dropped stream's slot is free at once");
+    assert_eq!(app.state.fanout.counts().0, 1, "the dropped stream's slot is free at once");
 
     // The reader goes on as before.
     for _ in 0..5 {
@@ -428,7 +438,7 @@ async fn shutdown_finishes_within_a_second_even_with_a_client_that_stopped_readi
     let mut stalled = socket.connect(format!("127.0.0.1:{}", app.port).parse().unwrap()).await.unwrap();
     let request = format!("GET {STAFF} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {}\r\n\r\n", menu.admin);
     stalled.write_all(request.as_bytes()).await.unwrap();
-    eventually("the stalled stream is open", || app.state.hub.counts().0 == 1).await;
+    eventually("the stalled stream is open", || app.state.fanout.counts().0 == 1).await;
     // Fill its socket buffers without overflowing its queue, so it stays registered.
     let filler = "x".repeat(48 * 1024);
     for seq in 0..20 {
@@ -459,13 +469,13 @@ async fn a_staff_stream_beyond_the_store_limit_is_refused_and_a_closed_one_frees
     assert_eq!(refused.body["error"]["limit"], "max_staff_streams");
     assert_eq!(refused.body["error"]["value"], 2);
     assert!(refused.header("content-type").unwrap().starts_with("application/json"), "refused before streaming");
-    assert_eq!(app.state.hub.stats.refused.get(), 1);
+    assert_eq!(app.state.fanout.stats.refused.get(), 1);
 
     // The limit is per store.
     let (_b, _) = Sse::open(&app, STAFF, &other.admin).await;
 
     drop(first);
-    eventually("the closed stream frees its slot", || app.state.hub.counts().0 == 2).await;
+    eventually("the closed stream frees its slot", || app.state.fanout.counts().0 == 2).await;
     let (mut again, _) = Sse::open(&app, STAFF, &menu.admin).await;
     let m = marker(&app, &menu).await;
     assert_eq!(again.until_marker(m).await.len(), 1);
@@ -490,7 +500,7 @@ async fn a_stream_beyond_the_global_cap_is_refused_but_a_table_may_replace_its_o
 
     let (mut replacement, _) = Sse::open(&app, TABLE, &t1).await;
     table1.assert_ends("the replaced stream").await;
-    assert_eq!(app.state.hub.counts(), (1, 1));
+    assert_eq!(app.state.fanout.counts(), (1, 1));
     let m = marker(&app, &menu).await;
     assert_eq!(replacement.until_marker(m).await.len(), 1);
 }
@@ -505,9 +515,9 @@ async fn a_second_stream_of_the_same_table_replaces_the_first() {
 
     old.assert_ends("the older stream").await;
     drop(old);
-    assert_eq!(app.state.hub.stats.replaced.get(), 1);
+    assert_eq!(app.state.fanout.stats.replaced.get(), 1);
     // The old stream's end must not free the new one's registration.
-    assert_eq!(app.state.hub.counts(), (0, 1));
+    assert_eq!(app.state.fanout.counts(), (0, 1));
     let order = place(&app, &menu, &t1).await;
     assert_eq!(new.expect("order_created").await.json()["id"], order);
 }
@@ -639,7 +649,7 @@ async fn an_event_stream_needs_a_token_of_the_right_kind_by_header_or_query() {
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     let r = Sse::try_open(&app, STAFF, Some(&menu.admin), Via::Header, Some(-1)).await.err().expect("a negative id");
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
-    assert_eq!(app.state.hub.counts(), (0, 0), "refused requests hold no slot");
+    assert_eq!(app.state.fanout.counts(), (0, 0), "refused requests hold no slot");
 
     // ?token= works for both streams, as EventSource needs.
     let (mut staff, _) = Sse::open_from(&app, STAFF, &menu.admin, Via::Query, None).await;
@@ -661,7 +671,10 @@ async fn an_event_larger_than_64_kb_is_replaced_by_a_notice() {
     let fits = "f".repeat(MAX_EVENT_BYTES - 1000);
     emit(&app, "a", None, EventType::MenuChanged, json!({"fits": fits})).await;
     let big = "b".repeat(MAX_EVENT_BYTES + 1);
-    emit(&app, "a", Some(t1_id), EventType::OrderUpdated, json!({"id": 1, "big": big})).await;
+    let order = json!({"id": 1, "order_no": 1, "table_id": t1_id, "table_number": 1, "session_id": 1, "status": "pending",
+        "total": 0, "created_at": "2030-01-01T00:00:00Z", "updated_at": "2030-01-01T00:00:00Z", "session": null,
+        "items": [{"menu_item_id": 1, "name": "x", "unit_price": 0, "quantity": 1, "note": big}]});
+    emit(&app, "a", Some(t1_id), EventType::OrderUpdated, order).await;
 
     let check = |frames: Vec<Frame>| {
         assert_eq!(frames[0].event, "menu_changed");
@@ -718,7 +731,7 @@ async fn shutdown_with_open_streams_finishes_within_a_second() {
         let (t, _) = table_login(&app, "a", n).await;
         streams.push(Sse::open(&app, TABLE, &t).await.0);
     }
-    assert_eq!(app.state.hub.counts(), (3, 3));
+    assert_eq!(app.state.fanout.counts(), (3, 3));
 
     timeout(Duration::from_secs(1), app.stop()).await.expect("the server stops within a second");
     for (i, s) in streams.iter_mut().enumerate() {

@@ -1,11 +1,14 @@
 //! Integration tests: one binary, a real server per test.
 
+#[path = "../support/mod.rs"]
+mod support;
+use support::{proc, services};
+
 mod helpers;
-mod proc;
-mod services;
 mod sse;
 
 mod appliance;
+mod architecture;
 mod events;
 mod faults;
 mod foundation;

@@ -416,3 +416,62 @@ async fn the_demo_store_has_options_and_translations() {
         assert!(names.iter().any(|x| x == n), "{n} has options");
     }
 }
+
+#[tokio::test]
+async fn a_groups_options_and_the_stations_are_reordered_in_one_change_or_not_at_all() {
+    let app = TestApp::spawn().await;
+    let o = with_options(&app, "a").await;
+    let other = with_options(&app, "b").await;
+    let gid = o.spice["id"].as_i64().unwrap();
+    let (mild, hot, cheap) = (o.opt(&o.spice, "순한맛"), o.opt(&o.spice, "매운맛"), o.opt(&o.spice, "할인"));
+    let head = |app: &TestApp| count(app, "SELECT coalesce(max(id), 0) FROM events");
+    let before = head(&app);
+    let url = format!("/api/v1/admin/option-groups/{gid}/options/order");
+    let r = app
+        .put(
+            &url,
+            Some(&o.m.admin),
+            json!([{"id": cheap, "sort_order": 0}, {"id": hot, "sort_order": 1}, {"id": mild, "sort_order": 2}]),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let g = app.get("/api/v1/admin/option-groups", Some(&o.m.admin)).await;
+    let spice = g.body.as_array().unwrap().iter().find(|x| x["id"] == gid).unwrap().clone();
+    let names: Vec<&str> = spice["options"].as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["할인", "매운맛", "순한맛"]);
+    assert_eq!(head(&app), before + 1, "one menu_changed for the whole list");
+
+    // An option of another group, or another store's, changes nothing at all.
+    let extra = o.opt(&o.extras, "치즈");
+    let foreign = other.opt(&other.spice, "순한맛");
+    for bad in [extra, foreign] {
+        let r =
+            app.put(&url, Some(&o.m.admin), json!([{"id": mild, "sort_order": 0}, {"id": bad, "sort_order": 1}])).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.body);
+    }
+    let g = app.get("/api/v1/admin/option-groups", Some(&o.m.admin)).await;
+    let spice = g.body.as_array().unwrap().iter().find(|x| x["id"] == gid).unwrap().clone();
+    assert_eq!(spice["options"][0]["name"], "할인", "a refused reorder left the order as it was");
+    let r = app.put("/api/v1/admin/option-groups/999999/options/order", Some(&o.m.admin), json!([])).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Stations the same way.
+    let mut ids = Vec::new();
+    for name in ["주방", "바", "튀김"] {
+        let r = app.post("/api/v1/admin/stations", Some(&o.m.admin), json!({ "name": name })).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    let order =
+        json!([{"id": ids[2], "sort_order": 0}, {"id": ids[0], "sort_order": 1}, {"id": ids[1], "sort_order": 2}]);
+    let r = app.put("/api/v1/admin/stations/order", Some(&o.m.admin), order).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.body);
+    let s = app.get("/api/v1/admin/stations", Some(&o.m.admin)).await;
+    let names: Vec<&str> = s.body.as_array().unwrap().iter().map(|x| x["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["튀김", "주방", "바"]);
+    let r =
+        app.put("/api/v1/admin/stations/order", Some(&other.m.admin), json!([{"id": ids[0], "sort_order": 5}])).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another store's station is unknown");
+    let r = app.put("/api/v1/admin/stations/order", Some(&o.m.admin), json!([{"id": ids[0], "sort_order": -1}])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+}

@@ -344,7 +344,7 @@ async fn pruning_while_a_stream_replays_sends_resync_instead_of_skipping_events(
     }
     let who = sse::Who { store_id: "a".into(), audience: Audience::Staff, admin_id: None };
     let resp =
-        sse::open(&app.state.hub, &app.state.pool, app.state.shutdown.clone(), who, Some(0), None).await.unwrap();
+        sse::open(&app.state.fanout, &app.state.pool, app.state.shutdown.clone(), who, Some(0), None).await.unwrap();
     let mut body = resp.into_body().into_data_stream();
     let hello = String::from_utf8(body.next().await.unwrap().unwrap().to_vec()).unwrap();
     assert!(hello.contains("event: hello"));

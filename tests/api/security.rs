@@ -95,6 +95,7 @@ async fn send(app: &TestApp, route: &Route, path: &str, token: Option<&str>) -> 
         ("PATCH", p) if p.contains("/stations/") => Some(json!({"name": "Renamed"})),
         ("PATCH", p) if p.contains("/options/") => Some(json!({"price_delta": 100})),
         ("POST", p) if p.ends_with("/options") => Some(json!({"name": "Extra"})),
+        ("PUT", p) if p.ends_with("/order") => Some(json!([])),
         _ => Some(json!({})),
     };
     app.request(route.method.clone(), path, token, body).await

@@ -1,4 +1,4 @@
-// HTTP and Server-Sent Events client shared by the tablet and the dashboard.
+// HTTP and Server-Sent Events client shared by the box's pages and the hub's HQ page.
 
 export class ApiError extends Error {
   constructor(status, error = {}) {
@@ -23,6 +23,14 @@ export class ApiError extends Error {
 }
 
 export const NOT_MODIFIED = Symbol('not modified');
+
+// "?a=1&b=x" from the parameters that have a value ("" when none has).
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v != null && v !== '') q.set(k, v);
+  const str = q.toString();
+  return str ? `?${str}` : '';
+}
 
 // token(): current bearer token or null.
 // relogin(): called once on a 401; resolves true when a new token is ready.

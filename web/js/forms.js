@@ -1,11 +1,38 @@
 // Form dialogs of the dashboard's management pages, with field errors from the API shown
 // beside the fields, and the translation fields (English, Japanese, Chinese) that menus use.
-import { h, $, $$, showFieldErrors, clearFieldErrors } from './ui.js';
+import { h, $, $$, toast, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t, LANG_NAMES } from './i18n.js';
 
 export const MAX_PRICE = 10_000_000;
 export const bySort = (a, b) => a.sort_order - b.sort_order || a.id - b.id;
 export const fieldError = (fields) => Object.assign(new Error(''), { fields });
+// A management page's change: run(fn, overrides) runs `fn`, shows a failure as a toast
+// (`overrides` go to errorText), and loads the page again either way.
+export const changeThen = (load) => async (fn, overrides) => {
+  try {
+    await fn();
+  } catch (e) {
+    toast(errorText(e, overrides), 'error');
+  }
+  await load();
+};
+// The submit handler of a list's one-field "add" row (a new category, a new station): the
+// name is required, `create(name)` saves it (a refusal shows beside the field), then the row
+// is emptied and `after()` runs.
+export const addByName = (create, after) => async (e) => {
+  e.preventDefault();
+  const form = e.target;
+  clearFieldErrors(form);
+  const name = form.elements.name.value.trim();
+  if (!name) return showFieldErrors(form, fieldError({ name: t('v.required') }));
+  try {
+    await create(name);
+    form.reset();
+    await after();
+  } catch (err) {
+    showFieldErrors(form, err);
+  }
+};
 // The languages staff translate into (the store's own text is Korean).
 export const TR_LANGS = ['en', 'ja', 'zh'];
 

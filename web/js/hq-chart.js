@@ -1,6 +1,7 @@
 // A bar chart drawn as SVG, sized to its box in CSS pixels (so the text stays readable at any
 // width): horizontal bars for stores and items, columns for days.
-import { s, lang } from './hq-util.js';
+import { s } from './ui.js';
+import { lang } from './i18n.js';
 
 const FONT = '13px system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans KR", "Apple SD Gothic Neo", "Malgun Gothic", sans-serif';
 let measureCtx = null;

@@ -1,6 +1,9 @@
 // The live feed: the latest orders across stores, newest on top, kept up to date by the
 // hub's event stream. Orders are keyed by store and the box's order id.
-import { $, h, t, api, won, hm, ymd, icon, query, errorText } from './hq-util.js';
+import { $, h, won, hm, ymd, shortDay, noteChip, errorText } from './ui.js';
+import { t } from './i18n.js';
+import { query } from './api.js';
+import { api } from './hq-session.js';
 import { stores, storeName, onStoresChange } from './hq-stores.js';
 
 const MAX = 100;
@@ -47,7 +50,7 @@ function renderFilter() {
 export async function loadFeed() {
   const want = filter;
   try {
-    const list = await api(`/hub/v1/orders${query({ store_id: want, limit: MAX })}`);
+    const list = await api.get(`/hub/v1/orders${query({ store_id: want, limit: MAX })}`);
     if (want !== filter) return;
     const fresh = new Map((list || []).map((o) => [keyOf(o), o]));
     for (const [k, o] of orders) {
@@ -138,10 +141,11 @@ function itemsText(o) {
   });
 }
 
+// "14:05" today, "11/26 14:05" on another day.
 function when(iso) {
-  const d = new Date(iso);
-  if (isNaN(d)) return '';
-  return ymd(d) === ymd() ? hm(iso) : `${d.getMonth() + 1}/${d.getDate()} ${hm(iso)}`;
+  const day = ymd(iso);
+  if (!day) return '';
+  return day === ymd() ? hm(iso) : `${shortDay(day)} ${hm(iso)}`;
 }
 
 function line(o) {
@@ -156,7 +160,7 @@ function line(o) {
     h('p.fo-items', itemsText(o)),
     h('strong.fo-total.num', won(o.total)),
     notes.length
-      ? h('div.fo-notes', notes.map((i) => h('span.line-note', icon('note'), h('span', o.items.length > 1 ? `${i.name}: ${i.note}` : i.note))))
+      ? h('div.fo-notes', notes.map((i) => noteChip(o.items.length > 1 ? `${i.name}: ${i.note}` : i.note)))
       : null);
 }
 

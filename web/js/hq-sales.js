@@ -1,6 +1,9 @@
 // Sales report: a date range, a group-by switch, a table with totals, a bar chart and the
 // CSV export of the range's orders.
-import { $, $$, h, t, api, won, count, ymd, addDays, parseDay, dayLabel, shortDay, query, token, errorText } from './hq-util.js';
+import { $, $$, h, won, count, ymd, addDays, parseDay, dayLabel, shortDay, errorText } from './ui.js';
+import { t } from './i18n.js';
+import { query } from './api.js';
+import { api, token } from './hq-session.js';
 import { stores, storeName, onStoresChange } from './hq-stores.js';
 import { drawChart } from './hq-chart.js';
 
@@ -90,7 +93,7 @@ export async function loadSales() {
   const want = { from: state.from, to: state.to, group: state.group };
   $('.sales-card').setAttribute('aria-busy', 'true');
   try {
-    const rows = await api(`/hub/v1/sales${query({ from: want.from, to: want.to, group_by: want.group })}`);
+    const rows = await api.get(`/hub/v1/sales${query({ from: want.from, to: want.to, group_by: want.group })}`);
     if (mine !== seq) return;
     err.textContent = '';
     state.rows = Array.isArray(rows) ? rows : [];

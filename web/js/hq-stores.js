@@ -1,5 +1,7 @@
 // Stores: online state, upload backlog and today's figures, plus the summary tiles above them.
-import { $, h, t, api, won, count, ago, hms, icon, errorText } from './hq-util.js';
+import { $, h, won, count, ago, hms, icon, errorText } from './ui.js';
+import { t } from './i18n.js';
+import { api } from './hq-session.js';
 
 // Boxes say hello every 30 s; a box unheard of for two minutes is offline.
 const ONLINE_MS = 2 * 60 * 1000;
@@ -14,7 +16,7 @@ export const isOnline = (s, now = Date.now()) => !!s.last_seen_at && now - Date.
 let loading = null;
 export function loadStores() {
   // One request at a time: a burst of orders must not pile up requests.
-  loading ??= api('/hub/v1/stores')
+  loading ??= api.get('/hub/v1/stores')
     .then((list) => {
       const before = stores.list.map((s) => `${s.store_id}:${s.name}`).join('|');
       stores.list = Array.isArray(list) ? list : [];

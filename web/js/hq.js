@@ -1,8 +1,10 @@
 // HQ page of the chain hub: login, stores, the live order feed over SSE and the sales report.
-import {
-  $, $$, h, t, api, query, token, getSession, setSession, setUnauthorizedHandler, applyI18n, fillIcons,
-  toggleLang, onLangChange, dayLabel, ymd, debounce, errorText,
-} from './hq-util.js';
+// It speaks Korean and English with its own strings (strings-hq.js) and keeps its own choice.
+import './strings-hq.js';
+import { openStream, query } from './api.js';
+import { $, $$, h, fillIcons, dayLabel, ymd, debounce, errorText, setConn } from './ui.js';
+import { t, lang, applyI18n, setLangKey, initLangSwitch, onLangChange } from './i18n.js';
+import { api, token, getSession, setSession, setUnauthorizedHandler } from './hq-session.js';
 import { loadStores, render as renderStores } from './hq-stores.js';
 import { initFeed, loadFeed, applyEvent, clearFeed, rerenderFeed } from './hq-feed.js';
 import { initSales, loadSales, includesToday, renderCsv, rerenderSales } from './hq-sales.js';
@@ -10,10 +12,7 @@ import { initSales, loadSales, includesToday, renderCsv, rerenderSales } from '.
 const EVENT_TYPES = ['order_created', 'order_updated', 'order_cancelled', 'session_ended'];
 const REFRESH_MS = 30_000;
 
-let es = null; // the EventSource
-let lastEventId = ''; // for a stream we have to open again ourselves
-let retryTimer = null;
-let retryDelay = 1000;
+let stream = null;
 let timers = [];
 let started = false;
 let initialised = false;
@@ -45,13 +44,15 @@ async function submitLogin(e) {
   btn.textContent = t('login.sending');
   error.textContent = '';
   try {
-    const res = await api('/hub/v1/auth/login', { method: 'POST', body: { username, password }, auth: false });
+    // `retried`: a refused login is an answer to show, not a session to end.
+    const res = await api.post('/hub/v1/auth/login', { username, password }, { retried: true });
     setSession({ token: res.token, expires_at: res.expires_at, username: res.username || username });
     start();
   } catch (err) {
-    if (err.status === 401) error.textContent = t('login.rejected');
-    else if (err.status === 429) error.textContent = err.retryAfter ? t('login.rate', { s: err.retryAfter }) : t('login.rateNoTime');
-    else error.textContent = errorText(err);
+    error.textContent = errorText(err, {
+      unauthorized: t('login.rejected'),
+      too_many_requests: (e) => (e.retryAfter ? t('login.rate', { s: e.retryAfter }) : t('login.rateNoTime')),
+    });
   } finally {
     btn.disabled = false;
     btn.textContent = t('login.submit');
@@ -66,14 +67,9 @@ function logout(message = '') {
 
 /* ---------- Live stream ---------- */
 
-function setConn(stateName) {
-  const el = $('#conn');
-  el.className = `conn ${stateName === 'up' ? 'up' : stateName === 'down' ? 'down' : 'connecting'}`;
-  el.dataset.state = stateName;
-  const label = t(stateName === 'up' ? 'conn.up' : stateName === 'down' ? 'conn.down' : 'conn.connecting');
-  el.title = label;
-  el.replaceChildren(h('span.dot', { 'aria-hidden': 'true' }), h('span.conn-label', label));
-}
+const conn = () => $('#conn');
+// The indicator's state as setConn took it: true, false, or null while connecting.
+const connUp = () => ({ up: true, down: false })[conn().dataset.state] ?? null;
 
 // Stores and today's figures follow the orders, at most about once a second.
 const refreshSoon = debounce(() => {
@@ -84,59 +80,43 @@ const refreshSalesSoon = debounce(() => {
 }, 2500, 8000);
 
 function connect() {
-  clearTimeout(retryTimer);
-  es?.close();
-  setConn('connecting');
-  // The browser resumes with Last-Event-ID by itself; a stream we open again ourselves
-  // (after the hub refused one) says where to resume in the query.
-  es = new EventSource(`/hub/v1/events${query({ token: token(), last_event_id: lastEventId })}`);
-  es.addEventListener('open', () => {
-    retryDelay = 1000;
-    setConn('up');
-  });
-  es.addEventListener('hello', (e) => {
-    if (e.lastEventId) lastEventId = e.lastEventId;
-    setConn('up');
-    // Back after a gap: figures may have moved while we were away.
-    if (wasDown) {
-      wasDown = false;
-      refreshSoon();
-      refreshSalesSoon();
-    }
-  });
-  for (const type of EVENT_TYPES) {
-    es.addEventListener(type, (e) => {
-      if (e.lastEventId) lastEventId = e.lastEventId;
-      let data = null;
-      try {
-        data = JSON.parse(e.data);
-      } catch {
-        return;
+  setConn(conn(), null);
+  const handlers = {
+    hello: () => {
+      // Back after a gap: figures may have moved while we were away.
+      if (wasDown) {
+        wasDown = false;
+        refreshSoon();
+        refreshSalesSoon();
       }
-      if (type !== 'session_ended') applyEvent(type, data);
+    },
+  };
+  for (const type of EVENT_TYPES) {
+    handlers[type] = (data) => {
+      if (type !== 'session_ended') {
+        applyEvent(type, data);
+        refreshSalesSoon();
+      }
       refreshSoon();
-      if (type !== 'session_ended') refreshSalesSoon();
-    });
+    };
   }
-  es.addEventListener('error', () => {
-    setConn('down');
-    wasDown = true;
-    if (es.readyState !== EventSource.CLOSED) return; // the browser retries by itself
-    // Refused (not a network error): a 401 sends us to the login form; anything else, retry.
-    es.close();
-    api('/hub/v1/stores')
-      .then(() => scheduleReconnect())
-      .catch((err) => {
-        if (err.status !== 401) scheduleReconnect();
-      });
+  stream = openStream({
+    url: (last) => `/hub/v1/events${query({ token: token(), last_event_id: last })}`,
+    handlers,
+    onStatus: (up) => {
+      setConn(conn(), up);
+      if (!up) wasDown = true;
+    },
+    // The hub refused the stream: a 401 (the session ended) leads to the login form through
+    // the API client; after anything else the stream is opened again.
+    beforeReconnect: () =>
+      api.get('/hub/v1/stores').then(
+        () => {},
+        (err) => {
+          if (err.status === 401) throw err;
+        },
+      ),
   });
-}
-
-function scheduleReconnect() {
-  if (!started) return;
-  clearTimeout(retryTimer);
-  retryTimer = setTimeout(connect, retryDelay);
-  retryDelay = Math.min(retryDelay * 2, 30_000);
 }
 
 /* ---------- Health ---------- */
@@ -178,7 +158,6 @@ function start() {
   renderStores();
   renderCsv();
   $('#feed').replaceChildren(h('li.empty', t('common.loading')));
-  lastEventId = '';
   connect(); // before the first load, so that nothing placed in between is missed
   loadStores();
   loadFeed();
@@ -202,9 +181,8 @@ function start() {
 
 function stop() {
   started = false;
-  es?.close();
-  es = null;
-  clearTimeout(retryTimer);
+  stream?.stop();
+  stream = null;
   for (const id of timers) {
     clearInterval(id);
     clearTimeout(id);
@@ -215,13 +193,22 @@ function stop() {
 
 /* ---------- Boot ---------- */
 
+// The title and the language switch (labelled in the language it switches to) follow the
+// language; applyI18n does the rest.
+function applyPage() {
+  document.title = `tableorder · ${t('app.title')}`;
+  for (const b of $$('[data-action=lang]')) b.lang = lang() === 'ko' ? 'en' : 'ko';
+}
+
+setLangKey('tableorder.hq.lang');
 applyI18n();
+applyPage();
 fillIcons();
 setUnauthorizedHandler(() => {
   if (started || token()) logout(t('login.expired'));
 });
 $('#login-form').addEventListener('submit', submitLogin);
-for (const b of $$('[data-action=lang]')) b.addEventListener('click', toggleLang);
+initLangSwitch();
 $('#btn-logout').addEventListener('click', () => logout());
 $('#btn-refresh').addEventListener('click', () => {
   loadStores();
@@ -230,8 +217,9 @@ $('#btn-refresh').addEventListener('click', () => {
   loadHealth();
 });
 onLangChange(() => {
+  applyPage();
   if (!started) return;
-  setConn($('#conn').dataset.state || 'connecting');
+  setConn(conn(), connUp());
   renderToday();
   renderStores();
   rerenderFeed();

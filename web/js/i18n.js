@@ -1,7 +1,8 @@
-// UI text: the language engine plus the tablet's Korean (default) and English strings.
-// Japanese and Chinese tablet strings live in strings-ja.js and strings-zh.js, the
-// dashboard's in strings-staff.js. Static markup uses data-i18n (text),
-// data-i18n-placeholder and data-i18n-aria.
+// UI text: the language engine, the Korean (default) and English strings every page shares
+// (common words, connection, errors, the staff login, times ago), and the tablet's own.
+// Japanese and Chinese tablet strings live in strings-ja.js and strings-zh.js, the other
+// apps' in strings-staff.js, strings-kitchen.js and strings-hq.js. Static markup uses
+// data-i18n (text), data-i18n-placeholder, data-i18n-aria and data-i18n-title.
 
 const ko = {
   'common.ok': '확인',
@@ -17,6 +18,7 @@ const ko = {
   'common.none': '없음',
   'conn.up': '연결됨',
   'conn.down': '연결 끊김',
+  'conn.connecting': '연결 중…',
   'err.network': '서버에 연결할 수 없습니다. 와이파이를 확인하세요.',
   'err.rate': '요청이 너무 많습니다. 잠시 후 다시 시도하세요.',
   'err.rateIn': '요청이 너무 많습니다. {s}초 후에 다시 시도하세요.',
@@ -70,6 +72,21 @@ const ko = {
   'status.preparing': '준비중',
   'status.completed': '완료',
   'status.cancelled': '취소',
+  'ago.now': '방금 전',
+  'ago.sec': '{n}초 전',
+  'ago.min': '{n}분 전',
+  'ago.hour': '{n}시간 전',
+  'ago.day': '{n}일 전',
+
+  // The staff login (dashboard and kitchen display: staff-login.js).
+  'login.store': '매장 ID',
+  'login.username': '아이디',
+  'login.password': '비밀번호',
+  'login.submit': '로그인',
+  'login.logout': '로그아웃',
+  'login.expired': '로그인이 만료되었습니다. 다시 로그인하세요.',
+  'login.required': '모든 항목을 입력하세요.',
+  'login.rejected': '매장 ID, 아이디 또는 비밀번호가 맞지 않습니다.',
 
   'setup.title': '태블릿 설정',
   'setup.help': '매장 ID, 테이블 번호, 테이블 비밀번호를 입력하세요.',
@@ -149,6 +166,7 @@ const en = {
   'common.none': 'None',
   'conn.up': 'Live',
   'conn.down': 'Offline',
+  'conn.connecting': 'Connecting…',
   'err.network': 'Cannot reach the server. Check the Wi-Fi.',
   'err.rate': 'Too many requests. Try again in a moment.',
   'err.rateIn': 'Too many attempts. Try again in {s} s.',
@@ -202,6 +220,20 @@ const en = {
   'status.preparing': 'Preparing',
   'status.completed': 'Completed',
   'status.cancelled': 'Cancelled',
+  'ago.now': 'just now',
+  'ago.sec': '{n} s ago',
+  'ago.min': '{n} min ago',
+  'ago.hour': '{n} h ago',
+  'ago.day': '{n} d ago',
+
+  'login.store': 'Store id',
+  'login.username': 'Username',
+  'login.password': 'Password',
+  'login.submit': 'Log in',
+  'login.logout': 'Log out',
+  'login.expired': 'Your session expired. Please log in again.',
+  'login.required': 'Fill in every field.',
+  'login.rejected': 'Store id, username or password is wrong.',
 
   'setup.title': 'Tablet setup',
   'setup.help': 'Enter the store id, table number and table password.',
@@ -272,12 +304,21 @@ export const LANGS = ['ko', 'en', 'ja', 'zh'];
 export const LANG_NAMES = { ko: '한국어', en: 'English', ja: '日本語', zh: '中文' };
 
 const dicts = { ko, en, ja: {}, zh: {} };
-const LANG_KEY = 'tableorder.lang';
+// Where the choice is kept: one for the dashboard, the tablet and /setup; the kitchen display
+// and the HQ page keep their own (setLangKey), so a kitchen can read Korean whatever the
+// dashboard on the same device shows.
+let langKey = 'tableorder.lang';
 // The dashboard speaks Korean and English; the tablet widens this with setLanguages.
 let supported = ['ko', 'en'];
 const pick = (l) => (supported.includes(l) ? l : 'ko');
-let current = pick(localStorage.getItem(LANG_KEY));
+let current = pick(localStorage.getItem(langKey));
 const listeners = [];
+
+// Called once, before the page shows anything.
+export function setLangKey(key) {
+  langKey = key;
+  current = pick(localStorage.getItem(key));
+}
 
 export const lang = () => current;
 // Whether the current language (or the fallbacks t() uses) has a text for the key.
@@ -299,6 +340,8 @@ export function applyI18n(root = document) {
     el.setAttribute('aria-label', t(el.dataset.i18nAria));
     el.title = t(el.dataset.i18nAria);
   }
+  // A hint only: the element's own text stays its accessible name.
+  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
 }
 
 // `save: false` changes the language without remembering it (the tablet keeps its own
@@ -307,12 +350,24 @@ export function setLang(l, { save = true } = {}) {
   const next = pick(l);
   const changed = next !== current;
   current = next;
-  if (save) localStorage.setItem(LANG_KEY, current);
+  if (save) localStorage.setItem(langKey, current);
   applyI18n();
   if (changed || save) for (const fn of listeners) fn(current);
 }
 export const toggleLang = () => setLang(current === 'ko' ? 'en' : 'ko');
 export const onLangChange = (fn) => listeners.push(fn);
+
+// The Korean/English switch of the staff pages: every [data-action=lang] button toggles, and
+// its .lang-label names the language it switches to.
+export function initLangSwitch() {
+  const label = () => {
+    for (const x of document.querySelectorAll('.lang-label')) x.textContent = current === 'ko' ? 'EN' : '한국어';
+  };
+  for (const b of document.querySelectorAll('[data-action=lang]')) b.addEventListener('click', toggleLang);
+  label();
+  onLangChange(label);
+}
+
 export const addStrings = (more) => {
   for (const [l, strings] of Object.entries(more)) Object.assign((dicts[l] ??= {}), strings);
 };

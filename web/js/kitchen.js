@@ -1,40 +1,29 @@
 // The kitchen display (/kitchen): a station's open tickets, oldest first, live over SSE,
 // with elapsed times, options and notes up front, a bump per ticket and an undo.
-import { createApi, openStream, createSync } from './api.js';
-import { strings } from './strings-kitchen.js';
+import './strings-kitchen.js';
+import { openStream, createSync } from './api.js';
+import { h, $, $$, toast, errorText } from './ui.js';
+import { t, applyI18n, setLangKey, initLangSwitch, onLangChange } from './i18n.js';
+import { staffLogin } from './staff-login.js';
 
-const AUTH_KEY = 'tableorder.staff'; // shared with the dashboard: one login per browser
 const STATION_KEY = 'tableorder.kitchen.station';
-const LANG_KEY = 'tableorder.kitchen.lang';
 const SOUND_KEY = 'tableorder.kitchen.sound';
 const AMBER_MIN = 10;
 const RED_MIN = 20;
 
-const $ = (s, r = document) => r.querySelector(s);
-// Korean unless someone switched: kitchens read the store's language.
-let language = localStorage.getItem(LANG_KEY) || 'ko';
-const t = (k, vars = {}) =>
-  (strings[language][k] ?? strings.ko[k] ?? k).replace(/\{(\w+)\}/g, (_, v) => String(vars[v] ?? ''));
+// Korean unless someone switched here: kitchens read the store's language, whatever the
+// dashboard on the same device shows.
+setLangKey('tableorder.kitchen.lang');
 
-function el(tag, attrs = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (v == null || v === false) continue;
-    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-    else if (k === 'class') e.className = v;
-    else e.setAttribute(k, v === true ? '' : v);
-  }
-  for (const c of children.flat()) if (c != null && c !== false) e.append(c instanceof Node ? c : String(c));
-  return e;
-}
-
-let auth = null;
-try {
-  auth = JSON.parse(localStorage.getItem(AUTH_KEY) || 'null');
-} catch {
-  auth = null;
-}
-const api = createApi({ token: () => auth && auth.token, relogin: async () => (showLogin(), false) });
+// The dashboard's login: the display opened from the dashboard is logged in already.
+const login = staffLogin({
+  onLogin: start,
+  onLogout: () => {
+    if (stream) stream.stop();
+    stream = null;
+  },
+});
+const api = login.api;
 
 const state = {
   stations: [],
@@ -79,55 +68,6 @@ function renderSound() {
   b.setAttribute('aria-pressed', String(soundOn));
 }
 
-// ---------- strings ----------
-
-function applyStrings() {
-  document.documentElement.lang = language;
-  for (const e of document.querySelectorAll('[data-k]')) e.textContent = t(e.dataset.k);
-  for (const e of document.querySelectorAll('.lang-label')) e.textContent = language === 'ko' ? 'EN' : '한국어';
-}
-
-// ---------- login ----------
-
-function loggedIn() {
-  return auth && auth.token && Date.parse(auth.expires_at) > Date.now() + 60_000;
-}
-
-function showLogin(message = '') {
-  if (stream) stream.stop();
-  stream = null;
-  $('#app').hidden = true;
-  $('#login').hidden = false;
-  const form = $('#login-form');
-  if (auth) {
-    form.elements.store_id.value = auth.store_id || '';
-    form.elements.username.value = auth.username || '';
-  }
-  $('.form-error', form).textContent = message;
-}
-
-async function submitLogin(e) {
-  e.preventDefault();
-  unlockAudio();
-  const form = e.target;
-  const f = Object.fromEntries(new FormData(form));
-  const err = $('.form-error', form);
-  if (!f.store_id || !f.username || !f.password) return (err.textContent = t('login.required'));
-  try {
-    const r = await api.post('/api/v1/auth/admin/login', { ...f, store_id: f.store_id.trim() }, { retried: true });
-    auth = { token: r.token, expires_at: r.expires_at, store_id: r.store_id, username: r.username };
-    localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
-    form.elements.password.value = '';
-    start();
-  } catch (x) {
-    err.textContent =
-      x.status === 401 ? t('login.rejected')
-      : x.network ? t('error.network')
-      : x.code === 'too_many_requests' && x.retryAfter ? t('error.rateIn', { s: x.retryAfter })
-      : t('error.generic');
-  }
-}
-
 // ---------- data ----------
 
 const mine = (tk) => !state.station || String(tk.station_id) === String(state.station);
@@ -166,15 +106,9 @@ const sync = createSync(
 function startStream() {
   if (stream) stream.stop();
   stream = openStream({
-    url: (last) =>
-      `/api/v1/admin/events?token=${encodeURIComponent(auth.token)}` + (last ? `&last_event_id=${encodeURIComponent(last)}` : ''),
+    url: login.streamUrl,
     onStatus: (up) => $('#conn').classList.toggle('up', up),
-    beforeReconnect: async () => {
-      if (!loggedIn()) {
-        showLogin();
-        throw new Error('logged out');
-      }
-    },
+    beforeReconnect: login.beforeReconnect,
     handlers: {
       hello: (d, { first }) => first && sync.reload(),
       resync: () => sync.reload(),
@@ -209,7 +143,7 @@ async function bump(tk, card) {
     state.undo = state.undo.slice(-20);
   } catch (e) {
     card.classList.remove('leaving');
-    toast(e.network ? t('error.network') : t('error.generic'));
+    toast(errorText(e));
   }
   render();
 }
@@ -222,16 +156,9 @@ async function undo() {
     if (mine(tk)) state.tickets.set(tk.id, tk);
     toast(t('kds.undone'));
   } catch (e) {
-    toast(e.network ? t('error.network') : t('error.generic'));
+    toast(errorText(e));
   }
   render();
-}
-
-function toast(text) {
-  const box = $('#toasts');
-  const n = el('div', { class: 'toast' }, text);
-  box.append(n);
-  setTimeout(() => n.remove(), 3500);
 }
 
 // ---------- rendering ----------
@@ -247,7 +174,7 @@ function card(tk) {
   const cancel = tk.kind === 'cancel';
   // Every station's tickets on one screen: each says where it belongs.
   const where = !state.station && state.stations.length > 1 ? state.stations.find((s) => s.id === tk.station_id) : null;
-  const c = el(
+  const c = h(
     'article',
     {
       class: `ticket ${age}${cancel ? ' cancel' : ''}`,
@@ -257,37 +184,33 @@ function card(tk) {
       'data-table-number': tk.table_number,
       'data-kind': tk.kind,
     },
-    el(
-      'header',
-      { class: 'ticket-head' },
-      el('strong', { class: 'ticket-table' }, t('kds.table', { n: tk.table_number })),
-      el('span', { class: 'ticket-no' }, t('kds.order', { n: tk.order_no })),
-      el('span', { class: 'spacer' }),
-      el('time', { class: 'ticket-age', datetime: tk.created_at, 'data-created': tk.created_at }, e.text),
+    h(
+      'header.ticket-head',
+      h('strong.ticket-table', t('kds.table', { n: tk.table_number })),
+      h('span.ticket-no', t('kds.order', { n: tk.order_no })),
+      h('span.spacer'),
+      h('time', { class: 'ticket-age', datetime: tk.created_at, 'data-created': tk.created_at }, e.text),
     ),
-    where ? el('p', { class: 'ticket-station' }, where.name) : null,
-    cancel ? el('p', { class: 'ticket-cancel' }, t('kds.cancel')) : null,
-    el(
-      'ul',
-      { class: 'ticket-lines' },
+    where ? h('p.ticket-station', where.name) : null,
+    cancel ? h('p.ticket-cancel', t('kds.cancel')) : null,
+    h(
+      'ul.ticket-lines',
       tk.lines.map((l) =>
-        el(
+        h(
           'li',
-          {},
-          el('span', { class: 'qty' }, `${l.quantity}×`),
-          el(
-            'div',
-            { class: 'what' },
-            el('span', { class: 'name' }, l.name),
-            l.options && l.options.length ? el('span', { class: 'opts' }, l.options.map((o) => o.name).join(' · ')) : null,
-            l.note ? el('span', { class: 'note' }, `“${l.note}”`) : null,
+          h('span.qty', `${l.quantity}×`),
+          h(
+            'div.what',
+            h('span.name', l.name),
+            l.options && l.options.length ? h('span.opts', l.options.map((o) => o.name).join(' · ')) : null,
+            l.note ? h('span.note', `“${l.note}”`) : null,
           ),
         ),
       ),
     ),
   );
   c.append(
-    el('button', { type: 'button', class: 'bump primary', onclick: () => bump(tk, c), 'data-action': 'bump' }, cancel ? t('kds.ack') : t('kds.bump')),
+    h('button', { type: 'button', class: 'bump primary', onclick: () => bump(tk, c), 'data-action': 'bump' }, cancel ? t('kds.ack') : t('kds.bump')),
   );
   return c;
 }
@@ -323,7 +246,7 @@ function renderPrinter() {
 
 // Elapsed times tick without re-rendering the cards.
 setInterval(() => {
-  for (const tm of document.querySelectorAll('.ticket-age')) {
+  for (const tm of $$('.ticket-age')) {
     const e = elapsed(tm.dataset.created);
     tm.textContent = e.text;
     const card = tm.closest('.ticket');
@@ -343,34 +266,26 @@ function chooseStation() {
     sync.reload();
   };
   $('#station-list').replaceChildren(
-    el('button', { type: 'button', class: state.station === '' ? 'primary' : '', onclick: () => pick('') }, t('kds.all')),
+    h('button', { type: 'button', class: state.station === '' ? 'primary' : '', onclick: () => pick('') }, t('kds.all')),
     ...state.stations.map((s) =>
-      el('button', { type: 'button', class: String(s.id) === String(state.station) ? 'primary' : '', onclick: () => pick(String(s.id)) }, s.name),
+      h('button', { type: 'button', class: String(s.id) === String(state.station) ? 'primary' : '', onclick: () => pick(String(s.id)) }, s.name),
     ),
   );
   d.showModal();
 }
 
 function start() {
-  $('#login').hidden = true;
-  $('#app').hidden = false;
-  applyStrings();
   render();
   sync.reload();
   startStream();
 }
 
 function boot() {
-  applyStrings();
-  $('#login-form').addEventListener('submit', submitLogin);
-  for (const b of document.querySelectorAll('[data-action=lang]')) {
-    b.addEventListener('click', () => {
-      language = language === 'ko' ? 'en' : 'ko';
-      localStorage.setItem(LANG_KEY, language);
-      applyStrings();
-      render();
-    });
-  }
+  applyI18n();
+  initLangSwitch();
+  onLangChange(render);
+  // The login's tap (or Enter) is the touch the browser waits for before it plays sound.
+  $('#login-form').addEventListener('submit', unlockAudio);
   $('#btn-undo').addEventListener('click', undo);
   $('#btn-station').addEventListener('click', chooseStation);
   $('#station-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());
@@ -382,8 +297,7 @@ function boot() {
   });
   // Browsers start sound only after a touch: the first touch anywhere unlocks it.
   document.addEventListener('pointerdown', unlockAudio, { once: true });
-  if (loggedIn()) start();
-  else showLogin();
+  login.start();
 }
 
 boot();

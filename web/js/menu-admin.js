@@ -1,8 +1,9 @@
 // Dashboard: menu management (categories and items, with their translations and the option
 // groups each item offers). Option groups themselves: options-admin.js.
-import { h, $, won, icon, toast, errorText, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
+import { h, $, won, icon, toast, errorText, confirmDialog } from './ui.js';
 import { t } from './i18n.js';
-import { formDialog, fieldError, checkPrice, bySort, MAX_PRICE, translationsBody } from './forms.js';
+import { formDialog, fieldError, changeThen, addByName, checkPrice, bySort, MAX_PRICE, translationsBody } from './forms.js';
+import { moveButtons, sortOrder } from './sortable.js';
 
 const MAX_IMAGE = 2 * 1024 * 1024;
 
@@ -73,14 +74,7 @@ export function menuView({ api, printers }) {
   }
 
   // `overrides`: what an error code means here (errorText), e.g. a conflict on delete.
-  async function run(fn, overrides) {
-    try {
-      await fn();
-    } catch (e) {
-      toast(errorText(e, overrides), 'error');
-    }
-    await load();
-  }
+  const run = changeThen(load);
 
   function renderCats() {
     const panel = $('#cat-panel', root);
@@ -89,21 +83,9 @@ export function menuView({ api, printers }) {
       'form.add-row',
       {
         novalidate: true,
-        onsubmit: async (e) => {
-          e.preventDefault();
-          const form = e.target;
-          clearFieldErrors(form);
-          const name = form.elements.name.value.trim();
-          if (!name) return showFieldErrors(form, fieldError({ name: t('v.required') }));
-          try {
-            const c = await api.post('/api/v1/admin/categories', { name, sort_order: cats.length });
-            sel = c.id;
-            form.reset();
-            await load();
-          } catch (err) {
-            showFieldErrors(form, err);
-          }
-        },
+        onsubmit: addByName(async (name) => {
+          sel = (await api.post('/api/v1/admin/categories', { name, sort_order: cats.length })).id;
+        }, load),
       },
       h('label.field', h('input', { name: 'name', placeholder: t('menu.newCategory'), 'aria-label': t('menu.newCategory'), maxlength: 50 })),
       h('button.primary', { type: 'submit' }, icon('plus'), t('common.add')),
@@ -123,8 +105,7 @@ export function menuView({ api, printers }) {
               h('span.cname-text', h('span', c.name), stations.length > 1 ? h('small.cstation', { dataset: { stationId: c.station_id ?? '' } }, icon('print'), catStation(c)) : null),
               h('span.badge.soft', count(c.id)),
             ),
-            h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => moveCat(i, -1) }, icon('up')),
-            h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === cats.length - 1, onclick: () => moveCat(i, 1) }, icon('down')),
+            ...moveButtons(cats, i, (order) => run(() => api.put('/api/v1/admin/categories/order', sortOrder(order)))),
             h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.editCategory'), title: t('menu.editCategory'), 'data-action': 'edit-category', onclick: () => renameCat(c) }, icon('edit')),
             h(
               'button.small.ghost.icon-btn',
@@ -144,11 +125,6 @@ export function menuView({ api, printers }) {
     );
   }
 
-  function moveCat(i, d) {
-    const order = cats.slice();
-    [order[i], order[i + d]] = [order[i + d], order[i]];
-    run(() => api.put('/api/v1/admin/categories/order', order.map((c, n) => ({ id: c.id, sort_order: n }))));
-  }
   async function renameCat(c) {
     const r = await formDialog({
       title: t('menu.editCategory'),
@@ -215,8 +191,7 @@ export function menuView({ api, printers }) {
       ),
       h(
         'div.irow-actions',
-        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => moveItem(list, i, -1) }, icon('up')),
-        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === list.length - 1, onclick: () => moveItem(list, i, 1) }, icon('down')),
+        ...moveButtons(list, i, (order) => run(() => api.put('/api/v1/admin/menu-items/order', sortOrder(order)))),
         h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.edit'), title: t('common.edit'), 'data-action': 'edit', onclick: () => editItem(it) }, icon('edit')),
         h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.delete'), title: t('common.delete'), onclick: () => deleteItem(it) }, icon('trash')),
       ),
@@ -228,12 +203,6 @@ export function menuView({ api, printers }) {
     const names = (it.option_group_ids || []).map((id) => groups.find((g) => g.id === id)).filter(Boolean);
     if (!names.length) return null;
     return h('span.ichips', icon('options'), ...names.map((g) => h('span.chip', { dataset: { groupId: g.id } }, g.name)));
-  }
-
-  function moveItem(list, i, d) {
-    const order = list.slice();
-    [order[i], order[i + d]] = [order[i + d], order[i]];
-    run(() => api.put('/api/v1/admin/menu-items/order', order.map((it, n) => ({ id: it.id, sort_order: n }))));
   }
 
   async function deleteItem(it) {
@@ -373,10 +342,6 @@ function groupPicker(all, initial) {
     h('span.field', h('input', { type: 'hidden', name: 'option_group_ids' })),
     all.length ? null : h('small.muted', t('menu.noGroupsYet')),
   );
-  function move(i, d) {
-    [ids[i], ids[i + d]] = [ids[i + d], ids[i]];
-    draw();
-  }
   function draw() {
     list.replaceChildren(
       ...ids.map((id, i) => {
@@ -385,8 +350,7 @@ function groupPicker(all, initial) {
           'li.gpick-row',
           { dataset: { groupId: id } },
           h('span.gpick-name', h('strong', g.name), h('small.muted', groupRule(g))),
-          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => move(i, -1) }, icon('up')),
-          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === ids.length - 1, onclick: () => move(i, 1) }, icon('down')),
+          ...moveButtons(ids, i, (order) => ((ids = order), draw())),
           h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.detachGroup'), title: t('menu.detachGroup'), onclick: () => ((ids = ids.filter((x) => x !== id)), draw()) }, icon('x')),
         );
       }),

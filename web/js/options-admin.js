@@ -3,8 +3,9 @@
 // Which items offer a group is set in the item form (menu-admin.js).
 import { h, $, delta, icon, toast, errorText, confirmDialog } from './ui.js';
 import { t } from './i18n.js';
-import { formDialog, fieldError, bySort, MAX_PRICE, translationsBody, translationsLine } from './forms.js';
+import { formDialog, fieldError, changeThen, bySort, MAX_PRICE, translationsBody, translationsLine } from './forms.js';
 import { menuTabs, groupRule } from './menu-admin.js';
+import { moveButtons, sortOrder } from './sortable.js';
 
 const NAME_MAX = 50;
 
@@ -28,14 +29,7 @@ export function optionsView({ api }) {
   }
 
   // `overrides`: what an error code means here (errorText), e.g. a conflict on delete.
-  async function run(fn, overrides) {
-    try {
-      await fn();
-    } catch (e) {
-      toast(errorText(e, overrides), 'error');
-    }
-    await load();
-  }
+  const run = changeThen(load);
 
   const usedBy = (g) => items.filter((it) => (it.option_group_ids || []).includes(g.id));
 
@@ -63,8 +57,7 @@ export function optionsView({ api }) {
         ),
         h(
           'div.irow-actions',
-          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: gi === 0, onclick: () => moveGroup(gi, -1) }, icon('up')),
-          h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: gi === groups.length - 1, onclick: () => moveGroup(gi, 1) }, icon('down')),
+          ...moveButtons(groups, gi, (order) => run(() => api.put('/api/v1/admin/option-groups/order', sortOrder(order)))),
           h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.edit'), title: t('common.edit'), 'data-action': 'edit-group', onclick: () => editGroup(g) }, icon('edit')),
           h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.delete'), title: t('common.delete'), 'data-action': 'delete-group', onclick: () => deleteGroup(g) }, icon('trash')),
         ),
@@ -96,8 +89,7 @@ export function optionsView({ api }) {
       ),
       h(
         'div.irow-actions',
-        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: i === 0, onclick: () => moveOption(g, i, -1) }, icon('up')),
-        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === g.options.length - 1, onclick: () => moveOption(g, i, 1) }, icon('down')),
+        ...moveButtons(g.options, i, (order) => run(() => api.put(`/api/v1/admin/option-groups/${g.id}/options/order`, sortOrder(order)))),
         h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.edit'), title: t('common.edit'), 'data-action': 'edit-option', onclick: () => editOption(g, o) }, icon('edit')),
         h(
           'button.small.ghost.icon-btn',
@@ -106,21 +98,6 @@ export function optionsView({ api }) {
         ),
       ),
     );
-  }
-
-  function moveGroup(i, d) {
-    const order = groups.slice();
-    [order[i], order[i + d]] = [order[i + d], order[i]];
-    run(() => api.put('/api/v1/admin/option-groups/order', order.map((g, n) => ({ id: g.id, sort_order: n }))));
-  }
-
-  // Options have no bulk order call: renumber those whose place changed.
-  function moveOption(g, i, d) {
-    const order = g.options.slice();
-    [order[i], order[i + d]] = [order[i + d], order[i]];
-    run(async () => {
-      for (const [n, o] of order.entries()) if (o.sort_order !== n) await api.patch(`/api/v1/admin/options/${o.id}`, { sort_order: n });
-    });
   }
 
   // Bounds as the server checks them: 0 ≤ min ≤ max ≤ number of options, max ≥ 1.

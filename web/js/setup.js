@@ -3,7 +3,7 @@
 import './strings-staff.js';
 import { createApi } from './api.js';
 import { h, $, fillIcons, showFieldErrors, clearFieldErrors } from './ui.js';
-import { t, applyI18n, toggleLang, onLangChange, lang } from './i18n.js';
+import { t, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
 
 const api = createApi({ token: () => null });
 const form = $('#setup-form');
@@ -28,7 +28,6 @@ function render() {
       h('a.button.primary.big', { href: '/staff' }, t('first.toStaff')),
     );
   }
-  for (const x of document.querySelectorAll('.lang-label')) x.textContent = lang() === 'ko' ? 'EN' : '한국어';
   document.title = `tableorder · ${t('first.title')}`;
 }
 
@@ -62,7 +61,7 @@ async function needed() {
 
 fillIcons();
 applyI18n();
-for (const b of document.querySelectorAll('[data-action=lang]')) b.addEventListener('click', toggleLang);
+initLangSwitch();
 onLangChange(() => {
   render();
   if (!form.hidden) {

@@ -2,9 +2,10 @@
 // banner (printers.js), sounds (chime.js). The other pages: history.js, menu-admin.js,
 // options-admin.js, stations-admin.js, admin.js (tables), system.js.
 import './strings-staff.js';
-import { createApi, openStream, createSync } from './api.js';
+import { openStream, createSync } from './api.js';
 import { h, $, $$, won, hm, icon, fillIcons, toast, errorText, setConn, confirmDialog, optionsLine, noteChip, orderItemsEl, orderNotesEl, setTimeZone } from './ui.js';
-import { t, applyI18n, toggleLang, onLangChange, lang } from './i18n.js';
+import { t, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
+import { staffLogin } from './staff-login.js';
 import { tablesView } from './admin.js';
 import { systemView } from './system.js';
 import { createChime } from './chime.js';
@@ -14,28 +15,14 @@ import { historyView } from './history.js';
 import { stationsView } from './stations-admin.js';
 import { createPrinters } from './printers.js';
 
-const AUTH_KEY = 'tableorder.staff';
 const FILTER_KEY = 'tableorder.filter';
 const PULSE_MS = 3000;
 // On a phone the grid starts with the tables in use (empty ones take a screen each).
 const PHONE = matchMedia('(max-width: 600px)');
 
-const read = (k) => {
-  try {
-    return JSON.parse(localStorage.getItem(k) || 'null');
-  } catch {
-    return null;
-  }
-};
-
-let auth = read(AUTH_KEY); // {token, expires_at, store_id, username, timezone}
-const api = createApi({
-  token: () => auth && auth.token,
-  relogin: async () => {
-    logout(t('login.expired'));
-    return false;
-  },
-});
+// The login (shared with the kitchen display); its form comes back on a refused token.
+const login = staffLogin({ onLogin: start, onLogout: stop });
+const api = login.api;
 const sound = createChime({ button: $('#btn-sound'), prompt: $('#sound-prompt') });
 const chime = (kind) => sound.play(kind);
 const printers = createPrinters({ api, chime: () => chime('printer'), onChange: () => notify('printers') });
@@ -56,55 +43,16 @@ const notify = (type, d) => current && current.onEvent && current.onEvent(type, 
 
 // ---------- auth ----------
 
-function loggedIn() {
-  return auth && auth.token && Date.parse(auth.expires_at) > Date.now() + 60_000;
-}
-
-async function submitLogin(e) {
-  e.preventDefault();
-  const form = e.target;
-  const f = Object.fromEntries(new FormData(form));
-  const err = $('.form-error', form);
-  err.textContent = '';
-  if (!f.store_id || !f.username || !f.password) {
-    err.textContent = t('login.required');
-    return;
-  }
-  const btn = $('button[type=submit]', form);
-  btn.disabled = true;
-  try {
-    const r = await api.post('/api/v1/auth/admin/login', { ...f, store_id: f.store_id.trim() }, { retried: true });
-    auth = { token: r.token, expires_at: r.expires_at, store_id: r.store_id, username: r.username, timezone: r.timezone, store_name: r.store_name };
-    localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
-    form.elements.password.value = '';
-    start();
-  } catch (x) {
-    err.textContent = errorText(x, { unauthorized: t('login.rejected'), validation_failed: t('login.rejected') });
-  } finally {
-    btn.disabled = false;
-  }
-}
-
-function logout(message = '') {
+// What runs while logged in stops before the login form comes back.
+function stop() {
   if (stream) stream.stop();
   stream = null;
   printers.clear();
   if (current && current.unmount) current.unmount();
   current = null;
   state.view = null;
-  auth = auth ? { store_id: auth.store_id, username: auth.username, timezone: auth.timezone } : null;
-  localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
   sound.show(false);
   $('#table-dialog').close();
-  $('#app').hidden = true;
-  $('#login').hidden = false;
-  const form = $('#login-form');
-  if (auth) {
-    form.elements.store_id.value = auth.store_id || '';
-    form.elements.username.value = auth.username || '';
-  }
-  $('.form-error', form).textContent = message;
-  (form.elements.store_id.value ? form.elements.password : form.elements.store_id).focus();
 }
 
 // ---------- data ----------
@@ -159,15 +107,9 @@ function applyTable({ change, table }) {
 function startStream() {
   if (stream) stream.stop();
   stream = openStream({
-    url: (last) =>
-      `/api/v1/admin/events?token=${encodeURIComponent(auth.token)}` + (last ? `&last_event_id=${encodeURIComponent(last)}` : ''),
+    url: login.streamUrl,
     onStatus: (up) => setConn($('#conn'), up),
-    beforeReconnect: async () => {
-      if (!loggedIn()) {
-        logout(t('login.expired'));
-        throw new Error('logged out');
-      }
-    },
+    beforeReconnect: login.beforeReconnect,
     handlers: {
       hello: (d, { first }) => first && sync.reload(),
       resync: () => {
@@ -515,7 +457,7 @@ const NAV_OF = { options: 'menu', stations: 'menu' };
 // Each page's name (the page's one h1, for screen readers; the tabs show it to the eye).
 const TITLES = { orders: 'nav.orders', history: 'nav.history', menu: 'nav.menu', options: 'menu.tabOptions', stations: 'menu.tabStations', tables: 'nav.tables', system: 'nav.system' };
 function route() {
-  if (!loggedIn()) return;
+  if (!login.loggedIn()) return;
   const name = (location.hash || '#orders').slice(1);
   const view = views[name] || ordersView;
   const key = views[name] ? name : 'orders';
@@ -532,12 +474,12 @@ function route() {
 // Times show on the store's clock: the login answer names its timezone (a login kept from
 // before that did not: the system answer does).
 async function learnTimeZone() {
-  if (auth.timezone) return setTimeZone(auth.timezone);
+  const { timezone } = login.auth();
+  if (timezone) return setTimeZone(timezone);
   try {
     const sys = await api.get('/api/v1/admin/system');
-    if (sys.timezone && auth) {
-      auth.timezone = sys.timezone;
-      localStorage.setItem(AUTH_KEY, JSON.stringify(auth));
+    if (sys.timezone) {
+      login.remember({ timezone: sys.timezone });
       setTimeZone(sys.timezone);
       scheduleRender();
     }
@@ -547,8 +489,6 @@ async function learnTimeZone() {
 }
 
 function start() {
-  $('#login').hidden = true;
-  $('#app').hidden = false;
   setConn($('#conn'), false);
   learnTimeZone();
   sound.show(true);
@@ -561,8 +501,9 @@ function boot() {
   fillIcons();
   applyI18n();
   // The store's name where the box tells it (else its id: the setup sheet prints one of them).
-  const storeName = () => (auth && (auth.store_name || auth.store_id)) || '';
-  const ctx = { api, state, scheduleRender, printers, store: () => auth && auth.store_id, storeName };
+  const auth = () => login.auth() || {};
+  const storeName = () => auth().store_name || auth().store_id || '';
+  const ctx = { api, state, scheduleRender, printers, store: () => auth().store_id, storeName };
   views.history = historyView(ctx);
   views.menu = menuView(ctx);
   views.options = optionsView(ctx);
@@ -570,28 +511,23 @@ function boot() {
   views.tables = tablesView(ctx);
   views.system = systemView(ctx);
 
-  $('#login-form').addEventListener('submit', submitLogin);
-  for (const b of $$('[data-action=lang]')) b.addEventListener('click', toggleLang);
-  const langLabel = () => $$('.lang-label').forEach((x) => (x.textContent = lang() === 'ko' ? 'EN' : '한국어'));
-  langLabel();
+  initLangSwitch();
   onLangChange(() => {
-    langLabel();
     sound.render();
     printers.renderBanner();
     setConn($('#conn'), $('#conn').classList.contains('up'));
-    if (loggedIn() && !$('#app').hidden) {
+    if (login.loggedIn() && !$('#app').hidden) {
       route();
       scheduleRender();
     }
   });
-  $('#btn-logout').addEventListener('click', () => logout());
+  $('#btn-logout').addEventListener('click', () => login.logout());
   $('#calls-pill').addEventListener('click', () => (location.hash = '#orders'));
   window.addEventListener('hashchange', route);
   $('#table-dialog').addEventListener('close', () => (state.openTable = null));
   $('#table-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());
 
-  if (loggedIn()) start();
-  else logout(auth && auth.token ? t('login.expired') : '');
+  login.start();
 }
 
 boot();

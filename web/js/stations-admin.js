@@ -1,10 +1,11 @@
 // Dashboard: kitchen stations (주방, 바) and their network printers — add, rename, reorder,
 // delete; connect or disconnect a printer, print a test page, and each printer's live state
 // (kept by printers.js from the event stream).
-import { h, $, hm, ymd, dateTime, icon, toast, errorText, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
+import { h, $, hm, ymd, dateTime, icon, toast, errorText, confirmDialog, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
-import { formDialog, fieldError, bySort } from './forms.js';
+import { formDialog, fieldError, changeThen, addByName, bySort } from './forms.js';
 import { menuTabs } from './menu-admin.js';
+import { moveButtons, sortOrder } from './sortable.js';
 
 const HOST = /^[A-Za-z0-9.:\[\]-]{1,253}$/;
 const COLUMNS = [42, 32];
@@ -32,14 +33,7 @@ export function stationsView({ api, printers }) {
   }
 
   // `overrides`: what an error code means here (errorText), e.g. a conflict on delete.
-  async function run(fn, overrides) {
-    try {
-      await fn();
-    } catch (e) {
-      toast(errorText(e, overrides), 'error');
-    }
-    await load();
-  }
+  const run = changeThen(load);
 
   // The categories and the items (with a station of their own) that come to each station.
   function routes(list) {
@@ -72,8 +66,7 @@ export function stationsView({ api, printers }) {
           h('h3', s.name),
           first ? h('span.rule.required', { title: t('st.defaultHint') }, t('st.default')) : null,
         ),
-        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.up'), title: t('menu.up'), disabled: first, onclick: () => move(list, i, -1) }, icon('up')),
-        h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('menu.down'), title: t('menu.down'), disabled: i === list.length - 1, onclick: () => move(list, i, 1) }, icon('down')),
+        ...moveButtons(list, i, (order) => run(() => api.put('/api/v1/admin/stations/order', sortOrder(order)))),
         h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('st.rename'), title: t('st.rename'), 'data-action': 'rename', onclick: () => rename(s) }, icon('edit')),
         h('button.small.ghost.icon-btn', { type: 'button', 'aria-label': t('common.delete'), title: t('common.delete'), 'data-action': 'delete', onclick: () => remove(s) }, icon('trash')),
       ),
@@ -137,32 +130,16 @@ export function stationsView({ api, printers }) {
 
   const columnsLabel = (n) => (COLUMNS.includes(n) ? t(`st.cols.${n}`) : t('st.cols.n', { n }));
 
-  // Two stations trade places; every station whose position changed is saved.
-  function move(list, i, d) {
-    const order = list.slice();
-    [order[i], order[i + d]] = [order[i + d], order[i]];
-    run(async () => {
-      for (const [n, s] of order.entries()) if (s.sort_order !== n) await api.patch(`/api/v1/admin/stations/${s.id}`, { sort_order: n });
-    });
-  }
-
   // A taken name is a 409: shown beside the name field.
   const nameConflict = (e) => (e.status === 409 && e.code === 'conflict' ? fieldError({ name: t('st.duplicate') }) : e);
 
-  async function addStation(e) {
-    e.preventDefault();
-    const form = e.target;
-    clearFieldErrors(form);
-    const name = form.elements.name.value.trim();
-    if (!name) return showFieldErrors(form, fieldError({ name: t('v.required') }));
-    try {
-      await api.post('/api/v1/admin/stations', { name });
-      form.reset();
-      await load();
-    } catch (err) {
-      showFieldErrors(form, nameConflict(err));
-    }
-  }
+  const addStation = addByName(
+    (name) =>
+      api.post('/api/v1/admin/stations', { name }).catch((e) => {
+        throw nameConflict(e);
+      }),
+    load,
+  );
 
   async function rename(s) {
     const r = await formDialog({

@@ -1,12 +1,12 @@
-// HQ page text, Korean (default) and English. `{name}` marks a value filled in by t().
+// HQ page text, Korean (default) and English, over the common strings of i18n.js (where a
+// key is in both, the HQ page says it its own way). `{name}` marks a value filled in by t().
+import { addStrings } from './i18n.js';
 
-export const ko = {
+const ko = {
   'app.title': '본사 현황',
   'app.brand': '본사',
   'login.title': '본사 로그인',
   'login.help': '체인 허브 계정으로 로그인하세요.',
-  'login.username': '아이디',
-  'login.password': '비밀번호',
   'login.submit': '로그인',
   'login.sending': '로그인 중…',
   'login.logout': '로그아웃',
@@ -19,17 +19,8 @@ export const ko = {
   'lang.label': 'English',
   'conn.up': '실시간 연결됨',
   'conn.down': '실시간 연결 끊김',
-  'conn.connecting': '연결 중…',
   'err.network': '허브에 연결할 수 없습니다. 네트워크를 확인하세요.',
-  'err.rate': '요청이 너무 많습니다. 잠시 후 다시 시도하세요.',
-  'err.generic': '문제가 발생했습니다.',
-  'common.refresh': '새로고침',
   'common.updated': '{time} 갱신',
-  'common.loading': '불러오는 중…',
-  'status.pending': '대기중',
-  'status.preparing': '준비중',
-  'status.completed': '완료',
-  'status.cancelled': '취소',
 
   'kpi.title': '오늘 요약',
   'kpi.online': '연결된 매장',
@@ -55,12 +46,6 @@ export const ko = {
   'stores.backlogNone': '없음',
   'stores.backlogHelp': '매장 박스에서 아직 허브로 보내지 못한 이벤트 수',
   'stores.ordersN': '{n}건',
-
-  'ago.now': '방금 전',
-  'ago.sec': '{n}초 전',
-  'ago.min': '{n}분 전',
-  'ago.hour': '{n}시간 전',
-  'ago.day': '{n}일 전',
 
   'feed.title': '실시간 주문',
   'feed.none': '아직 주문이 없습니다. 새 주문이 들어오면 여기에 바로 나타납니다.',
@@ -110,13 +95,11 @@ export const ko = {
   'health.off': '사용 안 함',
 };
 
-export const en = {
+const en = {
   'app.title': 'Chain overview',
   'app.brand': 'HQ',
   'login.title': 'HQ sign-in',
   'login.help': 'Sign in with your chain hub account.',
-  'login.username': 'Username',
-  'login.password': 'Password',
   'login.submit': 'Sign in',
   'login.sending': 'Signing in…',
   'login.logout': 'Sign out',
@@ -129,17 +112,8 @@ export const en = {
   'lang.label': '한국어',
   'conn.up': 'Live',
   'conn.down': 'Live feed offline',
-  'conn.connecting': 'Connecting…',
   'err.network': 'Cannot reach the hub. Check the network.',
-  'err.rate': 'Too many requests. Try again in a moment.',
-  'err.generic': 'Something went wrong.',
-  'common.refresh': 'Refresh',
   'common.updated': 'Updated {time}',
-  'common.loading': 'Loading…',
-  'status.pending': 'Pending',
-  'status.preparing': 'Preparing',
-  'status.completed': 'Completed',
-  'status.cancelled': 'Cancelled',
 
   'kpi.title': 'Today at a glance',
   'kpi.online': 'Stores online',
@@ -165,12 +139,6 @@ export const en = {
   'stores.backlogNone': 'None',
   'stores.backlogHelp': 'Events the store box has not sent to the hub yet',
   'stores.ordersN': '{n}',
-
-  'ago.now': 'just now',
-  'ago.sec': '{n} s ago',
-  'ago.min': '{n} min ago',
-  'ago.hour': '{n} h ago',
-  'ago.day': '{n} d ago',
 
   'feed.title': 'Live orders',
   'feed.none': 'No orders yet. New orders appear here the moment they are placed.',
@@ -219,3 +187,5 @@ export const en = {
   'health.error': 'error',
   'health.off': 'off',
 };
+
+addStrings({ ko, en });

@@ -1,13 +1,10 @@
-// Strings of the kitchen display (/kitchen), one object per language.
-export const strings = {
+// Strings of the kitchen display (/kitchen), Korean and English; the login form's are the
+// dashboard's (i18n.js), but for its title.
+import { addStrings } from './i18n.js';
+
+addStrings({
   ko: {
     'login.title': '주방 화면',
-    'login.store': '매장 ID',
-    'login.username': '아이디',
-    'login.password': '비밀번호',
-    'login.submit': '로그인',
-    'login.required': '모두 입력하세요.',
-    'login.rejected': '매장 ID, 아이디 또는 비밀번호가 맞지 않습니다.',
     'kds.station': '스테이션',
     'kds.choose': '스테이션 선택',
     'kds.all': '전체',
@@ -29,18 +26,9 @@ export const strings = {
     'printer.paper_out': '프린터 용지 없음',
     'printer.cover_open': '프린터 덮개 열림',
     'printer.waiting': '{n}장 대기',
-    'error.network': '연결할 수 없습니다. 다시 시도하세요.',
-    'error.rateIn': '시도가 너무 많습니다. {s}초 후에 다시 시도하세요.',
-    'error.generic': '처리하지 못했습니다. 다시 시도하세요.',
   },
   en: {
     'login.title': 'Kitchen display',
-    'login.store': 'Store ID',
-    'login.username': 'Username',
-    'login.password': 'Password',
-    'login.submit': 'Log in',
-    'login.required': 'Fill in every field.',
-    'login.rejected': 'Wrong store ID, username or password.',
     'kds.station': 'Station',
     'kds.choose': 'Choose a station',
     'kds.all': 'All',
@@ -62,8 +50,5 @@ export const strings = {
     'printer.paper_out': 'Printer out of paper',
     'printer.cover_open': 'Printer cover open',
     'printer.waiting': '{n} waiting',
-    'error.network': 'Cannot connect. Try again.',
-    'error.rateIn': 'Too many attempts. Try again in {s} s.',
-    'error.generic': 'That did not work. Try again.',
   },
-};
+});

@@ -1,4 +1,5 @@
-// Small DOM, formatting and dialog helpers shared by the pages.
+// Small DOM, formatting and dialog helpers shared by the pages (the box's and the hub's HQ
+// page, which the hub serves with this module).
 import { t, lang } from './i18n.js';
 import { errorText, reasonText } from './errors.js';
 
@@ -36,14 +37,27 @@ function append(el, children) {
   }
 }
 
+// SVG elements (charts): s('rect', {x, y, width}, child…); attributes only.
+const SVG_NS = 'http://www.w3.org/2000/svg';
+export function s(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v != null) el.setAttribute(k, v);
+  for (const c of children.flat()) if (c != null) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
 export const $ = (sel, root = document) => root.querySelector(sel);
 export const $$ = (sel, root = document) => [...root.querySelectorAll(sel)];
 
-// 9,000원 in Korean; ₩9,000 in the other languages.
+// 9,000원 in Korean; ₩9,000 in the other languages; a real minus sign before either.
 export function won(n) {
-  const s = Math.round(Number(n) || 0).toLocaleString('ko-KR');
-  return lang() === 'ko' ? `${s}원` : `₩${s}`;
+  const v = Math.round(Number(n) || 0);
+  const s = Math.abs(v).toLocaleString('ko-KR');
+  const sign = v < 0 ? '−' : '';
+  return lang() === 'ko' ? `${sign}${s}원` : `${sign}₩${s}`;
 }
+// A count with thousands separators: 1,234.
+export const count = (n) => (Number(n) || 0).toLocaleString('ko-KR');
 // An option's price change: +1,500원, −1,000원 (a real minus sign).
 export function delta(n) {
   const v = Math.round(Number(n) || 0);
@@ -68,7 +82,7 @@ function parts(when) {
   const d = when instanceof Date ? when : new Date(when);
   if (isNaN(d)) return null;
   fmt ??= new Intl.DateTimeFormat('en-CA', {
-    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
   });
   const p = {};
   for (const x of fmt.formatToParts(d)) p[x.type] = x.value;
@@ -78,6 +92,11 @@ function parts(when) {
 export function hm(when) {
   const p = parts(when);
   return p ? `${p.hour}:${p.minute}` : '';
+}
+// "14:05:09": when something was last brought up to date (now by default).
+export function hms(when = new Date()) {
+  const p = parts(when);
+  return p ? `${p.hour}:${p.minute}:${p.second}` : '';
 }
 // "2030-06-14": the store's date of a moment (now by default).
 export function ymd(when = new Date()) {
@@ -92,6 +111,43 @@ export function dateTime(when) {
 export function addDays(date, n) {
   const [y, m, d] = date.split('-').map(Number);
   return new Date(Date.UTC(y, m - 1, d + n)).toISOString().slice(0, 10);
+}
+// "YYYY-MM-DD" as midnight UTC (null when it is not a date), for counting days and labels.
+export function parseDay(day) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day || '');
+  return m ? new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))) : null;
+}
+const LOCALES = { ko: 'ko-KR', en: 'en-GB', ja: 'ja-JP', zh: 'zh-CN' };
+// "11월 26일 (목)" / "Thu 26 Nov"; the year only when it is not this year.
+export function dayLabel(day, { weekday = true, year = null } = {}) {
+  const d = parseDay(day);
+  if (!d) return day;
+  const withYear = year ?? day.slice(0, 4) !== ymd().slice(0, 4);
+  return new Intl.DateTimeFormat(LOCALES[lang()] || 'en-GB', {
+    timeZone: 'UTC',
+    year: withYear ? 'numeric' : undefined,
+    month: lang() === 'ko' ? 'long' : 'short',
+    day: 'numeric',
+    weekday: weekday ? 'short' : undefined,
+  }).format(d);
+}
+// "11/26" for chart axes.
+export function shortDay(day) {
+  const d = parseDay(day);
+  return d ? `${d.getUTCMonth() + 1}/${d.getUTCDate()}` : day;
+}
+// "방금 전", "3분 전", "2시간 전".
+export function ago(when, now = Date.now()) {
+  const ms = now - new Date(when).getTime();
+  if (!isFinite(ms)) return '';
+  const sec = Math.max(0, Math.round(ms / 1000));
+  if (sec < 10) return t('ago.now');
+  if (sec < 60) return t('ago.sec', { n: sec });
+  const min = Math.floor(sec / 60);
+  if (min < 60) return t('ago.min', { n: min });
+  const hr = Math.floor(min / 60);
+  if (hr < 48) return t('ago.hour', { n: hr });
+  return t('ago.day', { n: Math.floor(hr / 24) });
 }
 export function bytes(n) {
   if (n < 1024) return `${n} B`;
@@ -129,6 +185,10 @@ const P = {
   alert: '<path d="M12 3l10 18H2z"/><path d="M12 10v5M12 18v.01"/>',
   expand: '<path d="M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5"/>',
   qr: '<rect x="3" y="3" width="7" height="7" rx="1"/><rect x="14" y="3" width="7" height="7" rx="1"/><rect x="3" y="14" width="7" height="7" rx="1"/><path d="M14 14h3v3h-3zM20 14v.01M14 20h.01M17 17h3v3h-3"/>',
+  store: '<path d="M4 9l1.5-5h13L20 9M4 9v11h16V9M4 9h16M9 20v-6h6v6"/>',
+  receipt: '<path d="M6 3h12v18l-3-2-3 2-3-2-3 2z"/><path d="M9 8h6M9 12h6"/>',
+  coins: '<ellipse cx="12" cy="6" rx="7" ry="3"/><path d="M5 6v6c0 1.7 3.1 3 7 3s7-1.3 7-3V6M5 12v6c0 1.7 3.1 3 7 3s7-1.3 7-3v-6"/>',
+  upload: '<path d="M12 20V9M7 14l5-5 5 5M5 4h14"/>',
 };
 export function icon(name, cls = '') {
   const span = document.createElement('span');
@@ -231,19 +291,21 @@ export function clearFieldErrors(form) {
 
 // Connection indicator: <span class="conn"> with a dot and a label, and the page's banner
 // (#conn-banner) that says so in words when the live stream is down for more than a moment
-// (a reconnect that succeeds at once shows nothing).
+// (a reconnect that succeeds at once shows nothing). `up` is true, false, or null while a
+// first connection is being made; `data-state` says which (up, down, connecting).
 const BANNER_AFTER_MS = 1500;
 let bannerTimer = null;
 export function setConn(el, up) {
   if (!el) return;
-  el.classList.toggle('up', up);
-  el.classList.toggle('down', !up);
-  el.title = up ? t('conn.up') : t('conn.down');
-  el.replaceChildren(h('span.dot'), h('span.conn-label', up ? t('conn.up') : t('conn.down')));
+  const state = up == null ? 'connecting' : up ? 'up' : 'down';
+  for (const s of ['up', 'down', 'connecting']) el.classList.toggle(s, s === state);
+  el.dataset.state = state;
+  el.title = t(`conn.${state}`);
+  el.replaceChildren(h('span.dot'), h('span.conn-label', t(`conn.${state}`)));
   const banner = $('#conn-banner');
   if (!banner) return;
   banner.replaceChildren(icon('alert'), h('span', t('conn.lost')));
-  if (up) {
+  if (up !== false) {
     clearTimeout(bannerTimer);
     bannerTimer = null;
     banner.hidden = true;
@@ -253,4 +315,21 @@ export function setConn(el, up) {
       banner.hidden = !el.classList.contains('down');
     }, BANNER_AFTER_MS);
   }
+}
+
+// Runs `fn` once calls have stopped for `wait` ms, and at least every `maxWait` ms while
+// they keep coming (a steady stream of orders must not postpone a refresh forever).
+export function debounce(fn, wait, maxWait = wait * 4) {
+  let timer = null;
+  let first = 0;
+  return () => {
+    const now = Date.now();
+    if (!timer) first = now;
+    clearTimeout(timer);
+    const delay = Math.max(0, Math.min(wait, first + maxWait - now));
+    timer = setTimeout(() => {
+      timer = null;
+      fn();
+    }, delay);
+  };
 }

@@ -3,7 +3,6 @@
 //! marked printed once the printer took them.
 
 use crate::db::events::{EventType, NewEvent};
-use crate::db::options::ChosenOption;
 use crate::db::orders::OrderDto;
 use crate::db::rfc3339;
 use crate::db::writer::WriteCtx;
@@ -174,7 +173,14 @@ pub fn delete_station(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<
         store_id,
         None,
         EventType::PrinterChanged,
-        serde_json::json!({"station_id": id, "state": "none", "waiting": 0, "deleted": true}),
+        crate::wire::PrinterChanged {
+            station_id: id,
+            state: "none".into(),
+            waiting: 0,
+            last_printed_at: None,
+            configured: None,
+            deleted: Some(true),
+        },
     ))
 }
 
@@ -193,41 +199,20 @@ fn printer_changed(ctx: &mut WriteCtx, store_id: &str, s: &StationDto) -> AppRes
         store_id,
         None,
         EventType::PrinterChanged,
-        serde_json::json!({
-            "station_id": s.id,
-            "state": if s.printer.is_some() { "ok" } else { "none" },
-            "waiting": waiting,
-            "configured": true,
-        }),
+        crate::wire::PrinterChanged {
+            station_id: s.id,
+            state: if s.printer.is_some() { "ok" } else { "none" }.to_string(),
+            waiting,
+            last_printed_at: None,
+            configured: Some(true),
+            deleted: None,
+        },
     ))
 }
 
 // ---- tickets -------------------------------------------------------------------------------
 
-/// A line on a ticket.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
-pub struct TicketLineDto {
-    pub name: String,
-    pub quantity: i64,
-    pub options: Vec<ChosenOption>,
-    pub note: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq)]
-pub struct TicketDto {
-    pub id: i64,
-    pub station_id: i64,
-    pub order_id: i64,
-    pub order_no: i64,
-    pub table_id: i64,
-    pub table_number: i64,
-    pub created_at: String,
-    pub bumped_at: Option<String>,
-    pub printed_at: Option<String>,
-    /// `order` or `cancel`.
-    pub kind: String,
-    pub lines: Vec<TicketLineDto>,
-}
+pub use crate::wire::{TicketDto, TicketLineDto};
 
 const TICKET_COLS: &str = "k.id, k.station_id, k.order_id, o.order_no, o.table_id, t.number, k.created_at, k.bumped_at, k.printed_at, k.kind, k.lines";
 const TICKET_FROM: &str =
@@ -393,8 +378,9 @@ pub fn close_open(ctx: &mut WriteCtx, store_id: &str, order_id: i64) -> AppResul
 
 /// Bumps a ticket (done at its station). The first bump of an order moves it to
 /// `preparing`; when every station's ticket of the order is bumped, the order is `completed`
-/// (and the tablet sees it). Returns the ticket and the order when its status changed.
-pub fn bump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketDto, Option<OrderDto>)> {
+/// (and the tablet sees it). Returns the ticket and the status its order should have now
+/// (applied by [`crate::db::flows::bump`]).
+pub fn bump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketDto, Option<OrderStatus>)> {
     let t = ticket(ctx.conn, store_id, id)?;
     if t.bumped_at.is_some() {
         return Ok((t, None));
@@ -415,16 +401,12 @@ pub fn bump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketDto
         |r| r.get(0),
     )?;
     let to = if open == 0 { OrderStatus::Completed } else { OrderStatus::Preparing };
-    if to == order.status {
-        return Ok((t, None));
-    }
-    let o = crate::db::orders::set_status_by_kitchen(ctx, store_id, t.order_id, to)?;
-    Ok((t, Some(o)))
+    Ok((t, (to != order.status).then_some(to)))
 }
 
-/// Undoes a bump: the ticket is open again and its order goes back to the status it had
-/// before that bump (a kitchen correction, the one way back from `completed`).
-pub fn unbump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketDto, Option<OrderDto>)> {
+/// Undoes a bump: the ticket is open again and its order should go back to the status it
+/// had before that bump (a kitchen correction, the one way back from `completed`).
+pub fn unbump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketDto, Option<OrderStatus>)> {
     let t = ticket(ctx.conn, store_id, id)?;
     if t.bumped_at.is_none() {
         return Ok((t, None));
@@ -456,13 +438,7 @@ pub fn unbump(ctx: &mut WriteCtx, store_id: &str, id: i64) -> AppResult<(TicketD
     )?;
     let back =
         if still_bumped > 0 { Some(OrderStatus::Preparing) } else { prev.as_deref().and_then(OrderStatus::parse) };
-    match back.filter(|to| *to != order.status) {
-        Some(to) => {
-            let o = crate::db::orders::set_status_by_kitchen(ctx, store_id, t.order_id, to)?;
-            Ok((t, Some(o)))
-        }
-        None => Ok((t, None)),
-    }
+    Ok((t, back.filter(|to| *to != order.status)))
 }
 
 /// Queues every ticket of an order for printing again, marked as a reprint. Returns how

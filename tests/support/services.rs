@@ -1,9 +1,8 @@
 //! Real services for the hub tests, started in temp directories on loopback and stopped
 //! afterwards: PostgreSQL 15 (`initdb`/`pg_ctl` as the `postgres` user, never the system
 //! service), `redis-server` and `haproxy`, all from Debian's packages.
-#![allow(dead_code)]
 
-use crate::proc::{Server, base_command, is_root, text};
+use super::proc::{Server, base_command, is_root, text};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -286,19 +285,19 @@ impl Drop for Haproxy {
 
 /// `tableorder hub …` (not serve), run to its end; stdout.
 pub fn hub_cli(args: &[&str], env: &[(&str, &str)]) -> String {
-    let mut cmd = base_command(crate::proc::BIN);
+    let mut cmd = base_command(super::proc::BIN);
     cmd.arg("hub").args(args);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = crate::proc::run_within(cmd, Duration::from_secs(60));
+    let out = super::proc::run_within(cmd, Duration::from_secs(60));
     assert!(out.status.success(), "hub {args:?}: {}", text(&out.stderr));
     text(&out.stdout).trim().to_string()
 }
 
 /// A hub process on a fixed port (so that it can be restarted on it).
 pub fn hub_process(port: u16, database_url: &str, redis_url: &str) -> Server {
-    let mut cmd = base_command(crate::proc::BIN);
+    let mut cmd = base_command(super::proc::BIN);
     cmd.args([
         "hub",
         "serve",
@@ -319,7 +318,12 @@ pub fn spawn_until_port(mut cmd: Command, port: u16) -> Server {
     let log_path: PathBuf = std::env::temp_dir().join(format!("tableorder-svc-{}-{port}.log", std::process::id()));
     let log = std::fs::File::create(&log_path).unwrap();
     let child = cmd.stdout(Stdio::null()).stderr(log).spawn().unwrap();
-    let mut s = Server { child, port, log: std::sync::Arc::new(std::sync::Mutex::new(String::new())) };
+    let mut s = Server {
+        child,
+        port,
+        log: std::sync::Arc::new(std::sync::Mutex::new(String::new())),
+        ready_after: Duration::ZERO,
+    };
     if !wait_port(port, Duration::from_secs(30)) {
         let _ = s.child.kill();
         panic!("process on port {port} did not start: {}", std::fs::read_to_string(&log_path).unwrap_or_default());

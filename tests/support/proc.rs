@@ -1,5 +1,4 @@
 //! Running the real binary, and network namespaces for tests that cross a network.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
@@ -8,7 +7,12 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_tableorder");
+/// The binary under test (`tableorder`, the one cargo built for the tests and benchmarks;
+/// examples, which cargo tells nothing, name theirs).
+pub const BIN: &str = match option_env!("CARGO_BIN_EXE_tableorder") {
+    Some(b) => b,
+    None => "tableorder",
+};
 
 // ---------------------------------------------------------------------------------------
 // Running the real binary
@@ -82,6 +86,8 @@ pub struct Server {
     pub child: Child,
     pub port: u16,
     pub log: Arc<Mutex<String>>,
+    /// From the spawn to the "ready" line.
+    pub ready_after: Duration,
 }
 
 impl Server {
@@ -98,6 +104,7 @@ impl Server {
 
     /// Spawns `cmd` (a `serve` in some form) and waits for the port in its "ready" line.
     pub fn spawn(mut cmd: Command) -> Server {
+        let spawned = Instant::now();
         let mut child = cmd.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().expect("server starts");
         let stderr = child.stderr.take().unwrap();
         let log = Arc::new(Mutex::new(String::new()));
@@ -119,7 +126,7 @@ impl Server {
             }
         });
         match rx.recv_timeout(Duration::from_secs(60)) {
-            Ok(port) => Server { child, port, log },
+            Ok(port) => Server { child, port, log, ready_after: spawned.elapsed() },
             Err(_) => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -1,0 +1,21 @@
+//! Who is calling: the kinds of account a token can belong to, and what the server keeps
+//! of a live account.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum UserType {
+    Admin,
+    Table,
+    /// A chain's head office, on the hub (never accepted by a box).
+    Hq,
+}
+
+/// What the server knows of a live account: whose it is and which tokens it accepts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Account {
+    pub store_id: String,
+    pub tgen: i64,
+    pub box_owner: bool,
+}

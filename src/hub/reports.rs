@@ -1,0 +1,248 @@
+//! What HQ reads: the stores with today's figures, orders (newest first, in keyset pages),
+//! sales grouped by store, item or day, and the CSV export's lines. Reads go to the report
+//! pool (a replica when one is configured).
+
+use crate::domain::OrderStatus;
+use crate::error::{AppError, AppResult};
+use crate::wire::{OrderDto, StoreOrder};
+use deadpool_postgres::Pool;
+use serde::Serialize;
+
+/// A store as HQ sees it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreRow {
+    pub store_id: String,
+    pub name: String,
+    pub timezone: String,
+    pub last_seen_at: Option<String>,
+    pub acked_event_id: i64,
+    pub backlog: i64,
+    pub orders_today: i64,
+    pub sales_today: i64,
+}
+
+pub async fn stores(pool: &Pool) -> AppResult<Vec<StoreRow>> {
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT s.store_id, s.name, s.timezone, s.last_seen_at::text,
+                    coalesce(max(b.acked_event_id), 0), coalesce(max(b.head_event_id - b.acked_event_id), 0),
+                    (SELECT count(*) FROM orders o WHERE o.store_id = s.store_id AND o.status <> 'cancelled'
+                       AND o.business_day = (now() AT TIME ZONE s.timezone)::date),
+                    (SELECT coalesce(sum(o.total), 0)::bigint FROM orders o WHERE o.store_id = s.store_id AND o.status <> 'cancelled'
+                       AND o.business_day = (now() AT TIME ZONE s.timezone)::date)
+             FROM stores s LEFT JOIN box_stores bs ON bs.store_id = s.store_id LEFT JOIN boxes b ON b.id = bs.box_id
+             GROUP BY s.store_id ORDER BY s.store_id",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| StoreRow {
+            store_id: r.get(0),
+            name: r.get(1),
+            timezone: r.get(2),
+            last_seen_at: r.get::<_, Option<String>>(3).map(|t| rfc3339_pg(&t)),
+            acked_event_id: r.get(4),
+            backlog: r.get::<_, i64>(5).max(0),
+            orders_today: r.get(6),
+            sales_today: r.get(7),
+        })
+        .collect())
+}
+
+/// PostgreSQL's `timestamptz::text` ("2030-06-14 03:04:05.123+00") as RFC 3339.
+pub fn rfc3339_pg(t: &str) -> String {
+    t.parse::<jiff::Timestamp>().map(|ts| format!("{ts:.3}")).unwrap_or_else(|_| {
+        let fixed = t.replacen(' ', "T", 1);
+        let fixed = if fixed.ends_with("+00") { format!("{fixed}:00") } else { fixed };
+        fixed.parse::<jiff::Timestamp>().map(|ts| format!("{ts:.3}")).unwrap_or(fixed)
+    })
+}
+
+/// Which orders: one store or all, business days from and to (both inclusive, optional).
+#[derive(Debug, Clone, Default)]
+pub struct OrderFilter {
+    pub store_id: Option<String>,
+    pub from: Option<jiff::civil::Date>,
+    pub to: Option<jiff::civil::Date>,
+}
+
+/// Where a page of orders ends: (created_at as PostgreSQL prints it, store, order id).
+pub type OrderKey = (String, String, i64);
+
+/// Orders newest first, after `after` (keyset paging: a long export never skips or repeats
+/// an order, whatever arrives meanwhile).
+pub async fn order_page(
+    pool: &Pool,
+    f: &OrderFilter,
+    after: Option<&OrderKey>,
+    limit: i64,
+) -> AppResult<(Vec<StoreOrder>, Option<OrderKey>)> {
+    let (from, to) = (f.from.map(|d| d.to_string()), f.to.map(|d| d.to_string()));
+    let (at, store, id) = match after {
+        Some((a, s, i)) => (Some(a.clone()), Some(s.clone()), Some(*i)),
+        None => (None, None, None),
+    };
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT store_id, order_id, order_no, table_id, table_number, session_id, status, total,
+                    created_at::text, updated_at::text, items::text
+             FROM orders
+             WHERE ($1::text IS NULL OR store_id = $1)
+               AND ($2::text IS NULL OR business_day >= $2::text::date)
+               AND ($3::text IS NULL OR business_day <= $3::text::date)
+               AND ($5::text IS NULL OR (created_at, store_id, order_id) < ($5::text::timestamptz, $6::text, $7::int8))
+             ORDER BY created_at DESC, store_id DESC, order_id DESC LIMIT $4",
+            &[&f.store_id, &from, &to, &limit, &at, &store, &id],
+        )
+        .await?;
+    let last = rows.last().map(|r| (r.get::<_, String>(8), r.get::<_, String>(0), r.get::<_, i64>(1)));
+    let list = rows
+        .iter()
+        .map(|r| StoreOrder {
+            store_id: r.get(0),
+            order: OrderDto {
+                id: r.get(1),
+                order_no: r.get(2),
+                table_id: r.get(3),
+                table_number: r.get(4),
+                session_id: r.get(5),
+                status: OrderStatus::parse(&r.get::<_, String>(6)).unwrap_or(OrderStatus::Pending),
+                total: r.get(7),
+                created_at: rfc3339_pg(&r.get::<_, String>(8)),
+                updated_at: rfc3339_pg(&r.get::<_, String>(9)),
+                items: serde_json::from_str(&r.get::<_, String>(10)).unwrap_or_default(),
+            },
+        })
+        .collect();
+    Ok((list, last))
+}
+
+/// How sales are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    Store,
+    Item,
+    Day,
+}
+
+impl GroupBy {
+    pub fn parse(s: &str) -> AppResult<GroupBy> {
+        match s {
+            "store" => Ok(GroupBy::Store),
+            "item" => Ok(GroupBy::Item),
+            "day" => Ok(GroupBy::Day),
+            _ => Err(AppError::validation("group_by", "must be store, item or day")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GroupBy::Store => "store",
+            GroupBy::Item => "item",
+            GroupBy::Day => "day",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SalesRow {
+    pub key: String,
+    pub orders: i64,
+    pub quantity: i64,
+    pub total: i64,
+}
+
+/// Sales (cancelled orders excluded); with no dates, today in each store's own timezone.
+pub async fn sales(
+    pool: &Pool,
+    group: GroupBy,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> AppResult<Vec<SalesRow>> {
+    let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
+    let when = "CASE WHEN $1::text IS NULL AND $2::text IS NULL
+                     THEN o.business_day = (now() AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date
+                     ELSE ($1::text IS NULL OR o.business_day >= $1::text::date)
+                      AND ($2::text IS NULL OR o.business_day <= $2::text::date) END";
+    let sql = match group {
+        GroupBy::Item => format!(
+            "SELECT i->>'name' AS k, count(DISTINCT (o.store_id, o.box_id, o.order_id))::bigint,
+                    coalesce(sum((i->>'quantity')::bigint), 0)::bigint,
+                    coalesce(sum((i->>'quantity')::bigint * (i->>'unit_price')::bigint), 0)::bigint
+             FROM orders o LEFT JOIN stores s ON s.store_id = o.store_id, jsonb_array_elements(o.items) i
+             WHERE o.status <> 'cancelled' AND {when}
+             GROUP BY k ORDER BY 4 DESC, k"
+        ),
+        GroupBy::Store | GroupBy::Day => {
+            let key = if group == GroupBy::Store { "o.store_id" } else { "o.business_day::text" };
+            format!(
+                "SELECT {key} AS k, count(*)::bigint,
+                        coalesce(sum((SELECT sum((i->>'quantity')::bigint) FROM jsonb_array_elements(o.items) i)), 0)::bigint,
+                        coalesce(sum(o.total), 0)::bigint
+                 FROM orders o LEFT JOIN stores s ON s.store_id = o.store_id
+                 WHERE o.status <> 'cancelled' AND {when}
+                 GROUP BY k ORDER BY k"
+            )
+        }
+    };
+    let c = pool.get().await?;
+    let rows = c.query(&sql, &[&from, &to]).await?;
+    Ok(rows.iter().map(|r| SalesRow { key: r.get(0), orders: r.get(1), quantity: r.get(2), total: r.get(3) }).collect())
+}
+
+/// The CSV export's header line (with a byte order mark, so spreadsheets read UTF-8).
+pub const CSV_HEADER: &str = "\u{feff}store_id,order_id,order_no,created_at,table_number,status,total,items\n";
+
+/// A CSV field: quoted when it holds a separator, a quote or a line break.
+pub fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// One order as a CSV line.
+pub fn csv_line(o: &StoreOrder) -> String {
+    let items: Vec<String> = o
+        .order
+        .items
+        .iter()
+        .map(|i| {
+            let mut s = format!("{} x{}", i.name, i.quantity);
+            if !i.options.is_empty() {
+                let names: Vec<&str> = i.options.iter().map(|x| x.name.as_str()).collect();
+                s.push_str(&format!(" ({})", names.join("/")));
+            }
+            s
+        })
+        .collect();
+    let d = &o.order;
+    format!(
+        "{},{},{},{},{},{},{},{}\n",
+        csv_field(&o.store_id),
+        d.id,
+        d.order_no,
+        d.created_at,
+        d.table_number,
+        d.status.as_str(),
+        d.total,
+        csv_field(&items.join("; "))
+    )
+}
+
+/// `orders[_store][_from][_to].csv`, from the checked filters only.
+pub fn csv_name(f: &OrderFilter) -> String {
+    let mut name = String::from("orders");
+    let store = f.store_id.as_deref().filter(|s| {
+        !s.is_empty() && s.len() <= 32 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    });
+    if let Some(s) = store {
+        name.push('_');
+        name.push_str(s);
+    }
+    for d in [f.from, f.to].into_iter().flatten() {
+        name.push('_');
+        name.push_str(&d.to_string());
+    }
+    name + ".csv"
+}

@@ -1,0 +1,11 @@
+//! What the integration tests, the benchmarks and the soak example share to drive the box
+//! from outside: the real binary as a child process (`proc`), PostgreSQL, Redis and HAProxy
+//! for the hub (`services`), and a small client: JSON requests, raw event streams, and
+//! readings of a process's memory, descriptors and threads (`client`).
+//!
+//! Each user includes it with `#[path = "…/tests/support/mod.rs"] mod support;`.
+#![allow(dead_code)]
+
+pub mod client;
+pub mod proc;
+pub mod services;
