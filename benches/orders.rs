@@ -36,7 +36,7 @@ use tableorder::auth::Claims;
 use tableorder::config::Config;
 use tableorder::db::menu::ItemFields;
 use tableorder::db::options::{GroupFields, NewOption};
-use tableorder::db::orders::Line;
+use tableorder::db::orders::{Line, OrderRequest};
 use tableorder::state::AppState;
 use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
@@ -397,7 +397,8 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                     let t0 = Instant::now();
                     match writer
                         .write(move |ctx| {
-                            tableorder::db::flows::place_order(ctx, STORE, table_id, &key, &lines, 0, || Ok(()))
+                            let new = OrderRequest { table_id, key: &key, lines: &lines, guests: None, max_active: 0 };
+                            tableorder::db::flows::place_order(ctx, STORE, &new, || Ok(()))
                         })
                         .await
                     {

@@ -95,10 +95,11 @@ impl App {
             }));
         }
         let accounts = Arc::new(Accounts::default());
-        {
+        let pin_key = {
             let conn = pool.get().map_err(|e| e.to_string())?;
             accounts.load(&conn).map_err(|e| format!("cannot read the accounts: {e}"))?;
-        }
+            crate::auth::PinKey::load(&conn)?
+        };
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let listener =
@@ -125,6 +126,7 @@ impl App {
             backups: Arc::new(BackupGate::default()),
             printers,
             uplink,
+            pin_key: Arc::new(pin_key),
             photos: Arc::new(tokio::sync::Semaphore::new(1)),
         };
         Ok(App { listener, state, shutdown_tx, started })

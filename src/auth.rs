@@ -92,11 +92,47 @@ pub struct Claims {
     /// a table's deletion moves the account on, and older tokens stop working.
     #[serde(default, rename = "gen")]
     pub tgen: i64,
+    /// Staff: the role when the token was issued (a change of role ends the token; a token
+    /// without one counts as the owner's it was before roles existed). The server checks
+    /// the account's current role, not this copy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<crate::domain::Role>,
+    /// Staff: the same as `admin_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub staff_id: Option<i64>,
+    /// A PIN login: the shared terminal it was made on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminal_id: Option<i64>,
 }
 
+/// A PIN login on a shared terminal lasts a shift.
+pub const PIN_TOKEN_TTL_SECS: i64 = 12 * 3600;
+
 impl Claims {
+    /// A staff login with its role: 16 h, or 12 h when made by PIN on `terminal`.
+    pub fn staff(
+        store_id: &str,
+        staff_id: i64,
+        tgen: i64,
+        role: crate::domain::Role,
+        terminal: Option<i64>,
+        now_s: i64,
+    ) -> Claims {
+        let mut c = Claims::admin(store_id, staff_id, tgen, now_s);
+        c.role = Some(role);
+        c.staff_id = Some(staff_id);
+        if terminal.is_some() {
+            c.terminal_id = terminal;
+            c.exp = now_s + PIN_TOKEN_TTL_SECS;
+        }
+        c
+    }
+
     pub fn admin(store_id: &str, admin_id: i64, tgen: i64, now_s: i64) -> Claims {
         Claims {
+            role: None,
+            staff_id: None,
+            terminal_id: None,
             tgen,
             sub: format!("admin:{admin_id}"),
             user_type: UserType::Admin,
@@ -111,6 +147,9 @@ impl Claims {
     /// An HQ user's login on the hub.
     pub fn hq(user_id: i64, now_s: i64) -> Claims {
         Claims {
+            role: None,
+            staff_id: None,
+            terminal_id: None,
             tgen: 0,
             sub: format!("hq:{user_id}"),
             user_type: UserType::Hq,
@@ -124,6 +163,9 @@ impl Claims {
 
     pub fn table(store_id: &str, table_id: i64, tgen: i64, now_s: i64) -> Claims {
         Claims {
+            role: None,
+            staff_id: None,
+            terminal_id: None,
             tgen,
             sub: format!("table:{table_id}"),
             user_type: UserType::Table,
@@ -133,6 +175,30 @@ impl Claims {
             iat: now_s,
             exp: now_s + TOKEN_TTL_SECS,
         }
+    }
+}
+
+/// The box's key for PIN tags: a PIN is kept only as HMAC-SHA256(key, store ":" PIN), which
+/// finds its owner at once (a PIN login needs no slow hash) and keeps PINs unique per store.
+/// The key is the database's own (`meta.pin_key`), so a restored backup keeps its PINs.
+pub struct PinKey(Vec<u8>);
+
+impl PinKey {
+    pub fn new(key: &[u8]) -> PinKey {
+        PinKey(key.to_vec())
+    }
+
+    /// The key stored in the database (made by its migration).
+    pub fn load(conn: &rusqlite::Connection) -> Result<PinKey, String> {
+        let hex = crate::db::stores::meta_get(conn, "pin_key")
+            .map_err(|e| format!("cannot read the PIN key: {e}"))?
+            .ok_or("the database has no PIN key")?;
+        Ok(PinKey(hex.into_bytes()))
+    }
+
+    /// The tag stored for `pin` of a store's staff.
+    pub fn tag(&self, store_id: &str, pin: &str) -> String {
+        crate::crypto::hmac_sha256_hex(&self.0, format!("{store_id}:{pin}").as_bytes())
     }
 }
 

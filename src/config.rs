@@ -290,6 +290,9 @@ pub struct Settings {
     /// Login attempts per minute on the whole box, all addresses together, 0 = no limit [default: 300].
     #[arg(long, env = "TABLEORDER_BOX_LOGINS_PER_MINUTE")]
     pub box_logins_per_minute: Option<u64>,
+    /// PIN tries per minute on one shared terminal, 0 = no limit [default: 5].
+    #[arg(long, env = "TABLEORDER_PINS_PER_MINUTE")]
+    pub pins_per_minute: Option<u64>,
     /// Password hashes computed at once (each takes 7 MiB); more logins wait in line [default: 2].
     #[arg(long, env = "TABLEORDER_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<u64>,
@@ -341,6 +344,7 @@ impl Settings {
             pool_timeout_secs,
             pool_max_lifetime_secs,
             box_logins_per_minute,
+            pins_per_minute,
             hub_url,
             hub_token,
             hub_ca_file,
@@ -405,6 +409,7 @@ impl Settings {
                 orders_per_minute: s.orders_per_minute.unwrap_or(30),
                 logins_per_minute: s.logins_per_minute.unwrap_or(5),
                 box_logins_per_minute: s.box_logins_per_minute.unwrap_or(300),
+                pins_per_minute: s.pins_per_minute.unwrap_or(5),
                 max_option_groups: s.max_option_groups.unwrap_or(200),
                 max_options_per_group: s.max_options_per_group.unwrap_or(30),
                 event_retention_days: s.event_retention_days.unwrap_or(7),
@@ -463,6 +468,7 @@ pub struct Limits {
     pub orders_per_minute: u64,
     pub logins_per_minute: u64,
     pub box_logins_per_minute: u64,
+    pub pins_per_minute: u64,
     pub max_option_groups: u64,
     pub max_options_per_group: u64,
     pub event_retention_days: u64,

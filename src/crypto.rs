@@ -25,6 +25,25 @@ pub fn sha256_hex(secret: &str) -> String {
     hex(&Sha256::digest(secret.as_bytes()))
 }
 
+/// HMAC-SHA256 (RFC 2104) of `msg` with `key`, in hex: a keyed hash, for secrets too short
+/// to hash alone (a 4-digit PIN has 10,000 values).
+pub fn hmac_sha256_hex(key: &[u8], msg: &[u8]) -> String {
+    const BLOCK: usize = 64;
+    let mut k = [0u8; BLOCK];
+    if key.len() > BLOCK {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let mut inner = Sha256::new();
+    inner.update(k.map(|b| b ^ 0x36));
+    inner.update(msg);
+    let mut outer = Sha256::new();
+    outer.update(k.map(|b| b ^ 0x5c));
+    outer.update(inner.finalize());
+    hex(&outer.finalize())
+}
+
 /// A random secret of `N` bytes, in hex.
 pub fn random_hex<const N: usize>() -> String {
     hex(&random_bytes::<N>())
@@ -40,5 +59,18 @@ mod tests {
         assert_eq!(hex(&[0, 15, 255]), "000fff");
         assert_ne!(random_bytes::<16>(), random_bytes::<16>());
         assert_eq!(random_hex::<8>().len(), 16);
+    }
+
+    #[test]
+    fn hmac_matches_the_rfc_4231_test_vectors() {
+        // Test case 1 and test case 6 (a key longer than the block).
+        assert_eq!(
+            hmac_sha256_hex(&[0x0b; 20], b"Hi There"),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"
+        );
+        assert_eq!(
+            hmac_sha256_hex(&[0xaa; 131], b"Test Using Larger Than Block-Size Key - Hash Key First"),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"
+        );
     }
 }

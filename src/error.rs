@@ -23,6 +23,9 @@ pub enum AppError {
     /// 403 `forbidden`: a valid token of the wrong kind.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 `locked`: locked until someone unlocks it (a shared terminal after wrong PINs).
+    #[error("{0}")]
+    Locked(String),
     /// 404 `not_found`: missing, or belonging to another store.
     #[error("{0} not found")]
     NotFound(&'static str),
@@ -78,7 +81,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Locked(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_)
@@ -100,6 +103,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
+            AppError::Locked(_) => "locked",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::Conflict(_) => "conflict",

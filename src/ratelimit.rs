@@ -41,6 +41,8 @@ pub struct RateLimits {
     pub logins: KeyedLimit<std::net::IpAddr>,
     /// Logins on the whole box: many addresses together cannot queue unbounded hashing.
     pub box_logins: KeyedLimit<()>,
+    /// PIN tries per shared terminal (API.md: 5 a minute).
+    pub pins: KeyedLimit<i64>,
 }
 
 impl RateLimits {
@@ -49,6 +51,7 @@ impl RateLimits {
             orders: KeyedLimit::per_minute(limits.orders_per_minute),
             logins: KeyedLimit::per_minute(limits.logins_per_minute),
             box_logins: KeyedLimit::per_minute(limits.box_logins_per_minute),
+            pins: KeyedLimit::per_minute(limits.pins_per_minute),
         }
     }
 }

@@ -40,6 +40,8 @@ pub struct AppState {
     pub printers: Arc<crate::kitchen::printer::Printers>,
     /// The uploader to the chain hub (state "off" without one).
     pub uplink: Arc<crate::uplink::Uplink>,
+    /// The key of the PIN tags (staff PINs, approvals).
+    pub pin_key: Arc<crate::auth::PinKey>,
     /// Menu photos are decoded one at a time (a big photo takes tens of MB while decoded).
     pub photos: Arc<tokio::sync::Semaphore>,
 }

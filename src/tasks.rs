@@ -82,6 +82,7 @@ async fn tidy_limits(st: AppState) {
         st.limits.orders.tidy();
         st.limits.logins.tidy();
         st.limits.box_logins.tidy();
+        st.limits.pins.tidy();
     }
 }
 

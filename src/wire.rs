@@ -49,6 +49,8 @@ event_types! {
     TicketCreated = "ticket_created",
     TicketBumped = "ticket_bumped",
     PrinterChanged = "printer_changed",
+    SessionMoved = "session_moved",
+    Audit = "audit",
 }
 
 impl EventType {
@@ -57,8 +59,8 @@ impl EventType {
     }
 
     /// Types a table's own stream carries when the event is about that table.
-    pub const TABLE_OWN: [&'static str; 5] =
-        ["order_created", "order_updated", "order_cancelled", "session_ended", "call_acked"];
+    pub const TABLE_OWN: [&'static str; 6] =
+        ["order_created", "order_updated", "order_cancelled", "session_ended", "call_acked", "session_moved"];
 
     /// Whether a table's stream receives this event (`for_table`: the event is about it).
     pub fn visible_to_table(self, for_table: bool) -> bool {
@@ -66,6 +68,12 @@ impl EventType {
             EventType::MenuChanged => true,
             other => for_table && EventType::TABLE_OWN.contains(&other.as_str()),
         }
+    }
+
+    /// Whether the event goes to event streams at all: the audit trail travels to the
+    /// chain hub with the other events but is read by managers through its own page.
+    pub fn streamed(self) -> bool {
+        self != EventType::Audit
     }
 }
 
@@ -112,6 +120,10 @@ pub struct SessionSummary {
     pub started_at: String,
     pub total: i64,
     pub order_count: i64,
+    /// Guests at the table (인원), when someone said.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub guests: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -131,6 +143,10 @@ pub struct EndedSession {
     pub ended_at: String,
     pub total: i64,
     pub order_count: i64,
+    /// Guests at the table, when someone said.
+    #[serde(default)]
+    #[schema(required = true)]
+    pub guests: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
@@ -213,6 +229,48 @@ pub struct PrinterChanged {
     pub deleted: Option<bool>,
 }
 
+/// `session_moved`, on the table streams of both tables (and the staff stream): a party
+/// moved to another table, two parties joined (`merged`, the target's session goes on), or
+/// one order moved (`order_id`). Tablets refetch their orders.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SessionMoved {
+    /// The session at the target table now.
+    pub session_id: i64,
+    pub from_table_id: i64,
+    pub from_table_number: i64,
+    pub to_table_id: i64,
+    pub to_table_number: i64,
+    #[serde(default)]
+    pub merged: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<i64>,
+}
+
+/// A row of the audit trail: who did what to which table, order or amount, and who approved.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: String,
+    pub kind: String,
+    pub staff_id: Option<i64>,
+    pub staff_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_number: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amount: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// What else the action names (old and new price, the tables moved between, …).
+    #[schema(value_type = Object)]
+    pub detail: Value,
+}
+
 /// The data of an event, by kind. Serialised as the object itself (no tag): the kind is
 /// beside it, in the event's `type`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -225,6 +283,8 @@ pub enum EventData {
     Table(TableChanged),
     Ticket(TicketDto),
     Printer(PrinterChanged),
+    SessionMoved(SessionMoved),
+    Audit(AuditEntry),
 }
 
 impl EventData {
@@ -245,6 +305,8 @@ impl EventData {
             TableChanged => EventData::Table(serde_json::from_str(json)?),
             TicketCreated | TicketBumped => EventData::Ticket(serde_json::from_str(json)?),
             PrinterChanged => EventData::Printer(serde_json::from_str(json)?),
+            SessionMoved => EventData::SessionMoved(serde_json::from_str(json)?),
+            Audit => EventData::Audit(serde_json::from_str(json)?),
         })
     }
 
@@ -260,6 +322,8 @@ impl EventData {
                 | (EventData::Table(_), TableChanged)
                 | (EventData::Ticket(_), TicketCreated | TicketBumped)
                 | (EventData::Printer(_), PrinterChanged)
+                | (EventData::SessionMoved(_), SessionMoved)
+                | (EventData::Audit(_), Audit)
         )
     }
 }
@@ -279,7 +343,8 @@ macro_rules! into_event_data {
     };
 }
 into_event_data!(OrderEvent => Order, EndedSession => SessionEnded, CallDto => Call, MenuChanged => Menu,
-    TableChanged => Table, TicketDto => Ticket, PrinterChanged => Printer);
+    TableChanged => Table, TicketDto => Ticket, PrinterChanged => Printer, SessionMoved => SessionMoved,
+    AuditEntry => Audit);
 
 // ---- box → hub ------------------------------------------------------------------------------
 
@@ -408,7 +473,13 @@ pub(crate) mod samples {
     }
 
     pub fn session() -> SessionSummary {
-        SessionSummary { id: 5, started_at: "2030-06-14T11:00:00.000Z".into(), total: 27_500, order_count: 1 }
+        SessionSummary {
+            id: 5,
+            started_at: "2030-06-14T11:00:00.000Z".into(),
+            total: 27_500,
+            order_count: 1,
+            guests: Some(3),
+        }
     }
 
     pub fn ticket() -> TicketDto {
@@ -442,6 +513,7 @@ pub(crate) mod samples {
                 ended_at: "2030-06-14T12:30:00.000Z".into(),
                 total: 27_500,
                 order_count: 1,
+                guests: None,
             }),
             CallCreated | CallAcked => EventData::Call(CallDto {
                 id: 3,
@@ -469,6 +541,29 @@ pub(crate) mod samples {
                 last_printed_at: Some("2030-06-14T11:02:03.100Z".into()),
                 configured: None,
                 deleted: None,
+            }),
+            SessionMoved => EventData::SessionMoved(super::SessionMoved {
+                session_id: 5,
+                from_table_id: 2,
+                from_table_number: 12,
+                to_table_id: 3,
+                to_table_number: 7,
+                merged: true,
+                order_id: None,
+            }),
+            Audit => EventData::Audit(AuditEntry {
+                id: 1,
+                at: "2030-06-14T11:20:00.000Z".into(),
+                kind: "order_cancelled".into(),
+                staff_id: Some(4),
+                staff_name: Some("민수".into()),
+                approver_id: Some(1),
+                approver_name: Some("사장님".into()),
+                table_number: Some(12),
+                order_id: Some(7),
+                amount: Some(19_000),
+                reason: Some("손님 요청".into()),
+                detail: serde_json::json!({"from": "preparing"}),
             }),
         }
     }

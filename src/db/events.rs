@@ -97,7 +97,7 @@ pub fn replay(
         None => conn
             .prepare_cached(
                 "SELECT id, table_id, type, payload FROM events
-                 WHERE store_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                 WHERE store_id = ?1 AND id > ?2 AND type <> 'audit' ORDER BY id LIMIT ?3",
             )?
             .query_map(params![store_id, after_id, limit], map)?
             .collect::<Result<_, _>>()?,
@@ -106,7 +106,7 @@ pub fn replay(
                 "SELECT id, table_id, type, payload FROM events
                  WHERE store_id = ?1 AND id > ?2
                    AND (type = 'menu_changed' OR (table_id = ?3 AND type IN
-                        ('order_created','order_updated','order_cancelled','session_ended','call_acked')))
+                        ('order_created','order_updated','order_cancelled','session_ended','call_acked','session_moved')))
                  ORDER BY id LIMIT ?4",
             )?
             .query_map(params![store_id, after_id, t, limit], map)?

@@ -214,9 +214,9 @@ fn printer_changed(ctx: &mut WriteCtx, store_id: &str, s: &StationDto) -> AppRes
 
 pub use crate::wire::{TicketDto, TicketLineDto};
 
-const TICKET_COLS: &str = "k.id, k.station_id, k.order_id, o.order_no, o.table_id, t.number, k.created_at, k.bumped_at, k.printed_at, k.kind, k.lines";
-const TICKET_FROM: &str =
-    "FROM tickets k JOIN orders o ON o.store_id = k.store_id AND o.id = k.order_id JOIN tables t ON t.id = o.table_id";
+const TICKET_COLS: &str = "k.id, k.station_id, k.order_id, o.order_no, s.table_id, t.number, k.created_at, k.bumped_at, k.printed_at, k.kind, k.lines";
+const TICKET_FROM: &str = "FROM tickets k JOIN orders o ON o.store_id = k.store_id AND o.id = k.order_id
+     JOIN table_sessions s ON s.id = o.session_id JOIN tables t ON t.id = s.table_id";
 
 fn ticket_row(r: &rusqlite::Row) -> rusqlite::Result<TicketDto> {
     let lines: String = r.get(10)?;
@@ -472,7 +472,8 @@ pub fn next_job(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite:
     conn.prepare_cached(
         "SELECT k.id, s.name, s.timezone, k.created_at, t.number, o.order_no, k.kind, k.reprint, k.lines
          FROM tickets k JOIN orders o ON o.store_id = k.store_id AND o.id = k.order_id
-         JOIN tables t ON t.id = o.table_id JOIN stores s ON s.id = k.store_id
+         JOIN table_sessions ts ON ts.id = o.session_id JOIN tables t ON t.id = ts.table_id
+         JOIN stores s ON s.id = k.store_id
          WHERE k.store_id = ?1 AND k.station_id = ?2 AND k.print_pending = 1 ORDER BY k.id LIMIT 1",
     )?
     .query_row(params![store_id, station_id], |r| {

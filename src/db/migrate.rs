@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_menu_options", include_str!("../../migrations/0004_menu_options.sql")),
     ("0005_kitchen", include_str!("../../migrations/0005_kitchen.sql")),
     ("0006_cards_and_setup_codes", include_str!("../../migrations/0006_cards_and_setup_codes.sql")),
+    ("0007_staff_roles", include_str!("../../migrations/0007_staff_roles.sql")),
 ];
 
 /// Schema version this binary writes.

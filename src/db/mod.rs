@@ -7,6 +7,7 @@
 //! the batch with one fsync (`synchronous=FULL`). One writer means event ids commit in
 //! increasing order, which is what makes SSE resume gapless.
 
+pub mod audit;
 pub mod backup;
 pub mod calls;
 pub mod events;
@@ -18,6 +19,7 @@ pub mod options;
 pub mod orders;
 pub mod setup_codes;
 pub mod sort;
+pub mod staff;
 pub mod stores;
 pub mod tables;
 pub mod uplink;

@@ -283,7 +283,7 @@ pub struct OptionFields {
     pub translations: Option<String>,
 }
 
-fn group_of_option(conn: &Connection, store_id: &str, id: i64) -> AppResult<i64> {
+pub fn group_of_option(conn: &Connection, store_id: &str, id: i64) -> AppResult<i64> {
     conn.prepare_cached("SELECT group_id FROM options WHERE store_id = ?1 AND id = ?2")?
         .query_row(params![store_id, id], |r| r.get(0))
         .optional()?

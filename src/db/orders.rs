@@ -15,6 +15,17 @@ use utoipa::ToSchema;
 
 pub use crate::wire::{OrderDto, OrderItemDto};
 
+/// A new order of a table (its lines checked): the idempotency key, and the guests the
+/// tablet asked for (kept on the visit when it has none yet).
+#[derive(Debug, Clone, Copy)]
+pub struct OrderRequest<'a> {
+    pub table_id: i64,
+    pub key: &'a str,
+    pub lines: &'a [Line],
+    pub guests: Option<i64>,
+    pub max_active: u64,
+}
+
 /// A line of a new order (quantity and note already checked).
 #[derive(Debug, Clone)]
 pub struct Line {
@@ -24,14 +35,17 @@ pub struct Line {
     pub note: String,
 }
 
-/// Orders of the store matching `cond` (SQL over alias `o`, parameters from ?2), newest first.
+/// Orders of the store matching `cond` (SQL over `o`, the order, and `s`, its session;
+/// parameters from ?2), newest first. An order is at its session's table: a party that
+/// moves takes its orders along, while `orders.table_id` stays where it was placed (the
+/// scope of its idempotency key).
 fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> rusqlite::Result<Vec<OrderDto>> {
     let mut all: Vec<&dyn ToSql> = vec![&store_id];
     all.extend_from_slice(args);
     let mut orders: Vec<OrderDto> = conn
         .prepare_cached(&format!(
-            "SELECT o.id, o.order_no, o.table_id, t.number, o.session_id, o.status, o.total, o.created_at, o.updated_at
-             FROM orders o JOIN tables t ON t.id = o.table_id
+            "SELECT o.id, o.order_no, s.table_id, t.number, o.session_id, o.status, o.total, o.created_at, o.updated_at
+             FROM orders o JOIN table_sessions s ON s.id = o.session_id JOIN tables t ON t.id = s.table_id
              WHERE o.store_id = ?1 AND {cond} ORDER BY o.id DESC"
         ))?
         .query_map(params_from_iter(all.iter()), |r| {
@@ -59,7 +73,8 @@ fn load(conn: &Connection, store_id: &str, cond: &str, args: &[&dyn ToSql]) -> r
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT oi.order_id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity, oi.note, oi.options
          FROM order_items oi
-         WHERE oi.store_id = ?1 AND oi.order_id IN (SELECT o.id FROM orders o WHERE o.store_id = ?1 AND {cond})
+         WHERE oi.store_id = ?1 AND oi.order_id IN
+             (SELECT o.id FROM orders o JOIN table_sessions s ON s.id = o.session_id WHERE o.store_id = ?1 AND {cond})
          ORDER BY oi.id"
     ))?;
     let mut rows = stmt.query(params_from_iter(all.iter()))?;
@@ -96,7 +111,7 @@ pub fn open_orders(
         conn,
         store_id,
         "o.session_id IN (SELECT id FROM table_sessions WHERE store_id = ?1 AND ended_at IS NULL)
-         AND (?2 IS NULL OR o.table_id = ?2) AND (?3 IS NULL OR o.status = ?3)",
+         AND (?2 IS NULL OR s.table_id = ?2) AND (?3 IS NULL OR o.status = ?3)",
         &[&table_id, &status],
     )?)
 }
@@ -123,12 +138,10 @@ fn order_event(ctx: &mut WriteCtx, store_id: &str, kind: EventType, order: &Orde
 pub fn place(
     ctx: &mut WriteCtx,
     store_id: &str,
-    table_id: i64,
-    key: &str,
-    lines: &[Line],
-    max_active: u64,
+    new: &OrderRequest,
     rate_limit: impl FnOnce() -> AppResult<()>,
 ) -> AppResult<Placed> {
+    let OrderRequest { table_id, key, lines, guests, max_active } = *new;
     let conn = ctx.conn;
     let existing: Option<i64> = conn
         .prepare_cached("SELECT id FROM orders WHERE store_id = ?1 AND table_id = ?2 AND idempotency_key = ?3")?
@@ -232,11 +245,18 @@ pub fn place(
     }
 
     let session_id = match tables::open_session_id(conn, store_id, table_id)? {
-        Some(id) => id,
         None => {
-            conn.prepare_cached("INSERT INTO table_sessions (store_id, table_id, started_at) VALUES (?1, ?2, ?3)")?
-                .execute(params![store_id, table_id, ctx.now_ms])?;
+            conn.prepare_cached(
+                "INSERT INTO table_sessions (store_id, table_id, started_at, guests) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![store_id, table_id, ctx.now_ms, guests])?;
             conn.last_insert_rowid()
+        }
+        Some(id) => {
+            if let Some(g) = guests {
+                tables::guests_if_unknown(conn, store_id, id, g)?;
+            }
+            id
         }
     };
 
@@ -321,6 +341,12 @@ pub fn record_status(ctx: &mut WriteCtx, store_id: &str, order: &mut OrderDto, t
     order_event(ctx, store_id, kind, order)
 }
 
+/// An order moved to another table or session: its `order_updated` (status and times as
+/// they were), so that screens and the chain hub see where it is.
+pub fn record_moved(ctx: &mut WriteCtx, store_id: &str, order: &OrderDto) -> AppResult<()> {
+    order_event(ctx, store_id, EventType::OrderUpdated, order)
+}
+
 /// One ended session with its orders (history).
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct HistoryEntry {
@@ -331,6 +357,8 @@ pub struct HistoryEntry {
     pub ended_at: String,
     pub total: i64,
     pub order_count: i64,
+    /// Guests at the table, when someone said.
+    pub guests: Option<i64>,
     pub orders: Vec<OrderDto>,
 }
 
@@ -343,19 +371,20 @@ pub fn history(
     to_ms: i64,
     limit: i64,
 ) -> AppResult<Vec<HistoryEntry>> {
-    let sessions: Vec<(i64, i64, i64, i64, i64)> = conn
+    type Row = (i64, i64, i64, i64, i64, Option<i64>);
+    let sessions: Vec<Row> = conn
         .prepare_cached(
-            "SELECT s.id, s.table_id, t.number, s.started_at, s.ended_at FROM table_sessions s JOIN tables t ON t.id = s.table_id
-             WHERE s.store_id = ?1 AND s.ended_at IS NOT NULL AND s.ended_at >= ?2 AND s.ended_at < ?3
+            "SELECT s.id, s.table_id, t.number, s.started_at, s.ended_at, s.guests FROM table_sessions s JOIN tables t ON t.id = s.table_id
+             WHERE s.store_id = ?1 AND s.ended_at IS NOT NULL AND s.merged_into IS NULL AND s.ended_at >= ?2 AND s.ended_at < ?3
                AND (?4 IS NULL OR s.table_id = ?4)
              ORDER BY s.ended_at DESC, s.id DESC LIMIT ?5",
         )?
         .query_map(params![store_id, from_ms, to_ms, table_id, limit], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?))
         })?
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(sessions.len());
-    for (sid, tid, number, started, ended) in sessions {
+    for (sid, tid, number, started, ended, guests) in sessions {
         let orders = session_orders(conn, store_id, sid)?;
         let live = orders.iter().filter(|o| o.status != OrderStatus::Cancelled);
         out.push(HistoryEntry {
@@ -366,6 +395,7 @@ pub fn history(
             ended_at: rfc3339(ended),
             total: live.clone().map(|o| o.total).sum(),
             order_count: live.count() as i64,
+            guests,
             orders,
         });
     }

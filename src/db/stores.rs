@@ -73,13 +73,20 @@ pub struct Credentials {
     pub token_gen: i64,
     /// Table logins: the table number.
     pub number: i64,
+    /// Staff logins: the role and the name shown.
+    pub role: Option<crate::domain::Role>,
+    pub name: String,
 }
 
+/// An active staff member's credentials (a deactivated one logs in to nothing).
 pub fn admin_credentials(conn: &Connection, store_id: &str, username: &str) -> rusqlite::Result<Option<Credentials>> {
     conn.query_row(
-        "SELECT id, password_hash, locked_until, failed_logins, token_gen FROM admins WHERE store_id = ?1 AND username = ?2",
+        "SELECT id, password_hash, locked_until, failed_logins, token_gen, role,
+                CASE WHEN display_name = '' THEN username ELSE display_name END
+         FROM admins WHERE store_id = ?1 AND username = ?2 AND active = 1",
         params![store_id, username],
         |r| {
+            let role: String = r.get(5)?;
             Ok(Credentials {
                 id: r.get(0)?,
                 password_hash: r.get(1)?,
@@ -87,6 +94,8 @@ pub fn admin_credentials(conn: &Connection, store_id: &str, username: &str) -> r
                 failed_logins: r.get(3)?,
                 token_gen: r.get(4)?,
                 number: 0,
+                role: Some(crate::domain::Role::parse(&role).unwrap_or(crate::domain::Role::Owner)),
+                name: r.get(6)?,
             })
         },
     )
@@ -106,6 +115,8 @@ pub fn table_credentials(conn: &Connection, store_id: &str, number: i64) -> rusq
                 failed_logins: r.get(3)?,
                 token_gen: r.get(4)?,
                 number: r.get(5)?,
+                role: None,
+                name: String::new(),
             })
         },
     )
@@ -170,36 +181,47 @@ pub fn accounts_changed(conn: &Connection) -> rusqlite::Result<()> {
     meta_set(conn, "accounts_version", &v.to_string())
 }
 
-/// One live account: a staff member, or a table that is not deleted.
+/// The columns of a live account: id, store, token generation, box owner, role, name.
+const ADMIN_ACCOUNT: &str = "SELECT id, store_id, token_gen, box_owner, role,
+        CASE WHEN display_name = '' THEN username ELSE display_name END FROM admins WHERE active = 1";
+const TABLE_ACCOUNT: &str =
+    "SELECT id, store_id, token_gen, 0, NULL, CAST(number AS TEXT) FROM tables WHERE deleted_at IS NULL";
+
+fn account_row(r: &rusqlite::Row) -> rusqlite::Result<(i64, AuthAccount)> {
+    let role: Option<String> = r.get(4)?;
+    Ok((
+        r.get(0)?,
+        AuthAccount {
+            store_id: r.get(1)?,
+            tgen: r.get(2)?,
+            box_owner: r.get::<_, i64>(3)? != 0,
+            role: role.as_deref().and_then(crate::domain::Role::parse),
+            name: r.get(5)?,
+        },
+    ))
+}
+
+/// One live account: an active staff member, or a table that is not deleted.
 pub fn account(conn: &Connection, kind: UserType, id: i64) -> rusqlite::Result<Option<AuthAccount>> {
-    let sql = match kind {
-        UserType::Admin => "SELECT store_id, token_gen, box_owner FROM admins WHERE id = ?1",
-        UserType::Table => "SELECT store_id, token_gen, 0 FROM tables WHERE id = ?1 AND deleted_at IS NULL",
+    let base = match kind {
+        UserType::Admin => ADMIN_ACCOUNT,
+        UserType::Table => TABLE_ACCOUNT,
         UserType::Hq => return Ok(None),
     };
-    conn.prepare_cached(sql)?
-        .query_row([id], |r| {
-            Ok(AuthAccount { store_id: r.get(0)?, tgen: r.get(1)?, box_owner: r.get::<_, i64>(2)? != 0 })
-        })
+    conn.prepare_cached(&format!("{base} AND id = ?1"))?
+        .query_row([id], account_row)
         .optional()
+        .map(|o| o.map(|(_, a)| a))
 }
 
 /// Every live account of the box.
 pub fn accounts(conn: &Connection) -> rusqlite::Result<Vec<((UserType, i64), AuthAccount)>> {
     let mut out = Vec::new();
-    for (kind, sql) in [
-        (UserType::Admin, "SELECT id, store_id, token_gen, box_owner FROM admins"),
-        (UserType::Table, "SELECT id, store_id, token_gen, 0 FROM tables WHERE deleted_at IS NULL"),
-    ] {
+    for (kind, sql) in [(UserType::Admin, ADMIN_ACCOUNT), (UserType::Table, TABLE_ACCOUNT)] {
         let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                (kind, r.get::<_, i64>(0)?),
-                AuthAccount { store_id: r.get(1)?, tgen: r.get(2)?, box_owner: r.get::<_, i64>(3)? != 0 },
-            ))
-        })?;
-        for row in rows {
-            out.push(row?);
+        for row in stmt.query_map([], account_row)? {
+            let (id, a) = row?;
+            out.push(((kind, id), a));
         }
     }
     Ok(out)
@@ -213,16 +235,17 @@ pub fn set_admin_password(
     username: &str,
     hash: &str,
 ) -> rusqlite::Result<Option<(i64, AuthAccount)>> {
-    let row: Option<(i64, i64, i64)> = conn
+    let id: Option<i64> = conn
         .query_row(
             "UPDATE admins SET password_hash = ?3, failed_logins = 0, locked_until = NULL, token_gen = token_gen + 1
-             WHERE store_id = ?1 AND username = ?2 RETURNING id, token_gen, box_owner",
+             WHERE store_id = ?1 AND username = ?2 RETURNING id",
             params![store_id, username, hash],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| r.get(0),
         )
         .optional()?;
     accounts_changed(conn)?;
-    Ok(row.map(|(id, tgen, owner)| (id, AuthAccount { store_id: store_id.to_string(), tgen, box_owner: owner != 0 })))
+    let Some(id) = id else { return Ok(None) };
+    Ok(account(conn, UserType::Admin, id)?.map(|a| (id, a)))
 }
 
 pub fn admin_password_hash(
@@ -252,4 +275,20 @@ pub fn meta_set(conn: &Connection, key: &str, value: &str) -> rusqlite::Result<(
 
 pub fn store_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM stores", [], |r| r.get(0))
+}
+
+/// The store's settings (defaults for whatever is not set).
+pub fn settings(conn: &Connection, store_id: &str) -> AppResult<crate::domain::settings::StoreSettings> {
+    let json: String = conn
+        .prepare_cached("SELECT settings FROM stores WHERE id = ?1")?
+        .query_row([store_id], |r| r.get(0))
+        .optional()?
+        .ok_or(AppError::NotFound("store"))?;
+    Ok(crate::domain::settings::StoreSettings::read(&json))
+}
+
+pub fn set_settings(conn: &Connection, store_id: &str, s: &crate::domain::settings::StoreSettings) -> AppResult<()> {
+    let json = serde_json::to_string(s).map_err(AppError::internal)?;
+    conn.execute("UPDATE stores SET settings = ?2 WHERE id = ?1", params![store_id, json])?;
+    Ok(())
 }

@@ -13,14 +13,27 @@ pub fn session_summary(conn: &Connection, store_id: &str, session_id: i64) -> ru
     conn.prepare_cached(
         "SELECT s.id, s.started_at,
                 coalesce(sum(CASE WHEN o.status <> 'cancelled' THEN o.total END), 0),
-                count(CASE WHEN o.status <> 'cancelled' THEN 1 END)
+                count(CASE WHEN o.status <> 'cancelled' THEN 1 END), s.guests
          FROM table_sessions s LEFT JOIN orders o ON o.store_id = s.store_id AND o.session_id = s.id
          WHERE s.store_id = ?1 AND s.id = ?2 GROUP BY s.id",
     )?
     .query_row(params![store_id, session_id], |r| {
-        Ok(SessionSummary { id: r.get(0)?, started_at: rfc3339(r.get(1)?), total: r.get(2)?, order_count: r.get(3)? })
+        Ok(SessionSummary {
+            id: r.get(0)?,
+            started_at: rfc3339(r.get(1)?),
+            total: r.get(2)?,
+            order_count: r.get(3)?,
+            guests: r.get(4)?,
+        })
     })
     .optional()
+}
+
+/// Sets a session's guests when nobody has said yet (a tablet's first order says it).
+pub fn guests_if_unknown(conn: &Connection, store_id: &str, session_id: i64, guests: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("UPDATE table_sessions SET guests = ?3 WHERE store_id = ?1 AND id = ?2 AND guests IS NULL")?
+        .execute(params![store_id, session_id, guests])?;
+    Ok(())
 }
 
 pub fn open_session_id(conn: &Connection, store_id: &str, table_id: i64) -> rusqlite::Result<Option<i64>> {
@@ -150,6 +163,7 @@ pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResu
         ended_at: rfc3339(ended_ms),
         total: s.total,
         order_count: s.order_count,
+        guests: s.guests,
     };
     ctx.emit(NewEvent::new(store_id, Some(table_id), EventType::SessionEnded, &ended))?;
     Ok(ended)

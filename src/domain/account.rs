@@ -12,10 +12,15 @@ pub enum UserType {
     Hq,
 }
 
-/// What the server knows of a live account: whose it is and which tokens it accepts.
+/// What the server knows of a live account: whose it is, which tokens it accepts, and (for
+/// staff) the role and the name shown for it. A deactivated staff member has no live account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Account {
     pub store_id: String,
     pub tgen: i64,
     pub box_owner: bool,
+    /// Staff only.
+    pub role: Option<super::Role>,
+    /// The staff member's display name (or username); the table's number as text.
+    pub name: String,
 }

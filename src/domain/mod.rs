@@ -3,7 +3,10 @@
 pub mod account;
 pub mod photo;
 pub mod pricing;
+pub mod role;
+pub mod settings;
 pub mod status;
+pub use role::{Access, Role};
 pub use status::{Actor, OrderStatus};
 
 use crate::error::AppError;
@@ -218,6 +221,35 @@ pub fn timezone(v: &str) -> Result<String, AppError> {
     jiff::tz::TimeZone::get(v)
         .map(|_| v.to_string())
         .map_err(|_| AppError::validation("timezone", "is not a known IANA timezone"))
+}
+
+/// A 4–8 digit PIN (staff on shared terminals, a manager's approval).
+pub fn pin(field: &str, v: &str) -> Result<String, AppError> {
+    if !(4..=8).contains(&v.len()) || !v.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(AppError::validation(field, "must be 4 to 8 digits"));
+    }
+    Ok(v.to_string())
+}
+
+/// The name shown for a staff member (may be empty: then the username shows).
+pub fn display_name(v: &str) -> Result<String, AppError> {
+    if v.trim().is_empty() {
+        return Ok(String::new());
+    }
+    text("display_name", v, 1, 50)
+}
+
+/// A shared terminal's name ("카운터", "주방 태블릿").
+pub fn terminal_name(v: &str) -> Result<String, AppError> {
+    text("name", v, 1, 50)
+}
+
+/// Guests at a table: 1–99.
+pub fn guests(field: &str, v: i64) -> Result<i64, AppError> {
+    if !(1..=99).contains(&v) {
+        return Err(AppError::validation(field, "must be a whole number from 1 to 99"));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]

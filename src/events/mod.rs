@@ -245,6 +245,9 @@ impl Fanout {
         let inner = &mut *g;
         for ev in events {
             self.published.fetch_max(ev.id, Ordering::Relaxed);
+            if !ev.kind.streamed() {
+                continue;
+            }
             let Some(subs) = inner.stores.get_mut(&ev.store_id) else { continue };
             let ev = Arc::new(ev);
             let before = subs.staff.len();

@@ -39,6 +39,44 @@ pub struct AdminToken {
     username: String,
     /// The store's timezone (IANA name): the dashboard shows times in it.
     pub(crate) timezone: String,
+    /// What this person may do (the dashboard shows what the role allows).
+    role: crate::domain::Role,
+    staff_id: i64,
+    /// The name shown for them (display name, or username).
+    display_name: String,
+    /// Made by PIN on a shared terminal.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    terminal_id: Option<i64>,
+    /// The store's settings the apps act on (the terminal's idle minutes, guests, checkout).
+    settings: crate::domain::settings::StoreSettings,
+}
+
+/// The answer of every staff login (password, PIN, password change): the token with who it is.
+pub(crate) async fn staff_token(
+    st: &AppState,
+    claims: Claims,
+    display_name: String,
+) -> AppResult<axum::Json<AdminToken>> {
+    let (store, id) = (claims.store_id.clone(), claims.admin_id.unwrap_or(0));
+    let (username, tz, settings) = db::read(&st.pool, move |c| {
+        let username: String =
+            c.query_row("SELECT username FROM admins WHERE id = ?1", [id], |r| r.get(0)).unwrap_or_default();
+        let tz = db::stores::timezone_name(c, &store).unwrap_or_else(|_| "UTC".into());
+        Ok((username, tz, db::stores::settings(c, &store).unwrap_or_default()))
+    })
+    .await?;
+    Ok(axum::Json(AdminToken {
+        token: st.keys.issue(&claims)?,
+        expires_at: db::rfc3339(claims.exp * 1000),
+        store_id: claims.store_id.clone(),
+        username,
+        timezone: tz,
+        role: claims.role.unwrap_or(crate::domain::Role::Owner),
+        staff_id: id,
+        display_name,
+        terminal_id: claims.terminal_id,
+        settings,
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -156,20 +194,12 @@ async fn admin_login(
     bounded("password", &req.password, 128)?;
     login_allowed(&st, &peer)?;
     let (store, user) = (req.store_id.clone(), req.username.clone());
-    let (creds, tz) = db::read(&st.pool, move |c| {
-        Ok((db::stores::admin_credentials(c, &store, &user)?, db::stores::timezone_name(c, &store).ok()))
-    })
-    .await?;
+    let creds = db::read(&st.pool, move |c| Ok(db::stores::admin_credentials(c, &store, &user)?)).await?;
     let c = check(&st, Account::Admin, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
-    let claims = Claims::admin(&req.store_id, c.id, c.token_gen, now_s);
-    Ok(axum::Json(AdminToken {
-        token: st.keys.issue(&claims)?,
-        expires_at: db::rfc3339(claims.exp * 1000),
-        store_id: req.store_id,
-        username: req.username,
-        timezone: tz.unwrap_or_else(|| "UTC".into()),
-    }))
+    let role = c.role.unwrap_or(crate::domain::Role::Owner);
+    let claims = Claims::staff(&req.store_id, c.id, c.token_gen, role, None, now_s);
+    staff_token(&st, claims, c.name).await
 }
 
 /// Table tablet login: a 16 h token; the tablet logs in again by itself when it expires.
@@ -297,17 +327,14 @@ async fn change_password(
     let new = domain::admin_password(&req.new_password)
         .map_err(|_| AppError::validation("new_password", "must be 8 to 128 characters"))?;
     let (store, id) = (a.store_id.clone(), a.admin_id);
-    let ((username, hash), timezone) = db::read(&st.pool, move |c| {
-        let creds = db::stores::admin_password_hash(c, &store, id)?;
-        Ok(creds.map(|h| (h, db::stores::timezone_name(c, &store).unwrap_or_else(|_| "UTC".into()))))
-    })
-    .await?
-    .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
+    let (username, hash) = db::read(&st.pool, move |c| Ok(db::stores::admin_password_hash(c, &store, id)?))
+        .await?
+        .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
     if !st.hasher.verify(req.current_password, Some(hash)).await? {
         return Err(AppError::validation("current_password", "is not your current password"));
     }
     let new_hash = st.hasher.hash(new).await?;
-    let (store, user) = (a.store_id.clone(), username.clone());
+    let (store, user) = (a.store_id.clone(), username);
     let (id, account) = st
         .writer
         .write(move |ctx| Ok(db::stores::set_admin_password(ctx.conn, &store, &user, &new_hash)?))
@@ -316,12 +343,6 @@ async fn change_password(
     let tgen = account.tgen;
     st.accounts.set(UserType::Admin, id, Some(account));
     st.fanout.cut_admin(&a.store_id, id);
-    let claims = Claims::admin(&a.store_id, id, tgen, st.clock.now_ms() / 1000);
-    Ok(axum::Json(AdminToken {
-        token: st.keys.issue(&claims)?,
-        expires_at: db::rfc3339(claims.exp * 1000),
-        store_id: a.store_id,
-        username,
-        timezone,
-    }))
+    let claims = Claims::staff(&a.store_id, id, tgen, a.role, a.terminal_id, st.clock.now_ms() / 1000);
+    staff_token(&st, claims, a.name.clone()).await
 }

@@ -94,6 +94,15 @@ async fn download(a: AdminUser, State(st): State<AppState>, Path(name): Path<Str
     let path = db::backup::backup_dir(&st.config.data_dir).join(&name);
     let file = tokio::fs::File::open(&path).await.map_err(|_| AppError::NotFound("backup"))?;
     let len = file.metadata().await.map_err(AppError::internal)?.len();
+    // A copy of every order and account leaves the box: the trail says who took it.
+    let (store, who, file_name) = (a.store_id.clone(), a.who(), name.clone());
+    st.writer
+        .write(move |ctx| {
+            let mut e = db::audit::Audit::by("backup_downloaded", &who, None);
+            e.detail = serde_json::json!({ "name": file_name, "bytes": len });
+            db::audit::record(ctx, &store, e)
+        })
+        .await?;
     let body = Body::from_stream(tokio_util_stream(file));
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")).map_err(AppError::internal)?;
     Ok((

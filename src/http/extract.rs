@@ -3,10 +3,11 @@
 //! cannot forget to scope a query by store.
 
 use crate::auth::{Claims, UserType};
-use crate::error::AppError;
+use crate::domain::{Access, Role};
+use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, MatchedPath, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use bytes::Bytes;
@@ -144,6 +145,19 @@ pub struct AdminUser {
     pub admin_id: i64,
     /// The box owner may act on the whole box (backups hold every store).
     pub box_owner: bool,
+    /// The staff member's role as it is now (a change of role ends older tokens anyway).
+    pub role: Role,
+    /// The name shown for them (display name, or username).
+    pub name: String,
+    /// A PIN login: the shared terminal it was made on.
+    pub terminal_id: Option<i64>,
+}
+
+impl AdminUser {
+    /// Who acts, as the audit trail records it.
+    pub fn who(&self) -> crate::db::audit::Who {
+        crate::db::audit::Who { staff_id: self.admin_id, name: self.name.clone() }
+    }
 }
 
 /// A logged-in table tablet of `store_id`.
@@ -161,7 +175,22 @@ impl FromRequestParts<AppState> for AdminUser {
         match (c.user_type, c.admin_id) {
             (UserType::Admin, Some(admin_id)) => {
                 let acc = state.accounts.check(&state.pool, UserType::Admin, admin_id, &c.store_id, c.tgen).await?;
-                Ok(AdminUser { store_id: c.store_id, admin_id, box_owner: acc.box_owner })
+                // Accounts made before roles existed are owners.
+                let role = acc.role.unwrap_or(Role::Owner);
+                // What this route needs (http/roles.rs); a route not listed needs an owner.
+                let route = parts.extensions.get::<MatchedPath>().map(|p| p.as_str()).unwrap_or("");
+                let needs = super::roles::required(parts.method.as_str(), route).unwrap_or(Access::Owner);
+                if !role.may(needs) {
+                    return Err(AppError::Forbidden(format!("a {} may not do this", role.as_str())));
+                }
+                Ok(AdminUser {
+                    store_id: c.store_id,
+                    admin_id,
+                    box_owner: acc.box_owner,
+                    role,
+                    name: acc.name,
+                    terminal_id: c.terminal_id,
+                })
             }
             (UserType::Admin, None) => Err(AppError::Unauthorized("invalid token".into())),
             _ => Err(AppError::Forbidden("this needs a staff login".into())),
@@ -183,4 +212,19 @@ impl FromRequestParts<AppState> for TableUser {
             _ => Err(AppError::Forbidden("this needs a table login".into())),
         }
     }
+}
+
+/// The tag of a manager's approval PIN given with a request (`approval_pin`), checked by the
+/// write job ([`crate::db::flows::Staff::approved`]). Every PIN tried counts against the
+/// address's login rate, like a password: guessing one is as slow as guessing a login.
+pub fn approval_tag(
+    st: &AppState,
+    a: &AdminUser,
+    peer: std::net::SocketAddr,
+    pin: Option<&str>,
+) -> AppResult<Option<String>> {
+    let Some(pin) = pin else { return Ok(None) };
+    crate::domain::pin("approval_pin", pin)?;
+    crate::http::auth::login_allowed(st, &peer)?;
+    Ok(Some(st.pin_key.tag(&a.store_id, pin)))
 }

@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_items, create_item))
         .routes(routes!(update_item, delete_item))
         .routes(routes!(reorder_items))
+        .routes(routes!(set_item_available))
         .merge(OpenApiRouter::new().routes(routes!(put_image)).layer(DefaultBodyLimit::max(MAX_IMAGE_BYTES)))
 }
 
@@ -347,7 +348,27 @@ async fn update_item(
     Json(b): Json<ItemBody>,
 ) -> AppResult<axum::Json<MenuItemDto>> {
     let f = item_fields(b, false)?;
-    Ok(axum::Json(st.writer.write(move |ctx| db::menu::update_item(ctx, &a.store_id, id, &f)).await?))
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::update_item(ctx, &a.store_id, id, &f, &a.who())).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Availability {
+    /// `false`: sold out (품절).
+    pub available: bool,
+}
+
+/// Marks an item sold out or back on sale: what servers and the kitchen may do to the menu.
+#[utoipa::path(put, path = "/api/v1/admin/menu-items/{id}/available", tag = "menu", security(("bearer" = [])), request_body = Availability,
+    params(("id" = i64, Path)), responses((status = 200, body = MenuItemDto), (status = 404), (status = 422)))]
+async fn set_item_available(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<Availability>,
+) -> AppResult<axum::Json<MenuItemDto>> {
+    let f = db::menu::ItemFields { available: Some(b.available), ..Default::default() };
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::update_item(ctx, &a.store_id, id, &f, &a.who())).await?))
 }
 
 /// Deletes a menu item (past orders keep its name and price).

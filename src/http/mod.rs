@@ -10,8 +10,10 @@ pub mod kitchen;
 pub mod menu;
 pub mod options;
 pub mod orders;
+pub mod roles;
 pub mod setup_codes;
 pub mod sorting;
+pub mod staff;
 pub mod tables;
 pub mod web;
 
@@ -67,6 +69,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(calls::router())
         .merge(events::router())
         .merge(backups::router())
+        .merge(staff::router())
 }
 
 pub fn router(state: AppState) -> Router {

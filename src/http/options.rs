@@ -27,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(reorder_options))
         .routes(routes!(add_option))
         .routes(routes!(update_option, delete_option))
+        .routes(routes!(set_option_available))
 }
 
 fn limits(st: &AppState) -> Limits {
@@ -248,7 +249,21 @@ async fn update_option(
     Json(b): Json<OptionBody>,
 ) -> AppResult<axum::Json<GroupDto>> {
     let f = option_fields(&b)?;
-    Ok(axum::Json(st.writer.write(move |ctx| db::options::update_option(ctx, &a.store_id, id, &f)).await?))
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::update_option(ctx, &a.store_id, id, &f, &a.who())).await?))
+}
+
+/// Marks an option sold out or back on sale (servers and the kitchen may); answers its group.
+#[utoipa::path(put, path = "/api/v1/admin/options/{id}/available", tag = "menu", security(("bearer" = [])),
+    request_body = crate::http::menu::Availability, params(("id" = i64, Path)),
+    responses((status = 200, body = GroupDto), (status = 404), (status = 422)))]
+async fn set_option_available(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<crate::http::menu::Availability>,
+) -> AppResult<axum::Json<GroupDto>> {
+    let f = db::options::OptionFields { available: Some(b.available), ..Default::default() };
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::update_option(ctx, &a.store_id, id, &f, &a.who())).await?))
 }
 
 /// Deletes an option (its group's bounds shrink with it; a group's last option stays: 409).

@@ -1,18 +1,20 @@
 //! Orders: tablets place and follow them; staff advance, cancel and look back.
 
+use crate::db::flows::Staff;
 use crate::db::{
     self,
-    orders::{HistoryEntry, Line, OrderDto},
+    orders::{HistoryEntry, Line, OrderDto, OrderRequest},
 };
 use crate::domain::{self, OrderStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AdminUser, TableUser};
-use crate::http::extract::{Json, Path, Query};
+use crate::http::extract::{Body, Json, Path, Query, approval_tag};
 use crate::state::AppState;
-use axum::extract::State;
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::net::SocketAddr;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -21,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(place, my_orders))
         .routes(routes!(list))
         .routes(routes!(update, cancel))
+        .routes(routes!(move_order))
         .routes(routes!(history))
 }
 
@@ -28,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct NewOrder {
     items: Vec<NewLine>,
+    /// Guests at the table (1–99), kept on the visit when it has none yet.
+    guests: Option<i64>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -82,6 +87,17 @@ async fn place(
         };
         lines.push(Line { menu_item_id: l.menu_item_id, quantity: l.quantity, option_ids: l.option_ids, note });
     }
+    let guests = match req.guests {
+        Some(g) => match domain::guests("guests", g) {
+            Ok(g) => Some(g),
+            Err(AppError::Validation(m)) => {
+                errors.extend(m);
+                None
+            }
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -91,7 +107,8 @@ async fn place(
         .writer
         .write(move |ctx| {
             let rate_key = (t.store_id.clone(), t.table_id);
-            db::flows::place_order(ctx, &t.store_id, t.table_id, &key, &lines, max, || limits.orders.check(&rate_key))
+            let new = OrderRequest { table_id: t.table_id, key: &key, lines: &lines, guests, max_active: max };
+            db::flows::place_order(ctx, &t.store_id, &new, || limits.orders.check(&rate_key))
         })
         .await?;
     if placed.created {
@@ -107,6 +124,10 @@ pub struct MyOrders {
     session_id: Option<i64>,
     total: i64,
     orders: Vec<OrderDto>,
+    /// Guests of the open visit, when known.
+    guests: Option<i64>,
+    /// The store asks for the number of guests before a visit's first order.
+    ask_guests: bool,
 }
 
 /// This table's orders of its open session, newest first (empty when none is open).
@@ -115,12 +136,14 @@ pub struct MyOrders {
 async fn my_orders(t: TableUser, State(st): State<AppState>) -> AppResult<axum::Json<MyOrders>> {
     Ok(axum::Json(
         db::read(&st.pool, move |c| {
+            let ask_guests = db::stores::settings(c, &t.store_id)?.ask_guests;
             let Some(sid) = db::tables::open_session_id(c, &t.store_id, t.table_id)? else {
-                return Ok(MyOrders { session_id: None, total: 0, orders: vec![] });
+                return Ok(MyOrders { session_id: None, total: 0, orders: vec![], guests: None, ask_guests });
             };
             let orders = db::orders::session_orders(c, &t.store_id, sid)?;
             let total = orders.iter().filter(|o| o.status != OrderStatus::Cancelled).map(|o| o.total).sum();
-            Ok(MyOrders { session_id: Some(sid), total, orders })
+            let guests = db::tables::session_summary(c, &t.store_id, sid)?.and_then(|s| s.guests);
+            Ok(MyOrders { session_id: Some(sid), total, orders, guests, ask_guests })
         })
         .await?,
     ))
@@ -153,6 +176,16 @@ async fn list(
 #[serde(deny_unknown_fields)]
 pub struct StatusChange {
     status: String,
+    /// A manager's or owner's PIN: a server cancelling an order that is no longer pending.
+    approval_pin: Option<String>,
+}
+
+/// The optional body of `DELETE /admin/orders/{id}`.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// A manager's or owner's PIN: a server cancelling an order that is no longer pending.
+    approval_pin: Option<String>,
 }
 
 /// Advances an order: pending → preparing → completed, or cancelled from pending or preparing.
@@ -161,20 +194,47 @@ pub struct StatusChange {
 async fn update(
     a: AdminUser,
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Path(id): Path<i64>,
     Json(b): Json<StatusChange>,
 ) -> AppResult<axum::Json<OrderDto>> {
     let to = OrderStatus::parse(&b.status)
         .ok_or_else(|| AppError::validation("status", "must be one of pending, preparing, completed, cancelled"))?;
-    Ok(axum::Json(st.writer.write(move |ctx| db::flows::set_status(ctx, &a.store_id, id, to)).await?))
+    let tag = approval_tag(&st, &a, peer, b.approval_pin.as_deref())?;
+    Ok(axum::Json(
+        st.writer
+            .write(move |ctx| {
+                let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
+                db::flows::set_status(ctx, &a.store_id, id, to, &by)
+            })
+            .await?,
+    ))
 }
 
 /// Cancels an order: it is kept with status `cancelled` and the session total drops.
 #[utoipa::path(delete, path = "/api/v1/admin/orders/{id}", tag = "orders", security(("bearer" = [])),
-    params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 404), (status = 409)))]
-async fn cancel(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -> AppResult<axum::Json<OrderDto>> {
+    request_body(content = CancelBody, description = "optional: a manager's approval PIN"),
+    params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 403), (status = 404), (status = 409)))]
+async fn cancel(
+    a: AdminUser,
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Path(id): Path<i64>,
+    Body(body): Body,
+) -> AppResult<axum::Json<OrderDto>> {
+    let b: CancelBody = if body.iter().all(u8::is_ascii_whitespace) {
+        CancelBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?
+    };
+    let tag = approval_tag(&st, &a, peer, b.approval_pin.as_deref())?;
     Ok(axum::Json(
-        st.writer.write(move |ctx| db::flows::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled)).await?,
+        st.writer
+            .write(move |ctx| {
+                let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
+                db::flows::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled, &by)
+            })
+            .await?,
     ))
 }
 
@@ -197,6 +257,32 @@ fn day_start(tz: &jiff::tz::TimeZone, field: &str, s: &str) -> AppResult<i64> {
         .map_err(|_| AppError::validation(field, "is out of range"))
 }
 
+/// Days `from` and `to` (YYYY-MM-DD, both inclusive, the store's timezone) as the range of
+/// milliseconds [start of from, start of the day after to); 422 for a bad date or a range
+/// that ends before it starts.
+pub fn day_range(
+    tz: &jiff::tz::TimeZone,
+    from: Option<&str>,
+    to: Option<&str>,
+) -> AppResult<(Option<i64>, Option<i64>)> {
+    let from = from.map(|s| day_start(tz, "from", s)).transpose()?;
+    let to = match to {
+        Some(s) => {
+            let d: jiff::civil::Date =
+                s.parse().map_err(|_| AppError::validation("to", "must be a date YYYY-MM-DD"))?;
+            let next = d.tomorrow().map_err(|_| AppError::validation("to", "is out of range"))?;
+            Some(day_start(tz, "to", &next.to_string())?)
+        }
+        None => None,
+    };
+    if let (Some(f), Some(t)) = (from, to)
+        && f >= t
+    {
+        return Err(AppError::validation("from", "must not be after to"));
+    }
+    Ok((from, to))
+}
+
 /// Ended sessions with their orders, newest first.
 #[utoipa::path(get, path = "/api/v1/admin/history", tag = "orders", security(("bearer" = [])), params(HistoryQuery),
     responses((status = 200, body = Vec<HistoryEntry>), (status = 422)))]
@@ -212,25 +298,30 @@ async fn history(
     Ok(axum::Json(
         db::read(&st.pool, move |c| {
             let tz = db::stores::timezone(c, &a.store_id)?;
-            let from = match q.from.as_deref() {
-                Some(s) => day_start(&tz, "from", s)?,
-                None => i64::MIN,
-            };
-            let to = match q.to.as_deref() {
-                Some(s) => {
-                    let d: jiff::civil::Date =
-                        s.parse().map_err(|_| AppError::validation("to", "must be a date YYYY-MM-DD"))?;
-                    let next = d.tomorrow().map_err(|_| AppError::validation("to", "is out of range"))?;
-                    day_start(&tz, "to", &next.to_string())?
-                }
-                None => i64::MAX,
-            };
-            // `to` is the start of the day after the last one: an empty range means from is after to.
-            if from >= to {
-                return Err(AppError::validation("from", "must not be after to"));
-            }
-            db::orders::history(c, &a.store_id, q.table_id, from, to, limit)
+            let (from, to) = day_range(&tz, q.from.as_deref(), q.to.as_deref())?;
+            db::orders::history(c, &a.store_id, q.table_id, from.unwrap_or(i64::MIN), to.unwrap_or(i64::MAX), limit)
         })
         .await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveOrder {
+    to_table_id: i64,
+}
+
+/// Moves one order to another table's open visit (opened for it when there is none); its
+/// id and number stay, tickets printed already are not printed again.
+#[utoipa::path(post, path = "/api/v1/admin/orders/{id}/move", tag = "orders", security(("bearer" = [])), request_body = MoveOrder,
+    params(("id" = i64, Path)), responses((status = 200, body = OrderDto), (status = 404), (status = 409), (status = 422)))]
+async fn move_order(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<MoveOrder>,
+) -> AppResult<axum::Json<OrderDto>> {
+    Ok(axum::Json(
+        st.writer.write(move |ctx| db::flows::move_order(ctx, &a.store_id, id, b.to_table_id, &a.who())).await?,
     ))
 }

@@ -3,7 +3,7 @@
 use crate::auth::{Account, UserType};
 use crate::db::{
     self,
-    tables::{EndedSession, TableDto},
+    tables::{EndedSession, SessionSummary, TableDto},
 };
 use crate::domain;
 use crate::error::AppResult;
@@ -17,7 +17,13 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(list, create)).routes(routes!(update, delete)).routes(routes!(end_session))
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(update, delete))
+        .routes(routes!(end_session))
+        .routes(routes!(move_table))
+        .routes(routes!(merge_tables))
+        .routes(routes!(update_session))
 }
 
 /// Every table with its open session, if any.
@@ -70,7 +76,9 @@ async fn update(
     let store = a.store_id.clone();
     let (t, tgen) = st.writer.write(move |ctx| db::tables::set_password(ctx, &store, id, &hash)).await?;
     // Tokens issued before stop working now; the tablet's open stream ends with them.
-    st.accounts.set(UserType::Table, id, Some(Account { store_id: a.store_id.clone(), tgen, box_owner: false }));
+    let account =
+        Account { store_id: a.store_id.clone(), tgen, box_owner: false, role: None, name: t.number.to_string() };
+    st.accounts.set(UserType::Table, id, Some(account));
     st.fanout.cut_table(&a.store_id, id);
     Ok(axum::Json(t))
 }
@@ -95,4 +103,66 @@ async fn end_session(
     Path(id): Path<i64>,
 ) -> AppResult<axum::Json<EndedSession>> {
     Ok(axum::Json(st.writer.write(move |ctx| db::flows::end_session(ctx, &a.store_id, id)).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MoveBody {
+    to_table_id: i64,
+}
+
+/// A party changes tables (이동): its session, orders and open calls go to a free table;
+/// both tablets learn it (`session_moved`). 409 when the target has guests (merge instead).
+#[utoipa::path(post, path = "/api/v1/admin/tables/{id}/move", tag = "tables", security(("bearer" = [])), request_body = MoveBody,
+    params(("id" = i64, Path)), responses((status = 200, body = SessionSummary), (status = 404), (status = 409), (status = 422)))]
+async fn move_table(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<MoveBody>,
+) -> AppResult<axum::Json<SessionSummary>> {
+    Ok(axum::Json(
+        st.writer.write(move |ctx| db::flows::move_table(ctx, &a.store_id, id, b.to_table_id, &a.who())).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MergeBody {
+    into_table_id: i64,
+}
+
+/// Two parties join (합석): this table's orders, calls, payments and adjustments join the
+/// other table's session; this table is free. 409 when either has no open session.
+#[utoipa::path(post, path = "/api/v1/admin/tables/{id}/merge", tag = "tables", security(("bearer" = [])), request_body = MergeBody,
+    params(("id" = i64, Path)), responses((status = 200, body = SessionSummary), (status = 404), (status = 409), (status = 422)))]
+async fn merge_tables(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<MergeBody>,
+) -> AppResult<axum::Json<SessionSummary>> {
+    Ok(axum::Json(
+        st.writer.write(move |ctx| db::flows::merge_tables(ctx, &a.store_id, id, b.into_table_id, &a.who())).await?,
+    ))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionPatch {
+    /// Guests at the table (인원), 1–99.
+    guests: i64,
+}
+
+/// Sets an open session's number of guests.
+#[utoipa::path(patch, path = "/api/v1/admin/sessions/{id}", tag = "tables", security(("bearer" = [])), request_body = SessionPatch,
+    params(("id" = i64, Path)), responses((status = 200, body = SessionSummary), (status = 404), (status = 422)))]
+async fn update_session(
+    a: AdminUser,
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+    Json(b): Json<SessionPatch>,
+) -> AppResult<axum::Json<SessionSummary>> {
+    let guests = domain::guests("guests", b.guests)?;
+    Ok(axum::Json(st.writer.write(move |ctx| db::flows::set_guests(ctx, &a.store_id, id, guests)).await?))
 }

@@ -216,6 +216,8 @@ async fn backups_from_the_cli_and_the_dashboard_restore_to_an_identical_database
     let list = app.get("/api/v1/admin/backups", Some(&admin)).await;
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.as_array().unwrap().iter().any(|b| b["name"] == name.as_str()), "{:?}", list.body);
+    // Nothing changed while backing up.
+    assert_eq!(fingerprint(&live_db), before);
     let dl = app.get(&format!("/api/v1/admin/backups/{name}"), Some(&admin)).await;
     assert_eq!(dl.status, StatusCode::OK);
     assert_eq!(dl.header("content-type").as_deref(), Some("application/vnd.sqlite3"));
@@ -232,8 +234,14 @@ async fn backups_from_the_cli_and_the_dashboard_restore_to_an_identical_database
     let table = app.table_token("bistro", 1).await;
     assert_eq!(app.get("/api/v1/admin/backups", Some(&table)).await.status, StatusCode::FORBIDDEN);
 
-    // Nothing changed while backing up.
-    assert_eq!(fingerprint(&live_db), before);
+    // The download itself is on the audit trail (one row and its event), nothing else changed.
+    let now = fingerprint(&live_db);
+    assert_eq!(now.counts["audit_log"], before.counts["audit_log"] + 1);
+    assert!(now.content["audit_log"].iter().any(|r| r.contains("backup_downloaded") && r.contains(&name)));
+    assert_eq!(now.counts["events"], before.counts["events"] + 1);
+    for t in ["orders", "order_items", "table_sessions", "menu_items", "images", "admins", "tables"] {
+        assert_eq!(now.content[t], before.content[t], "{t} after the download");
+    }
     app.stop().await;
 
     for file in [&cli_file, &downloaded] {

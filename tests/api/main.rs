@@ -19,5 +19,6 @@ mod orders;
 mod printer;
 mod reliability;
 mod security;
+mod staff;
 mod store_setup;
 mod tablets;

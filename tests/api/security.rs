@@ -96,6 +96,16 @@ async fn send(app: &TestApp, route: &Route, path: &str, token: Option<&str>) -> 
         ("PATCH", p) if p.contains("/options/") => Some(json!({"price_delta": 100})),
         ("POST", p) if p.ends_with("/options") => Some(json!({"name": "Extra"})),
         ("PUT", p) if p.ends_with("/order") => Some(json!([])),
+        ("PUT", p) if p.ends_with("/available") => Some(json!({"available": false})),
+        ("POST", p) if p.ends_with("/move") => Some(json!({"to_table_id": 1})),
+        ("POST", p) if p.ends_with("/merge") => Some(json!({"into_table_id": 1})),
+        ("PATCH", p) if p.contains("/sessions/") => Some(json!({"guests": 2})),
+        ("PATCH", p) if p.contains("/staff/") => Some(json!({"display_name": "Renamed"})),
+        ("PATCH", p) if p.ends_with("/settings") => Some(json!({"ask_guests": true})),
+        ("POST", p) if p.ends_with("/terminals") => Some(json!({"name": "Counter"})),
+        ("POST", p) if p.ends_with("/staff") => {
+            Some(json!({"username": "new", "role": "server", "password": "long-enough-1"}))
+        }
         _ => Some(json!({})),
     };
     app.request(route.method.clone(), path, token, body).await

@@ -5,10 +5,11 @@ use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 /// Event types recorded for a store, oldest first.
+/// The kinds of the events the store's streams carry (the audit trail's travel only to the hub).
 async fn event_types(app: &TestApp, store: &str) -> Vec<String> {
     let store = store.to_string();
     tableorder::db::read(&app.state.pool, move |c| {
-        Ok(c.prepare("SELECT type FROM events WHERE store_id = ?1 ORDER BY id")?
+        Ok(c.prepare("SELECT type FROM events WHERE store_id = ?1 AND type <> 'audit' ORDER BY id")?
             .query_map([store], |r| r.get(0))?
             .collect::<Result<Vec<String>, _>>()?)
     })
