@@ -7,7 +7,10 @@ use std::time::Duration;
 use tokio_postgres::NoTls;
 
 /// The migrations, in order. Never edit one once released; add a new file.
-pub const MIGRATIONS: &[(&str, &str)] = &[("0001_init", include_str!("../../migrations/hub/0001_init.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("0001_init", include_str!("../../migrations/hub/0001_init.sql")),
+    ("0002_audit", include_str!("../../migrations/hub/0002_audit.sql")),
+];
 
 /// Schema version this binary writes.
 pub fn latest() -> i64 {

@@ -8,7 +8,8 @@ use super::HubState;
 use super::auth::BoxUser;
 use crate::error::{AppError, AppResult};
 use crate::wire::{
-    BackfillBody, CallDto, EndedSession, EventData, IngestBody, OrderEvent, SessionSummary, StoreOrder, WireEvent,
+    AuditEntry, BackfillBody, CallDto, EndedSession, EventData, IngestBody, OrderEvent, SessionSummary, StoreOrder,
+    WireEvent,
 };
 use std::collections::{BTreeMap, HashSet};
 use tokio_postgres::Transaction;
@@ -171,6 +172,7 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> Ap
     let mut open_sessions: BTreeMap<(String, i64), (i64, SessionSummary)> = BTreeMap::new();
     let mut ended: BTreeMap<(String, i64), EndedSession> = BTreeMap::new();
     let mut calls: BTreeMap<(String, i64), CallDto> = BTreeMap::new();
+    let mut audit: Vec<(String, AuditEntry)> = Vec::new();
     for e in events {
         match data(e) {
             Some(EventData::Order(OrderEvent { order, session })) => {
@@ -185,9 +187,11 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> Ap
             Some(EventData::Call(d)) => {
                 calls.insert((e.store_id.clone(), d.id), d);
             }
+            Some(EventData::Audit(d)) => audit.push((e.store_id.clone(), d)),
             _ => {}
         }
     }
+    insert_audit(tx, box_id, audit).await?;
     upsert_orders(tx, box_id, orders.into_values()).await?;
     if !open_sessions.is_empty() {
         let (mut st, mut id, mut tid, mut started, mut total, mut count) =
@@ -234,6 +238,41 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> Ap
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Audit rows, as they were recorded (they never change: a repeat is ignored).
+async fn insert_audit(tx: &Transaction<'_>, box_id: i64, rows: Vec<(String, AuditEntry)>) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (mut st, mut id, mut at, mut kind, mut staff, mut approver) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut table, mut order, mut amount, mut reason, mut detail) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for (store, a) in rows {
+        st.push(store);
+        id.push(a.id);
+        at.push(a.at);
+        kind.push(a.kind);
+        staff.push(a.staff_name);
+        approver.push(a.approver_name);
+        table.push(a.table_number);
+        order.push(a.order_id);
+        amount.push(a.amount);
+        reason.push(a.reason);
+        detail.push(a.detail.to_string());
+    }
+    tx.execute(
+        "INSERT INTO audit (store_id, box_id, audit_id, at, kind, staff_name, approver_name, table_number, order_id,
+                            amount, reason, detail)
+         SELECT u.s, $1, u.id, u.at::timestamptz, u.k, u.sn, u.an, u.tn, u.oi, u.am, u.r, u.d::jsonb
+         FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[],
+                     $9::bigint[], $10::bigint[], $11::text[], $12::text[]) AS u(s, id, at, k, sn, an, tn, oi, am, r, d)
+         ON CONFLICT DO NOTHING",
+        &[&box_id, &st, &id, &at, &kind, &staff, &approver, &table, &order, &amount, &reason, &detail],
+    )
+    .await?;
     Ok(())
 }
 

@@ -246,3 +246,60 @@ pub fn csv_name(f: &OrderFilter) -> String {
     }
     name + ".csv"
 }
+
+/// Which audit rows: one store or all, kinds, business days (the store's timezone).
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub store_id: Option<String>,
+    pub kinds: Vec<String>,
+    pub from: Option<jiff::civil::Date>,
+    pub to: Option<jiff::civil::Date>,
+    pub limit: i64,
+}
+
+/// An audit row as HQ reads it: the box's entry with its store.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreAudit {
+    pub store_id: String,
+    #[serde(flatten)]
+    pub entry: crate::wire::AuditEntry,
+}
+
+/// The stores' audit trails, newest first (voids, discounts, refunds… by `kinds`).
+pub async fn audit(pool: &Pool, f: &AuditFilter) -> AppResult<Vec<StoreAudit>> {
+    let (from, to) = (f.from.map(|d| d.to_string()), f.to.map(|d| d.to_string()));
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT a.store_id, a.audit_id, a.at::text, a.kind, a.staff_name, a.approver_name, a.table_number,
+                    a.order_id, a.amount, a.reason, a.detail::text
+             FROM audit a LEFT JOIN stores s ON s.store_id = a.store_id
+             WHERE ($1::text IS NULL OR a.store_id = $1)
+               AND (cardinality($2::text[]) = 0 OR a.kind = ANY($2))
+               AND ($3::text IS NULL OR (a.at AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date >= $3::text::date)
+               AND ($4::text IS NULL OR (a.at AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date <= $4::text::date)
+             ORDER BY a.at DESC, a.store_id, a.audit_id DESC LIMIT $5",
+            &[&f.store_id, &f.kinds, &from, &to, &f.limit],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| StoreAudit {
+            store_id: r.get(0),
+            entry: crate::wire::AuditEntry {
+                id: r.get(1),
+                at: rfc3339_pg(&r.get::<_, String>(2)),
+                kind: r.get(3),
+                staff_id: None,
+                staff_name: r.get(4),
+                approver_id: None,
+                approver_name: r.get(5),
+                table_number: r.get(6),
+                order_id: r.get(7),
+                amount: r.get(8),
+                reason: r.get(9),
+                detail: serde_json::from_str(&r.get::<_, String>(10)).unwrap_or_default(),
+            },
+        })
+        .collect())
+}

@@ -603,6 +603,39 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     assert_eq!(ids.len(), unique.len(), "no order twice");
     assert_eq!(unique, box_a.orders().keys().copied().collect::<BTreeSet<i64>>());
 
+    // The audit trail travels too: a cancellation on a box is on HQ's list with who did it.
+    let admin: Value = client
+        .post(format!("{}/api/v1/auth/admin/login", box_a.url("")))
+        .json(&json!({"store_id": "demo", "username": "admin", "password": "demo1234"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let victim = *box_a.orders().keys().next().unwrap();
+    let r = client
+        .delete(format!("{}/api/v1/admin/orders/{victim}", box_a.url("")))
+        .bearer_auth(admin["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    synced(&pg, &box_a, "after a cancellation").await;
+    let audit: Value = client
+        .get(format!("{}/hub/v1/audit?store_id=demo&kind=order_cancelled,line_voided", lb.url()))
+        .bearer_auth(&hq)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let row = audit.as_array().unwrap().iter().find(|a| a["order_id"] == victim).unwrap_or_else(|| panic!("{audit}"));
+    assert_eq!((row["store_id"].as_str(), row["staff_name"].as_str()), (Some("demo"), Some("admin")));
+    let again = client.get(format!("{}/hub/v1/audit?kind=nonsense", lb.url())).bearer_auth(&hq).send().await.unwrap();
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
     // 9. A store joining the chain with old history (its events long pruned): the box sends
     //    a backfill of its orders first, then its events from the oldest it still has.
     let token_c = hub_cli(&["box", "add", "--store", "third", "--name", "C", "--database-url", &db], &[]);

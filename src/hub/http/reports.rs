@@ -24,6 +24,7 @@ pub fn router() -> Router<HubState> {
         .route("/hub/v1/orders", get(orders))
         .route("/hub/v1/orders.csv", get(orders_csv))
         .route("/hub/v1/sales", get(sales))
+        .route("/hub/v1/audit", get(audit))
 }
 
 /// A report through the cache, as JSON: `key` names it, `make` computes it.
@@ -144,4 +145,37 @@ async fn sales(_hq: HqUser, State(st): State<HubState>, Query(q): Query<SalesQue
     let (from, to) = (day("from", &q.from)?, day("to", &q.to)?);
     let key = format!("sales:{}|{from:?}|{to:?}", group.as_str());
     cached(&st, key, || reports::sales(&st.reports, group, from, to)).await
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    store_id: Option<String>,
+    /// Comma-separated kinds (e.g. `line_voided,discount_added`).
+    kind: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    limit: Option<i64>,
+}
+
+/// Each store's audit trail (who voided, discounted, refunded, with whose approval), newest
+/// first; by store, kinds and business days.
+async fn audit(_hq: HqUser, State(st): State<HubState>, Query(q): Query<AuditQuery>) -> AppResult<Response> {
+    let limit = q.limit.unwrap_or(500);
+    if !(1..=5000).contains(&limit) {
+        return Err(AppError::validation("limit", "must be from 1 to 5000"));
+    }
+    let kinds: Vec<String> =
+        q.kind.as_deref().unwrap_or("").split(',').map(str::trim).filter(|k| !k.is_empty()).map(String::from).collect();
+    if kinds.iter().any(|k| !crate::db::audit::KINDS.contains(&k.as_str())) {
+        return Err(AppError::validation("kind", "names a kind the audit trail does not have"));
+    }
+    let f = reports::AuditFilter {
+        store_id: q.store_id.clone(),
+        kinds,
+        from: day("from", &q.from)?,
+        to: day("to", &q.to)?,
+        limit,
+    };
+    let key = format!("audit:{:?}|{:?}|{:?}|{:?}|{limit}", f.store_id, f.kinds, f.from, f.to);
+    cached(&st, key, || reports::audit(&st.reports, &f)).await
 }
