@@ -406,7 +406,7 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                             lat.push(t0.elapsed().as_micros() as u64);
                             if session_ends(lat.len() as u64, session_orders) {
                                 let ended = writer
-                                    .write(move |ctx| tableorder::db::flows::end_session(ctx, STORE, table_id))
+                                    .write(move |ctx| tableorder::db::flows::end_session(ctx, STORE, table_id, None))
                                     .await;
                                 if let Err(e) = ended {
                                     note_error(&mut errors, &e.to_string());

@@ -38,6 +38,12 @@ pub enum AppError {
     /// 409 `limit_reached`: a tenant or connection limit is full.
     #[error("limit {limit} of {value} reached")]
     LimitReached { limit: &'static str, value: u64 },
+    /// 409 `unpaid_balance`: ending a visit whose check is not paid (with `balance`).
+    #[error("the check still has {balance} to pay; take the payment, or end it by force with a reason")]
+    UnpaidBalance { balance: i64 },
+    /// 409 `open_sessions`: closing the day while tables are open (with their `tables`).
+    #[error("tables {tables:?} are still open; end their visits, or close by force")]
+    OpenSessions { tables: Vec<i64> },
     /// 409 `invalid_transition`: an order status change the state machine forbids.
     #[error("cannot change an order from {from} to {to}")]
     InvalidTransition { from: String, to: String },
@@ -87,6 +93,8 @@ impl AppError {
             AppError::Conflict(_)
             | AppError::LimitReached { .. }
             | AppError::InvalidTransition { .. }
+            | AppError::UnpaidBalance { .. }
+            | AppError::OpenSessions { .. }
             | AppError::ItemUnavailable { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -109,6 +117,8 @@ impl AppError {
             AppError::Conflict(_) => "conflict",
             AppError::LimitReached { .. } => "limit_reached",
             AppError::InvalidTransition { .. } => "invalid_transition",
+            AppError::UnpaidBalance { .. } => "unpaid_balance",
+            AppError::OpenSessions { .. } => "open_sessions",
             AppError::ItemUnavailable { .. } => "item_unavailable",
             AppError::PayloadTooLarge(_) => "payload_too_large",
             AppError::UnsupportedMediaType(_) => "unsupported_media_type",
@@ -148,6 +158,12 @@ impl AppError {
             }
             AppError::TooManyRequests { retry_after_s } => {
                 err.insert("retry_after_s".into(), json!(retry_after_s));
+            }
+            AppError::UnpaidBalance { balance } => {
+                err.insert("balance".into(), json!(balance));
+            }
+            AppError::OpenSessions { tables } => {
+                err.insert("tables".into(), json!(tables));
             }
             _ => {}
         }

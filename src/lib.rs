@@ -11,7 +11,7 @@
 //! - [`events`]: the in-memory fan-out and Server-Sent Event streams
 //! - [`http`]: one router per feature, the caller extractors, OpenAPI, the embedded web UI
 //! - [`hub`]: the chain hub (PostgreSQL, Redis), `tableorder hub …`; [`uplink`]: the box's uploader to it
-//! - [`kitchen`]: ESC/POS tickets and the printer tasks
+//! - [`kitchen`]: ESC/POS tickets and the printer tasks; [`receipt`]: what bills, receipts and day reports say
 //! - [`cache`], [`ratelimit`], [`metrics`], [`clock`], [`crypto`]: supporting pieces
 //! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
 //! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
@@ -34,6 +34,7 @@ pub mod kitchen;
 pub mod mdns;
 pub mod metrics;
 pub mod ratelimit;
+pub mod receipt;
 pub mod serve;
 pub mod state;
 pub mod tasks;

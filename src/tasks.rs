@@ -11,6 +11,7 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     set.spawn(prune_events(state.clone()));
     set.spawn(tidy_limits(state.clone()));
     set.spawn(refresh_accounts(state.clone()));
+    set.spawn(close_days_at_cutoff(state.clone()));
     set.spawn(crate::kitchen::printer::supervise(crate::kitchen::printer::Handles {
         pool: state.pool.clone(),
         writer: state.writer.clone(),
@@ -58,6 +59,33 @@ async fn prune_events(st: AppState) {
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "pruned old events"),
             Err(e) => tracing::warn!(error = %e, "event pruning failed"),
+        }
+    }
+}
+
+/// Ends business days nobody closed, at each store's cutoff hour (and, after the box was
+/// off, at start): their reports are frozen, open visits carry into the next day.
+async fn close_days_at_cutoff(st: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let stores = match db::read(&st.pool, db::days::stores_with_open_days).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the open business days");
+                continue;
+            }
+        };
+        for store in stores {
+            let s = store.clone();
+            match st.writer.write(move |ctx| db::days::close_if_due(ctx, &s)).await {
+                Ok(Some(r)) => {
+                    tracing::info!(store_id = %store, business_date = %r.day.business_date, net = r.net, "business day closed at the cutoff hour")
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, store_id = %store, "could not close a business day at its cutoff"),
+            }
         }
     }
 }

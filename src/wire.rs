@@ -51,6 +51,8 @@ event_types! {
     PrinterChanged = "printer_changed",
     SessionMoved = "session_moved",
     Audit = "audit",
+    CheckChanged = "check_changed",
+    DayClosed = "day_closed",
 }
 
 impl EventType {
@@ -271,6 +273,205 @@ pub struct AuditEntry {
     pub detail: Value,
 }
 
+/// A line of a check: the order line with what was voided and comped of it, and what it
+/// comes to now (`net`, its share of discounts off).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CheckLine {
+    pub order_item_id: i64,
+    pub order_id: i64,
+    pub order_no: i64,
+    pub menu_item_id: i64,
+    pub name: String,
+    pub options: Vec<ChosenOption>,
+    pub quantity: i64,
+    /// As copied when ordered (never the menu's price now).
+    pub unit_price: i64,
+    /// unit_price × quantity.
+    pub amount: i64,
+    pub voided_qty: i64,
+    pub comped_qty: i64,
+    /// Line discounts and its share of the whole check's.
+    pub discount: i64,
+    pub net: i64,
+    /// Its order was cancelled: it counts nowhere.
+    pub cancelled: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct AdjustmentDto {
+    pub id: i64,
+    /// `discount`, `comp` (서비스) or `void`.
+    pub kind: String,
+    pub reason: String,
+    pub order_item_id: Option<i64>,
+    pub percent: Option<i64>,
+    pub quantity: Option<i64>,
+    /// What it takes off the check now.
+    pub amount: i64,
+    pub staff_name: Option<String>,
+    pub approver_name: Option<String>,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct PaymentDto {
+    pub id: i64,
+    /// `cash`, `card`, `transfer`, `voucher` or `other`.
+    pub method: String,
+    pub amount: i64,
+    pub tendered: Option<i64>,
+    pub change: i64,
+    pub reference: Option<String>,
+    pub refunded: i64,
+    pub staff_name: Option<String>,
+    pub at: String,
+    /// Paid as one of N equal parts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split_parts: Option<i64>,
+    /// Paid for these lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub split_items: Vec<i64>,
+}
+
+/// How the check splits, when asked (`?split=equal&parts=N` or `?split=items&order_item_ids=…`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct SplitDto {
+    /// `equal` or `items`.
+    pub kind: String,
+    /// Equal: every part's amount (the remainder on the first).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<i64>,
+    /// Equal: parts already paid.
+    #[serde(default)]
+    pub parts_paid: i64,
+    /// Items: the lines chosen.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub order_item_ids: Vec<i64>,
+    /// What the next payment of this split comes to (never more than the balance).
+    pub next_amount: i64,
+}
+
+/// A table's check: its session's orders, lines, adjustments and payments, all summed on
+/// the box. `total = subtotal − discounts − comps − voids`, `balance = total − paid + refunded`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CheckDto {
+    pub session_id: i64,
+    pub table_id: i64,
+    pub table_number: i64,
+    pub guests: Option<i64>,
+    /// The visit ended (a check of history).
+    pub ended: bool,
+    pub orders: Vec<OrderDto>,
+    pub lines: Vec<CheckLine>,
+    pub adjustments: Vec<AdjustmentDto>,
+    pub subtotal: i64,
+    pub discounts: i64,
+    pub comps: i64,
+    pub voids: i64,
+    pub total: i64,
+    pub payments: Vec<PaymentDto>,
+    pub paid: i64,
+    pub refunded: i64,
+    pub balance: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<SplitDto>,
+}
+
+/// A business day.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct DayDto {
+    pub id: i64,
+    /// The date it belongs to (YYYY-MM-DD, the store's; a night past midnight belongs to
+    /// the evening it began).
+    pub business_date: String,
+    pub opened_at: String,
+    pub closed_at: Option<String>,
+    /// Who opened or closed it (null: by itself).
+    pub opened_by: Option<String>,
+    pub closed_by: Option<String>,
+    pub opening_cash: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct MethodTotal {
+    pub method: String,
+    pub count: i64,
+    pub amount: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CashCount {
+    pub opening: i64,
+    pub sales: i64,
+    pub refunds: i64,
+    /// opening + sales − refunds: what the drawer should hold.
+    pub expected: i64,
+    pub counted: Option<i64>,
+    /// counted − expected.
+    pub difference: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct Unpaid {
+    pub session_id: i64,
+    pub table_number: i64,
+    pub balance: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct HourTotal {
+    pub hour: i64,
+    pub orders: i64,
+    pub net: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct ItemTotal {
+    pub menu_item_id: i64,
+    pub name: String,
+    pub quantity: i64,
+    pub net: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CategoryTotal {
+    pub category: String,
+    pub quantity: i64,
+    pub net: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct CancelledTotal {
+    pub orders: i64,
+    pub amount: i64,
+}
+
+/// A business day's report (마감 정산, the Z report): the checks settled in it, the money
+/// taken and given back in it. `net = gross − discounts − comps − voids − refunds`. Frozen at
+/// the close.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct DayReport {
+    #[serde(flatten)]
+    pub day: DayDto,
+    pub orders: i64,
+    pub sessions: i64,
+    pub guests: i64,
+    pub gross: i64,
+    pub discounts: i64,
+    pub comps: i64,
+    pub voids: i64,
+    pub refunds: i64,
+    pub net: i64,
+    pub average_per_guest: i64,
+    pub payments: Vec<MethodTotal>,
+    pub cash: CashCount,
+    pub unpaid: Vec<Unpaid>,
+    pub by_hour: Vec<HourTotal>,
+    pub by_item: Vec<ItemTotal>,
+    pub by_category: Vec<CategoryTotal>,
+    pub cancelled: CancelledTotal,
+}
+
 /// The data of an event, by kind. Serialised as the object itself (no tag): the kind is
 /// beside it, in the event's `type`.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -285,6 +486,8 @@ pub enum EventData {
     Printer(PrinterChanged),
     SessionMoved(SessionMoved),
     Audit(AuditEntry),
+    Check(Box<CheckDto>),
+    Day(Box<DayReport>),
 }
 
 impl EventData {
@@ -307,6 +510,8 @@ impl EventData {
             PrinterChanged => EventData::Printer(serde_json::from_str(json)?),
             SessionMoved => EventData::SessionMoved(serde_json::from_str(json)?),
             Audit => EventData::Audit(serde_json::from_str(json)?),
+            CheckChanged => EventData::Check(serde_json::from_str(json)?),
+            DayClosed => EventData::Day(serde_json::from_str(json)?),
         })
     }
 
@@ -324,6 +529,8 @@ impl EventData {
                 | (EventData::Printer(_), PrinterChanged)
                 | (EventData::SessionMoved(_), SessionMoved)
                 | (EventData::Audit(_), Audit)
+                | (EventData::Check(_), CheckChanged)
+                | (EventData::Day(_), DayClosed)
         )
     }
 }
@@ -345,6 +552,18 @@ macro_rules! into_event_data {
 into_event_data!(OrderEvent => Order, EndedSession => SessionEnded, CallDto => Call, MenuChanged => Menu,
     TableChanged => Table, TicketDto => Ticket, PrinterChanged => Printer, SessionMoved => SessionMoved,
     AuditEntry => Audit);
+
+impl From<&CheckDto> for EventData {
+    fn from(v: &CheckDto) -> EventData {
+        EventData::Check(Box::new(v.clone()))
+    }
+}
+
+impl From<&DayReport> for EventData {
+    fn from(v: &DayReport) -> EventData {
+        EventData::Day(Box::new(v.clone()))
+    }
+}
 
 // ---- box → hub ------------------------------------------------------------------------------
 
@@ -498,6 +717,105 @@ pub(crate) mod samples {
         }
     }
 
+    pub fn check() -> CheckDto {
+        CheckDto {
+            session_id: 5,
+            table_id: 2,
+            table_number: 12,
+            guests: Some(3),
+            ended: false,
+            orders: vec![order()],
+            lines: vec![CheckLine {
+                order_item_id: 21,
+                order_id: 7,
+                order_no: 3,
+                menu_item_id: 9,
+                name: "김치찌개".into(),
+                options: vec![],
+                quantity: 2,
+                unit_price: 9_500,
+                amount: 19_000,
+                voided_qty: 0,
+                comped_qty: 1,
+                discount: 950,
+                net: 8_550,
+                cancelled: false,
+            }],
+            adjustments: vec![AdjustmentDto {
+                id: 1,
+                kind: "comp".into(),
+                reason: "단골".into(),
+                order_item_id: Some(21),
+                percent: None,
+                quantity: Some(1),
+                amount: 9_500,
+                staff_name: Some("민수".into()),
+                approver_name: Some("사장님".into()),
+                at: "2030-06-14T11:30:00.000Z".into(),
+            }],
+            subtotal: 19_000,
+            discounts: 950,
+            comps: 9_500,
+            voids: 0,
+            total: 8_550,
+            payments: vec![PaymentDto {
+                id: 1,
+                method: "cash".into(),
+                amount: 5_000,
+                tendered: Some(10_000),
+                change: 5_000,
+                reference: None,
+                refunded: 0,
+                staff_name: Some("민수".into()),
+                at: "2030-06-14T11:40:00.000Z".into(),
+                split_parts: Some(2),
+                split_items: vec![],
+            }],
+            paid: 5_000,
+            refunded: 0,
+            balance: 3_550,
+            split: None,
+        }
+    }
+
+    pub fn day_report() -> DayReport {
+        DayReport {
+            day: DayDto {
+                id: 3,
+                business_date: "2030-06-14".into(),
+                opened_at: "2030-06-14T02:00:00.000Z".into(),
+                closed_at: Some("2030-06-14T15:00:00.000Z".into()),
+                opened_by: None,
+                closed_by: Some("사장님".into()),
+                opening_cash: 100_000,
+            },
+            orders: 1,
+            sessions: 1,
+            guests: 3,
+            gross: 19_000,
+            discounts: 950,
+            comps: 9_500,
+            voids: 0,
+            refunds: 0,
+            net: 8_550,
+            average_per_guest: 2_850,
+            payments: vec![MethodTotal { method: "cash".into(), count: 1, amount: 8_550 }],
+            cash: CashCount {
+                opening: 100_000,
+                sales: 8_550,
+                refunds: 0,
+                expected: 108_550,
+                counted: Some(108_000),
+                difference: Some(-550),
+            },
+            unpaid: vec![],
+            by_hour: vec![HourTotal { hour: 20, orders: 1, net: 8_550 }],
+            by_item: vec![ItemTotal { menu_item_id: 9, name: "김치찌개".into(), quantity: 2, net: 8_550 }],
+            by_category: vec![CategoryTotal { category: "찌개".into(), quantity: 2, net: 8_550 }],
+            cancelled: CancelledTotal { orders: 0, amount: 0 },
+        }
+    }
+
     /// The data of an event of `kind`.
     pub fn data(kind: EventType) -> EventData {
         use EventType::*;
@@ -551,6 +869,8 @@ pub(crate) mod samples {
                 merged: true,
                 order_id: None,
             }),
+            CheckChanged => EventData::Check(Box::new(check())),
+            DayClosed => EventData::Day(Box::new(day_report())),
             Audit => EventData::Audit(AuditEntry {
                 id: 1,
                 at: "2030-06-14T11:20:00.000Z".into(),

@@ -65,13 +65,31 @@ pub fn close_for_table(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> App
 
 /// Creates a call, or returns the table's call that is still open (a second tap adds nothing).
 pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
+    call(ctx, store_id, table_id, reason, None)
+}
+
+/// The guest asks for the bill (계산 요청): a call with reason `bill`, made even while
+/// another call is open; asking again while it is open answers that one.
+pub fn request_bill(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<(CallDto, bool)> {
+    call(ctx, store_id, table_id, "bill", Some("bill"))
+}
+
+/// A call, unless an open one (of reason `same`, when given) answers for it.
+fn call(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    table_id: i64,
+    reason: &str,
+    same: Option<&str>,
+) -> AppResult<(CallDto, bool)> {
     // A deleted table's token may still be alive: it calls nobody, open call or not.
     tables::live_number(ctx.conn, store_id, table_id)?;
     let open: Option<i64> = ctx
         .conn
         .query_row(
-            "SELECT id FROM staff_calls WHERE store_id = ?1 AND table_id = ?2 AND acked_at IS NULL ORDER BY id DESC LIMIT 1",
-            params![store_id, table_id],
+            "SELECT id FROM staff_calls WHERE store_id = ?1 AND table_id = ?2 AND acked_at IS NULL
+               AND (?3 IS NULL OR reason = ?3) ORDER BY id DESC LIMIT 1",
+            params![store_id, table_id, same],
             |r| r.get(0),
         )
         .optional()?;

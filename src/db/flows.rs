@@ -33,6 +33,8 @@ pub fn place_order(
     let placed = orders::place(ctx, store_id, new, rate_limit)?;
     if placed.created {
         kitchen::order_tickets(ctx, store_id, &placed.order)?;
+        // The first order of a day opens it.
+        crate::db::days::ensure_open(ctx, store_id)?;
     }
     Ok(placed)
 }
@@ -123,10 +125,43 @@ pub fn unbump(ctx: &mut WriteCtx, store_id: &str, ticket_id: i64) -> AppResult<T
     Ok(t)
 }
 
+/// Ending a visit whose check is not paid, with the store's `checkout` on: who does it
+/// (a manager) and why.
+pub struct Forced<'a> {
+    pub who: &'a Who,
+    pub role: Role,
+    pub reason: &'a str,
+}
+
 /// Ends a table's session; the guests who called have left, so their calls close with it.
 /// (Each call's `call_acked` comes before `session_ended`; a table with no open session
-/// is 409 and, the job failing, closes nothing.)
-pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<EndedSession> {
+/// is 409 and, the job failing, closes nothing.) With the store's `checkout` on, a check
+/// with a balance is 409 `unpaid_balance` unless a manager forces it with a reason
+/// (audited); with it off, ending is as it always was.
+pub fn end_session(
+    ctx: &mut WriteCtx,
+    store_id: &str,
+    table_id: i64,
+    force: Option<&Forced>,
+) -> AppResult<EndedSession> {
+    if crate::db::stores::settings(ctx.conn, store_id)?.checkout_on()
+        && let Some(sid) = tables::open_session_id(ctx.conn, store_id, table_id)?
+    {
+        let balance = crate::db::check::rows(ctx.conn, store_id, sid)?.totals().balance;
+        if balance != 0 {
+            let Some(f) = force else { return Err(AppError::UnpaidBalance { balance }) };
+            if !f.role.approves() {
+                return Err(AppError::Forbidden("ending a visit with a balance needs a manager".into()));
+            }
+            let number = tables::get(ctx.conn, store_id, table_id)?.number;
+            let mut a = Audit::by("session_forced_end", f.who, None);
+            a.table_number = Some(number);
+            a.amount = Some(balance);
+            a.reason = Some(f.reason.to_string());
+            a.detail = json!({ "session_id": sid });
+            audit::record(ctx, store_id, a)?;
+        }
+    }
     crate::db::calls::close_for_table(ctx, store_id, table_id)?;
     tables::end_session(ctx, store_id, table_id)
 }
@@ -234,6 +269,7 @@ pub fn merge_tables(ctx: &mut WriteCtx, store_id: &str, from: i64, into: i64, wh
         "UPDATE staff_calls SET table_id = ?3, session_id = ?4 WHERE store_id = ?1 AND table_id = ?2 AND acked_at IS NULL",
         params![store_id, from, into, d.id],
     )?;
+    crate::db::check::merge_sessions(ctx.conn, store_id, s.id, d.id)?;
     let guests = match (s.guests, d.guests) {
         (None, None) => None,
         (a, b) => Some((a.unwrap_or(0) + b.unwrap_or(0)).min(99)),
@@ -285,6 +321,7 @@ pub fn move_order(ctx: &mut WriteCtx, store_id: &str, order_id: i64, to: i64, wh
             ctx.conn.last_insert_rowid()
         }
     };
+    crate::db::check::move_order(ctx.conn, store_id, order_id, order.session_id, session_id)?;
     ctx.conn.execute(
         "UPDATE orders SET session_id = ?3 WHERE store_id = ?1 AND id = ?2",
         params![store_id, order_id, session_id],

@@ -29,9 +29,12 @@ pub struct StationDto {
     pub name: String,
     pub sort_order: i64,
     pub printer: Option<PrinterDto>,
+    /// Bills, receipts and day reports print here (else at the first station with a printer).
+    pub receipt: bool,
 }
 
-const STATION_COLS: &str = "id, name, sort_order, printer_host, printer_port, printer_encoding, printer_columns";
+const STATION_COLS: &str =
+    "id, name, sort_order, printer_host, printer_port, printer_encoding, printer_columns, receipt";
 
 fn station_row(r: &rusqlite::Row) -> rusqlite::Result<StationDto> {
     let host: Option<String> = r.get(3)?;
@@ -43,6 +46,7 @@ fn station_row(r: &rusqlite::Row) -> rusqlite::Result<StationDto> {
             Some(host) => Some(PrinterDto { host, port: r.get(4)?, encoding: r.get(5)?, columns: r.get(6)? }),
             None => None,
         },
+        receipt: r.get::<_, i64>(7)? != 0,
     })
 }
 
@@ -69,7 +73,7 @@ pub fn printer_stations(conn: &Connection) -> rusqlite::Result<Vec<(String, Stat
     conn.prepare_cached(&format!(
         "SELECT {STATION_COLS}, store_id FROM stations WHERE deleted_at IS NULL AND printer_host IS NOT NULL"
     ))?
-    .query_map([], |r| Ok((r.get(7)?, station_row(r)?)))?
+    .query_map([], |r| Ok((r.get(8)?, station_row(r)?)))?
     .collect()
 }
 
@@ -79,6 +83,7 @@ pub struct StationFields {
     pub name: Option<String>,
     pub sort_order: Option<i64>,
     pub printer: Option<Option<PrinterDto>>,
+    pub receipt: Option<bool>,
 }
 
 fn on_name(e: rusqlite::Error) -> AppError {
@@ -116,9 +121,25 @@ pub fn create_station(ctx: &mut WriteCtx, store_id: &str, f: &StationFields) -> 
             ],
         )
         .map_err(on_name)?;
-    let s = station(ctx.conn, store_id, ctx.conn.last_insert_rowid())?;
+    let id = ctx.conn.last_insert_rowid();
+    set_receipt(ctx.conn, store_id, id, f.receipt)?;
+    let s = station(ctx.conn, store_id, id)?;
     printer_changed(ctx, store_id, &s)?;
     Ok(s)
+}
+
+/// Makes a station the receipt station (only one is).
+fn set_receipt(conn: &Connection, store_id: &str, id: i64, receipt: Option<bool>) -> AppResult<()> {
+    match receipt {
+        Some(true) => {
+            conn.execute("UPDATE stations SET receipt = (id = ?2) WHERE store_id = ?1", params![store_id, id])?;
+        }
+        Some(false) => {
+            conn.execute("UPDATE stations SET receipt = 0 WHERE store_id = ?1 AND id = ?2", params![store_id, id])?;
+        }
+        None => {}
+    }
+    Ok(())
 }
 
 pub fn update_station(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &StationFields) -> AppResult<StationDto> {
@@ -143,6 +164,7 @@ pub fn update_station(ctx: &mut WriteCtx, store_id: &str, id: i64, f: &StationFi
             ],
         )?;
     }
+    set_receipt(ctx.conn, store_id, id, f.receipt)?;
     let s = station(ctx.conn, store_id, id)?;
     printer_changed(ctx, store_id, &s)?;
     Ok(s)
@@ -260,8 +282,11 @@ pub fn tickets(conn: &Connection, store_id: &str, station_id: Option<i64>, open:
 
 /// Print jobs waiting at a station.
 pub fn waiting(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite::Result<i64> {
-    conn.prepare_cached("SELECT count(*) FROM tickets WHERE store_id = ?1 AND station_id = ?2 AND print_pending = 1")?
-        .query_row(params![store_id, station_id], |r| r.get(0))
+    conn.prepare_cached(
+        "SELECT (SELECT count(*) FROM tickets WHERE store_id = ?1 AND station_id = ?2 AND print_pending = 1)
+              + (SELECT count(*) FROM prints WHERE store_id = ?1 AND station_id = ?2 AND print_pending = 1)",
+    )?
+    .query_row(params![store_id, station_id], |r| r.get(0))
 }
 
 /// The station of each order line: the item's own, else its category's, else the store's
@@ -457,7 +482,10 @@ pub fn reprint(ctx: &mut WriteCtx, store_id: &str, order_id: i64) -> AppResult<i
 /// A print job: the oldest ticket waiting at a station, with what the paper needs.
 #[derive(Debug, Clone)]
 pub struct PrintJob {
+    /// The ticket's id, or the document's (`doc` is set) in `prints`.
     pub ticket_id: i64,
+    /// A bill, receipt or day report from the `prints` outbox (not a kitchen ticket).
+    pub doc: Option<crate::receipt::Doc>,
     pub store_name: String,
     pub timezone: String,
     pub created_at_ms: i64,
@@ -468,7 +496,36 @@ pub struct PrintJob {
     pub lines: Vec<TicketLineDto>,
 }
 
+/// The next job of a station: its oldest waiting kitchen ticket, else its oldest waiting
+/// document (a bill, a receipt, a day report).
 pub fn next_job(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite::Result<Option<PrintJob>> {
+    if let Some(t) = next_ticket(conn, store_id, station_id)? {
+        return Ok(Some(t));
+    }
+    conn.prepare_cached(
+        "SELECT p.id, s.name, s.timezone, p.created_at, p.reprint, p.body
+         FROM prints p JOIN stores s ON s.id = p.store_id
+         WHERE p.store_id = ?1 AND p.station_id = ?2 AND p.print_pending = 1 ORDER BY p.id LIMIT 1",
+    )?
+    .query_row(params![store_id, station_id], |r| {
+        let body: String = r.get(5)?;
+        Ok(PrintJob {
+            ticket_id: r.get(0)?,
+            doc: Some(serde_json::from_str(&body).unwrap_or_default()),
+            store_name: r.get(1)?,
+            timezone: r.get(2)?,
+            created_at_ms: r.get(3)?,
+            table_number: 0,
+            order_no: 0,
+            cancel: false,
+            reprint: r.get::<_, i64>(4)? != 0,
+            lines: vec![],
+        })
+    })
+    .optional()
+}
+
+fn next_ticket(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite::Result<Option<PrintJob>> {
     conn.prepare_cached(
         "SELECT k.id, s.name, s.timezone, k.created_at, t.number, o.order_no, k.kind, k.reprint, k.lines
          FROM tickets k JOIN orders o ON o.store_id = k.store_id AND o.id = k.order_id
@@ -481,6 +538,7 @@ pub fn next_job(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite:
         let lines: String = r.get(8)?;
         Ok(PrintJob {
             ticket_id: r.get(0)?,
+            doc: None,
             store_name: r.get(1)?,
             timezone: r.get(2)?,
             created_at_ms: r.get(3)?,
@@ -494,23 +552,78 @@ pub fn next_job(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite:
     .optional()
 }
 
-/// The printer took the ticket.
-pub fn printed(conn: &Connection, store_id: &str, ticket_id: i64, now_ms: i64) -> rusqlite::Result<()> {
+fn job_table(doc: bool) -> &'static str {
+    if doc { "prints" } else { "tickets" }
+}
+
+/// The printer took the job (`doc`: a document of `prints`, else a ticket).
+pub fn printed(conn: &Connection, store_id: &str, id: i64, doc: bool, now_ms: i64) -> rusqlite::Result<()> {
     conn.execute(
-        "UPDATE tickets SET print_pending = 0, reprint = 0, printed_at = ?3 WHERE store_id = ?1 AND id = ?2",
-        params![store_id, ticket_id, now_ms],
+        &format!(
+            "UPDATE {} SET print_pending = 0, reprint = 0, printed_at = ?3 WHERE store_id = ?1 AND id = ?2",
+            job_table(doc)
+        ),
+        params![store_id, id, now_ms],
     )?;
     Ok(())
 }
 
-/// The connection broke while the ticket was being sent: the next print says "재출력".
-pub fn mark_reprint(conn: &Connection, store_id: &str, ticket_id: i64) -> rusqlite::Result<()> {
-    conn.execute("UPDATE tickets SET reprint = 1 WHERE store_id = ?1 AND id = ?2", params![store_id, ticket_id])?;
+/// The connection broke while the job was being sent: the next print says "재출력".
+pub fn mark_reprint(conn: &Connection, store_id: &str, id: i64, doc: bool) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("UPDATE {} SET reprint = 1 WHERE store_id = ?1 AND id = ?2", job_table(doc)),
+        params![store_id, id],
+    )?;
     Ok(())
 }
 
 /// When the station last printed (for its status).
 pub fn last_printed(conn: &Connection, store_id: &str, station_id: i64) -> rusqlite::Result<Option<i64>> {
-    conn.prepare_cached("SELECT max(printed_at) FROM tickets WHERE store_id = ?1 AND station_id = ?2")?
-        .query_row(params![store_id, station_id], |r| r.get(0))
+    conn.prepare_cached(
+        "SELECT max(coalesce((SELECT max(printed_at) FROM tickets WHERE store_id = ?1 AND station_id = ?2), 0),
+                    coalesce((SELECT max(printed_at) FROM prints WHERE store_id = ?1 AND station_id = ?2), 0))",
+    )?
+    .query_row(params![store_id, station_id], |r| r.get::<_, i64>(0))
+    .map(|v| (v > 0).then_some(v))
+}
+
+/// The station that prints bills, receipts and day reports: the one marked `receipt`, else
+/// the first with a printer.
+pub fn receipt_station(conn: &Connection, store_id: &str) -> AppResult<Option<i64>> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT id FROM stations WHERE store_id = ?1 AND deleted_at IS NULL AND printer_host IS NOT NULL
+             ORDER BY receipt DESC, sort_order, id LIMIT 1",
+        )?
+        .query_row([store_id], |r| r.get(0))
+        .optional()?)
+}
+
+/// Queues a document on the receipt printer, in the caller's transaction (409 when the
+/// store has no printer to print it on). Answers the job's id.
+pub fn print_doc(ctx: &mut WriteCtx, store_id: &str, kind: &str, doc: &crate::receipt::Doc) -> AppResult<i64> {
+    let station = receipt_station(ctx.conn, store_id)?.ok_or_else(|| {
+        AppError::Conflict("no receipt printer: give a station a printer on the Stations page".into())
+    })?;
+    let body = serde_json::to_string(doc).map_err(AppError::internal)?;
+    ctx.conn.execute(
+        "INSERT INTO prints (store_id, station_id, kind, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![store_id, station, kind, body, ctx.now_ms],
+    )?;
+    let id = ctx.conn.last_insert_rowid();
+    // The station's printer task looks at once.
+    ctx.emit(NewEvent::new(
+        store_id,
+        None,
+        EventType::PrinterChanged,
+        crate::wire::PrinterChanged {
+            station_id: station,
+            state: "ok".into(),
+            waiting: waiting(ctx.conn, store_id, station)?,
+            last_printed_at: None,
+            configured: None,
+            deleted: None,
+        },
+    ))?;
+    Ok(id)
 }

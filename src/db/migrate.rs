@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_kitchen", include_str!("../../migrations/0005_kitchen.sql")),
     ("0006_cards_and_setup_codes", include_str!("../../migrations/0006_cards_and_setup_codes.sql")),
     ("0007_staff_roles", include_str!("../../migrations/0007_staff_roles.sql")),
+    ("0008_checkout", include_str!("../../migrations/0008_checkout.sql")),
 ];
 
 /// Schema version this binary writes.

@@ -10,6 +10,8 @@
 pub mod audit;
 pub mod backup;
 pub mod calls;
+pub mod check;
+pub mod days;
 pub mod events;
 pub mod flows;
 pub mod kitchen;

@@ -150,9 +150,11 @@ pub fn end_session(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResu
     let s = t.session.ok_or_else(|| AppError::Conflict("the table has no open session".into()))?;
     // Never before the start, whatever the clock says (the writer's clock does not go
     // back, but a session may have been started by a box whose clock was ahead).
+    // The check is settled in the business day open now (one opens if none is).
+    let day_id = crate::db::days::ensure_open(ctx, store_id)?;
     let ended_ms: i64 = ctx.conn.query_row(
-        "UPDATE table_sessions SET ended_at = max(?3, started_at) WHERE store_id = ?1 AND id = ?2 RETURNING ended_at",
-        params![store_id, s.id, ctx.now_ms],
+        "UPDATE table_sessions SET ended_at = max(?3, started_at), day_id = ?4 WHERE store_id = ?1 AND id = ?2 RETURNING ended_at",
+        params![store_id, s.id, ctx.now_ms, day_id],
         |r| r.get(0),
     )?;
     let ended = EndedSession {

@@ -1,6 +1,7 @@
 //! Values that parse instead of validate: once built, they are known good.
 
 pub mod account;
+pub mod check;
 pub mod photo;
 pub mod pricing;
 pub mod role;
@@ -250,6 +251,11 @@ pub fn guests(field: &str, v: i64) -> Result<i64, AppError> {
         return Err(AppError::validation(field, "must be a whole number from 1 to 99"));
     }
     Ok(v)
+}
+
+/// Why money was taken off, given back or a rule bent (1–100 characters, shown and audited).
+pub fn reason(v: &str) -> Result<String, AppError> {
+    text("reason", v, 1, 100)
 }
 
 #[cfg(test)]

@@ -12,7 +12,11 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(create, open_calls)).routes(routes!(list)).routes(routes!(ack))
+    OpenApiRouter::new()
+        .routes(routes!(create, open_calls))
+        .routes(routes!(bill_request))
+        .routes(routes!(list))
+        .routes(routes!(ack))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -48,6 +52,15 @@ async fn create(
         return Err(AppError::validation("reason", "must not contain control characters"));
     }
     let (call, created) = st.writer.write(move |ctx| db::calls::create(ctx, &t.store_id, t.table_id, &reason)).await?;
+    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, axum::Json(call)))
+}
+
+/// The guest asks for the bill (계산 요청): a call with reason `bill`, which the dashboard
+/// shows as such. Asking again while it is open answers 200 with it.
+#[utoipa::path(post, path = "/api/v1/bill-request", tag = "table", security(("bearer" = [])),
+    responses((status = 201, body = CallDto), (status = 200, body = CallDto)))]
+async fn bill_request(t: TableUser, State(st): State<AppState>) -> AppResult<(StatusCode, axum::Json<CallDto>)> {
+    let (call, created) = st.writer.write(move |ctx| db::calls::request_bill(ctx, &t.store_id, t.table_id)).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, axum::Json(call)))
 }
 

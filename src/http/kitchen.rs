@@ -52,6 +52,8 @@ pub struct StationBody {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<PrinterBody>)]
     printer: Option<Option<PrinterBody>>,
+    /// Bills, receipts and day reports print at this station's printer.
+    receipt: Option<bool>,
 }
 
 fn printer_fields(p: &PrinterBody, e: &mut BTreeMap<String, String>) -> Option<PrinterDto> {
@@ -79,7 +81,7 @@ fn printer_fields(p: &PrinterBody, e: &mut BTreeMap<String, String>) -> Option<P
 
 fn station_fields(b: &StationBody, creating: bool) -> AppResult<StationFields> {
     let mut e = BTreeMap::new();
-    let mut f = StationFields::default();
+    let mut f = StationFields { receipt: b.receipt, ..Default::default() };
     match (&b.name, creating) {
         (Some(n), _) => {
             let n = n.trim();

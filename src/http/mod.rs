@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod backups;
 pub mod calls;
+pub mod check;
 pub mod events;
 pub mod extract;
 pub mod health;
@@ -70,6 +71,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(events::router())
         .merge(backups::router())
         .merge(staff::router())
+        .merge(check::router())
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,14 +1,15 @@
 //! Staff: tables, their passwords and sessions.
 
 use crate::auth::{Account, UserType};
+use crate::db::flows::Forced;
 use crate::db::{
     self,
     tables::{EndedSession, SessionSummary, TableDto},
 };
 use crate::domain;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::http::extract::AdminUser;
-use crate::http::extract::{Json, Path};
+use crate::http::extract::{Body, Json, Path};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -94,15 +95,47 @@ async fn delete(a: AdminUser, State(st): State<AppState>, Path(id): Path<i64>) -
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Ends the table's session ("이용 완료"): its orders move to history.
+/// The optional body of ending a visit: with the store's `checkout` on, a manager ends a
+/// visit whose check is not paid only by force, with a reason (audited).
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EndSessionBody {
+    #[serde(default)]
+    force: bool,
+    reason: Option<String>,
+}
+
+/// Ends the table's session ("이용 완료"): its orders move to history. With the store's
+/// `checkout` on, a check with a balance answers 409 `unpaid_balance` unless a manager
+/// sends `{"force": true, "reason"}`.
 #[utoipa::path(post, path = "/api/v1/admin/tables/{id}/end-session", tag = "tables", security(("bearer" = [])),
-    params(("id" = i64, Path)), responses((status = 200, body = EndedSession), (status = 404), (status = 409)))]
+    request_body(content = EndSessionBody, description = "optional"),
+    params(("id" = i64, Path)), responses((status = 200, body = EndedSession), (status = 403), (status = 404), (status = 409), (status = 422)))]
 async fn end_session(
     a: AdminUser,
     State(st): State<AppState>,
     Path(id): Path<i64>,
+    Body(body): Body,
 ) -> AppResult<axum::Json<EndedSession>> {
-    Ok(axum::Json(st.writer.write(move |ctx| db::flows::end_session(ctx, &a.store_id, id)).await?))
+    let b: EndSessionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        EndSessionBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?
+    };
+    let reason = match (b.force, b.reason.as_deref()) {
+        (false, _) => None,
+        (true, Some(r)) => Some(domain::reason(r)?),
+        (true, None) => return Err(AppError::validation("reason", "is required to end a visit by force")),
+    };
+    Ok(axum::Json(
+        st.writer
+            .write(move |ctx| {
+                let who = a.who();
+                let forced = reason.as_deref().map(|r| Forced { who: &who, role: a.role, reason: r });
+                db::flows::end_session(ctx, &a.store_id, id, forced.as_ref())
+            })
+            .await?,
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]

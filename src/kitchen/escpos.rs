@@ -208,6 +208,69 @@ pub fn render(t: &Ticket, columns: usize, enc: Encoding) -> Vec<u8> {
     o.bytes
 }
 
+/// A document (a bill, a receipt, a day report) as printer bytes.
+pub fn render_doc(doc: &crate::receipt::Doc, columns: usize, enc: Encoding, reprint: bool) -> Vec<u8> {
+    use crate::receipt::DocLine;
+    let mut o = Out { bytes: Vec::with_capacity(1024), enc };
+    o.cmd(&[ESC, b'@']);
+    if enc == Encoding::Cp949 {
+        o.cmd(&[FS, b'&']);
+    }
+    if reprint {
+        o.cmd(&[ESC, b'a', 1, ESC, b'E', 1]);
+        o.line("** 재출력 REPRINT **");
+        o.cmd(&[ESC, b'E', 0, ESC, b'a', 0]);
+    }
+    // "left ... right", the right part flush with the edge; a long left part wraps above it.
+    let pair = |o: &mut Out, left: &str, right: &str| {
+        let rw = text_width(right);
+        let mut rows = wrap(left, columns, 2);
+        let last = rows.pop().unwrap_or_default();
+        for r in rows {
+            o.line(&r);
+        }
+        let room = columns.saturating_sub(rw);
+        if text_width(&last) < room {
+            o.line(&format!("{last}{}{right}", " ".repeat(room - text_width(&last))));
+        } else {
+            o.line(&last);
+            o.line(&format!("{}{right}", " ".repeat(room)));
+        }
+    };
+    for l in &doc.lines {
+        match l {
+            DocLine::Title { text } => {
+                o.cmd(&[ESC, b'a', 1, GS, b'!', 0x11]);
+                o.line(text);
+                o.cmd(&[GS, b'!', 0, ESC, b'a', 0]);
+            }
+            DocLine::Center { text } => {
+                o.cmd(&[ESC, b'a', 1]);
+                o.line(text);
+                o.cmd(&[ESC, b'a', 0]);
+            }
+            DocLine::Text { text } => {
+                for row in wrap(text, columns, 0) {
+                    o.line(&row);
+                }
+            }
+            DocLine::Pair { left, right } => pair(&mut o, left, right),
+            DocLine::Total { left, right } => {
+                o.cmd(&[ESC, b'E', 1]);
+                pair(&mut o, left, right);
+                o.cmd(&[ESC, b'E', 0]);
+            }
+            DocLine::Rule => o.line(&"-".repeat(columns)),
+        }
+    }
+    if enc == Encoding::Cp949 {
+        o.cmd(&[FS, b'.']);
+    }
+    o.cmd(&[ESC, b'd', 4]);
+    o.cmd(&[GS, b'V', 1]);
+    o.bytes
+}
+
 /// A test page: proves the connection, the encoding and the cutter.
 pub fn test_page(store_name: &str, station: &str, columns: usize, enc: Encoding) -> Vec<u8> {
     let mut o = Out { bytes: Vec::new(), enc };
@@ -443,6 +506,21 @@ mod tests {
         }
         assert!(w[1].starts_with("    "));
         assert_eq!(wrap("short", 20, 2), vec!["short".to_string()]);
+    }
+
+    #[test]
+    fn a_receipt_round_trips_with_amounts_flush_right() {
+        let doc =
+            crate::receipt::check_doc(&crate::wire::samples::check(), "본점", true, "2030-06-14 20:30", "2030-06-14");
+        let bytes = render_doc(&doc, 42, Encoding::Cp949, false);
+        let p = decode(&bytes, Encoding::Cp949);
+        let text: Vec<&str> = p.lines.iter().map(|l| l.text.as_str()).collect();
+        assert!(text.contains(&"영수증"), "{text:?}");
+        let total = p.lines.iter().find(|l| l.text.starts_with("받을 금액")).expect("the total");
+        assert!(total.text.ends_with("8,550원") && text_width(&total.text) == 42, "{:?}", total.text);
+        assert_eq!(p.cuts, 1);
+        let again = decode(&render_doc(&doc, 42, Encoding::Cp949, true), Encoding::Cp949);
+        assert!(again.lines[0].text.contains("재출력"));
     }
 
     #[test]

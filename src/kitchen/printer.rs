@@ -126,6 +126,10 @@ fn local_time(ms: i64, tz: &str) -> String {
 
 /// The bytes of a print job.
 pub fn job_bytes(job: &PrintJob, station: &StationDto, p: &PrinterDto) -> Vec<u8> {
+    let enc = Encoding::parse(&p.encoding).unwrap_or(Encoding::Cp949);
+    if let Some(doc) = &job.doc {
+        return escpos::render_doc(doc, p.columns as usize, enc, job.reprint);
+    }
     let t = escpos::Ticket {
         store_name: job.store_name.clone(),
         station: station.name.clone(),
@@ -145,7 +149,7 @@ pub fn job_bytes(job: &PrintJob, station: &StationDto, p: &PrinterDto) -> Vec<u8
             })
             .collect(),
     };
-    escpos::render(&t, p.columns as usize, Encoding::parse(&p.encoding).unwrap_or(Encoding::Cp949))
+    escpos::render(&t, p.columns as usize, enc)
 }
 
 /// Records a printer's state when it changed (or, while it is in trouble, when the number
@@ -201,8 +205,8 @@ async fn station_task(st: Handles, store_id: String, station: StationDto) {
         let bytes = job_bytes(&job, &station, &p);
         match send(&p, &bytes).await {
             Ok(()) => {
-                let (store, id) = (store_id.clone(), job.ticket_id);
-                let r = st.writer.write(move |ctx| Ok(kdb::printed(ctx.conn, &store, id, ctx.now_ms)?)).await;
+                let (store, id, doc) = (store_id.clone(), job.ticket_id, job.doc.is_some());
+                let r = st.writer.write(move |ctx| Ok(kdb::printed(ctx.conn, &store, id, doc, ctx.now_ms)?)).await;
                 if let Err(e) = r {
                     // Not recorded: it will print again, marked as a reprint.
                     tracing::error!(error = %e, "a printed ticket could not be recorded");
@@ -218,8 +222,8 @@ async fn station_task(st: Handles, store_id: String, station: StationDto) {
                     PrintError::Unreachable | PrintError::Broke => PrinterState::Offline,
                 };
                 if matches!(e, PrintError::Broke) {
-                    let (store, id) = (store_id.clone(), job.ticket_id);
-                    let _ = st.writer.write(move |ctx| Ok(kdb::mark_reprint(ctx.conn, &store, id)?)).await;
+                    let (store, id, doc) = (store_id.clone(), job.ticket_id, job.doc.is_some());
+                    let _ = st.writer.write(move |ctx| Ok(kdb::mark_reprint(ctx.conn, &store, id, doc)?)).await;
                 }
                 report(&st, &store_id, station.id, state, &mut last_waiting).await;
                 tokio::time::sleep(backoff).await;

@@ -107,6 +107,11 @@ impl TestApp {
         std::mem::replace(&mut self.dir, dir)
     }
 
+    /// One number from the database (`SELECT count(*) …`).
+    pub fn count(&self, sql: &str) -> i64 {
+        self.state.pool.get().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.addr, path)
     }

@@ -9,6 +9,7 @@ mod sse;
 
 mod appliance;
 mod architecture;
+mod checkout;
 mod events;
 mod faults;
 mod foundation;

@@ -103,6 +103,10 @@ async fn send(app: &TestApp, route: &Route, path: &str, token: Option<&str>) -> 
         ("PATCH", p) if p.contains("/staff/") => Some(json!({"display_name": "Renamed"})),
         ("PATCH", p) if p.ends_with("/settings") => Some(json!({"ask_guests": true})),
         ("POST", p) if p.ends_with("/terminals") => Some(json!({"name": "Counter"})),
+        ("POST", p) if p.ends_with("/refund") => Some(json!({"reason": "x"})),
+        ("POST", p) if p.ends_with("/adjustments") => Some(json!({"kind": "discount", "percent": 10, "reason": "x"})),
+        ("POST", p) if p.ends_with("/payments") => Some(json!({"method": "cash", "amount": 1})),
+        ("POST", p) if p.ends_with("/print-bill") => Some(json!({"kind": "bill"})),
         ("POST", p) if p.ends_with("/staff") => {
             Some(json!({"username": "new", "role": "server", "password": "long-enough-1"}))
         }

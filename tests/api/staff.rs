@@ -109,6 +109,13 @@ fn body_for(method: &str, path: &str, ids: &Ids) -> Option<Value> {
         ("PATCH", p) if p.contains("/options/") => json!({"price_delta": 100}),
         ("POST", p) if p.ends_with("/options") => json!({"name": "Extra"}),
         ("POST", p) if p.ends_with("/terminals") => json!({"name": "Counter"}),
+        ("POST", p) if p.ends_with("/refund") => json!({"reason": "x"}),
+        // A server brings a manager's approval (the route lets servers in; the action needs it).
+        ("POST", p) if p.ends_with("/adjustments") => {
+            json!({"kind": "discount", "percent": 10, "reason": "x", "approval_pin": "4321"})
+        }
+        ("POST", p) if p.ends_with("/payments") => json!({"method": "cash", "amount": 1}),
+        ("POST", p) if p.ends_with("/print-bill") => json!({"kind": "bill"}),
         ("POST", p) if p.ends_with("/staff") => json!({"username": "x", "role": "server", "password": "long-enough-1"}),
         ("POST", "/api/v1/admin/tables") => json!({"number": 77, "password": "1234"}),
         ("POST", "/api/v1/admin/categories") => json!({"name": "Drinks"}),
