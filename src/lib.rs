@@ -12,7 +12,7 @@
 //! - [`http`]: one router per feature, the caller extractors, OpenAPI, the embedded web UI
 //! - [`hub`]: the chain hub (PostgreSQL, Redis), `tableorder hub …`; [`uplink`]: the box's uploader to it
 //! - [`kitchen`]: ESC/POS tickets and the printer tasks; [`receipt`]: what bills, receipts and day reports say
-//! - [`cache`], [`ratelimit`], [`metrics`], [`clock`], [`crypto`]: supporting pieces
+//! - [`cache`], [`ratelimit`], [`metrics`], [`clock`], [`crypto`], [`csv`]: supporting pieces
 //! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
 //! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
 
@@ -23,6 +23,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod crypto;
+pub mod csv;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -331,6 +331,9 @@ pub struct PaymentDto {
     /// Paid for these lines.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub split_items: Vec<i64>,
+    /// The business day it was taken in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub business_date: Option<String>,
 }
 
 /// How the check splits, when asked (`?split=equal&parts=N` or `?split=items&order_item_ids=…`).
@@ -770,6 +773,7 @@ pub(crate) mod samples {
                 at: "2030-06-14T11:40:00.000Z".into(),
                 split_parts: Some(2),
                 split_items: vec![],
+                business_date: Some("2030-06-14".into()),
             }],
             paid: 5_000,
             refunded: 0,

@@ -124,7 +124,8 @@ fn payments_of(conn: &Connection, store_id: &str, cond: &str, arg: i64) -> AppRe
         .prepare_cached(&format!(
             "SELECT p.id, p.method, p.amount, p.tendered, p.change, p.reference,
                     coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.store_id = p.store_id AND r.payment_id = p.id), 0),
-                    {}, p.created_at, p.split_parts, p.split_items
+                    {}, p.created_at, p.split_parts, p.split_items,
+                    (SELECT d.business_date FROM business_days d WHERE d.id = p.day_id)
              FROM payments p WHERE p.store_id = ?1 AND {cond} ORDER BY p.id",
             name_of("p.staff_id")
         ))?
@@ -142,6 +143,7 @@ fn payments_of(conn: &Connection, store_id: &str, cond: &str, arg: i64) -> AppRe
                 at: rfc3339(r.get(8)?),
                 split_parts: r.get(9)?,
                 split_items: items.and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default(),
+                business_date: r.get(11)?,
             })
         })?
         .collect::<Result<_, _>>()?)

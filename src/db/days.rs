@@ -441,7 +441,7 @@ pub fn compute(conn: &Connection, store_id: &str, d: &DayRow) -> AppResult<DayRe
 pub fn csv(r: &DayReport) -> String {
     let mut out = String::from("\u{feff}section,key,count,amount\n");
     let mut row = |section: &str, key: &str, count: i64, amount: i64| {
-        out.push_str(&format!("{section},{},{count},{amount}\n", csv_field(key)));
+        out.push_str(&format!("{section},{},{count},{amount}\n", crate::csv::field(key)));
     };
     row("day", &r.day.business_date, r.sessions, r.net);
     row("total", "orders", r.orders, 0);
@@ -480,10 +480,4 @@ pub fn csv(r: &DayReport) -> String {
         row("category", &c.category, c.quantity, c.net);
     }
     out
-}
-
-/// A CSV field, quoted when needed, and never read as a formula by a spreadsheet.
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
 }

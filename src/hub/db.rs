@@ -10,6 +10,7 @@ use tokio_postgres::NoTls;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/hub/0001_init.sql")),
     ("0002_audit", include_str!("../../migrations/hub/0002_audit.sql")),
+    ("0003_checkout", include_str!("../../migrations/hub/0003_checkout.sql")),
 ];
 
 /// Schema version this binary writes.

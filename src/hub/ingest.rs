@@ -8,8 +8,8 @@ use super::HubState;
 use super::auth::BoxUser;
 use crate::error::{AppError, AppResult};
 use crate::wire::{
-    AuditEntry, BackfillBody, CallDto, EndedSession, EventData, IngestBody, OrderEvent, SessionSummary, StoreOrder,
-    WireEvent,
+    AuditEntry, BackfillBody, CallDto, DayReport, EndedSession, EventData, IngestBody, OrderEvent, PaymentDto,
+    SessionSummary, StoreOrder, WireEvent,
 };
 use std::collections::{BTreeMap, HashSet};
 use tokio_postgres::Transaction;
@@ -173,6 +173,8 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> Ap
     let mut ended: BTreeMap<(String, i64), EndedSession> = BTreeMap::new();
     let mut calls: BTreeMap<(String, i64), CallDto> = BTreeMap::new();
     let mut audit: Vec<(String, AuditEntry)> = Vec::new();
+    let mut payments: BTreeMap<(String, i64), (i64, PaymentDto)> = BTreeMap::new();
+    let mut days: BTreeMap<(String, i64), DayReport> = BTreeMap::new();
     for e in events {
         match data(e) {
             Some(EventData::Order(OrderEvent { order, session })) => {
@@ -188,10 +190,20 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> Ap
                 calls.insert((e.store_id.clone(), d.id), d);
             }
             Some(EventData::Audit(d)) => audit.push((e.store_id.clone(), d)),
+            Some(EventData::Check(c)) => {
+                for p in c.payments {
+                    payments.insert((e.store_id.clone(), p.id), (c.session_id, p));
+                }
+            }
+            Some(EventData::Day(d)) => {
+                days.insert((e.store_id.clone(), d.day.id), *d);
+            }
             _ => {}
         }
     }
     insert_audit(tx, box_id, audit).await?;
+    upsert_payments(tx, box_id, payments).await?;
+    upsert_days(tx, box_id, days).await?;
     upsert_orders(tx, box_id, orders.into_values()).await?;
     if !open_sessions.is_empty() {
         let (mut st, mut id, mut tid, mut started, mut total, mut count) =
@@ -235,6 +247,69 @@ async fn project(tx: &Transaction<'_>, box_id: i64, events: &[&WireEvent]) -> Ap
              FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS u(s, id, tid, r, ca, aa)
              ON CONFLICT (store_id, box_id, call_id) DO UPDATE SET acked_at = coalesce(excluded.acked_at, calls.acked_at)",
             &[&box_id, &st, &id, &tid, &reason, &created, &acked],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Payments as the latest check shows them (what was refunded of each moves on).
+async fn upsert_payments(
+    tx: &Transaction<'_>,
+    box_id: i64,
+    rows: BTreeMap<(String, i64), (i64, PaymentDto)>,
+) -> AppResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let (mut st, mut id, mut sid, mut method, mut amount, mut refunded, mut at) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut date = Vec::new();
+    for ((store, pid), (session, p)) in rows {
+        date.push(p.business_date.unwrap_or_else(|| p.at.get(..10).unwrap_or("1970-01-01").to_string()));
+        st.push(store);
+        id.push(pid);
+        sid.push(session);
+        method.push(p.method);
+        amount.push(p.amount);
+        refunded.push(p.refunded);
+        at.push(p.at);
+    }
+    tx.execute(
+        "INSERT INTO payments (store_id, box_id, payment_id, session_id, method, amount, refunded, at, business_date)
+         SELECT u.s, $1, u.id, u.sid, u.m, u.a, u.r, u.at::timestamptz, u.bd::date
+         FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[], $7::bigint[], $8::text[], $9::text[])
+              AS u(s, id, sid, m, a, r, at, bd)
+         ON CONFLICT (store_id, box_id, payment_id) DO UPDATE SET
+             session_id = excluded.session_id, refunded = greatest(payments.refunded, excluded.refunded)",
+        &[&box_id, &st, &id, &sid, &method, &amount, &refunded, &at, &date],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Closed business days with their frozen reports.
+async fn upsert_days(tx: &Transaction<'_>, box_id: i64, rows: BTreeMap<(String, i64), DayReport>) -> AppResult<()> {
+    for ((store, day_id), r) in rows {
+        let report = serde_json::to_string(&r).map_err(AppError::internal)?;
+        tx.execute(
+            "INSERT INTO days (store_id, box_id, day_id, business_date, closed_at, gross, net, orders, guests, report)
+             VALUES ($1, $2, $3, $4::text::date, $5::text::timestamptz, $6, $7, $8, $9, $10::text::jsonb)
+             ON CONFLICT (store_id, box_id, day_id) DO UPDATE SET
+                 closed_at = excluded.closed_at, gross = excluded.gross, net = excluded.net,
+                 orders = excluded.orders, guests = excluded.guests, report = excluded.report",
+            &[
+                &store,
+                &box_id,
+                &day_id,
+                &r.day.business_date,
+                &r.day.closed_at,
+                &r.gross,
+                &r.net,
+                &r.orders,
+                &r.guests,
+                &report,
+            ],
         )
         .await?;
     }

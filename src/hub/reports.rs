@@ -153,6 +153,9 @@ pub struct SalesRow {
     pub orders: i64,
     pub quantity: i64,
     pub total: i64,
+    /// By store or day: the net sales of the closed business days in the range (after
+    /// discounts, comps, voids and refunds); null by item.
+    pub net: Option<i64>,
 }
 
 /// Sales (cancelled orders excluded); with no dates, today in each store's own timezone.
@@ -190,16 +193,150 @@ pub async fn sales(
     };
     let c = pool.get().await?;
     let rows = c.query(&sql, &[&from, &to]).await?;
-    Ok(rows.iter().map(|r| SalesRow { key: r.get(0), orders: r.get(1), quantity: r.get(2), total: r.get(3) }).collect())
+    let mut out: Vec<SalesRow> = rows
+        .iter()
+        .map(|r| SalesRow { key: r.get(0), orders: r.get(1), quantity: r.get(2), total: r.get(3), net: None })
+        .collect();
+    if group != GroupBy::Item {
+        // Net sales come from the closed days (their frozen reports).
+        let key = if group == GroupBy::Store { "d.store_id" } else { "d.business_date::text" };
+        let when = "CASE WHEN $1::text IS NULL AND $2::text IS NULL
+                         THEN d.business_date = (now() AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date
+                         ELSE ($1::text IS NULL OR d.business_date >= $1::text::date)
+                          AND ($2::text IS NULL OR d.business_date <= $2::text::date) END";
+        let nets = c
+            .query(
+                &format!(
+                    "SELECT {key}, sum(d.net)::bigint FROM days d LEFT JOIN stores s ON s.store_id = d.store_id
+                     WHERE {when} GROUP BY 1"
+                ),
+                &[&from, &to],
+            )
+            .await?;
+        for n in nets {
+            let (k, v): (String, i64) = (n.get(0), n.get(1));
+            match out.iter_mut().find(|r| r.key == k) {
+                Some(row) => row.net = Some(v),
+                None => out.push(SalesRow { key: k, orders: 0, quantity: 0, total: 0, net: Some(v) }),
+            }
+        }
+        for row in &mut out {
+            row.net.get_or_insert(0);
+        }
+        out.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    Ok(out)
+}
+
+/// A store's closed business day as HQ reads it.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoreDay {
+    pub store_id: String,
+    #[serde(flatten)]
+    pub report: crate::wire::DayReport,
+}
+
+/// Closed business days, newest first: one store or all, business dates from and to.
+pub async fn days(
+    pool: &Pool,
+    store_id: Option<&str>,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> AppResult<Vec<StoreDay>> {
+    let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            "SELECT store_id, report::text FROM days
+             WHERE ($1::text IS NULL OR store_id = $1)
+               AND ($2::text IS NULL OR business_date >= $2::text::date)
+               AND ($3::text IS NULL OR business_date <= $3::text::date)
+             ORDER BY business_date DESC, store_id, day_id DESC LIMIT 5000",
+            &[&store_id, &from, &to],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| {
+            let report = serde_json::from_str(&r.get::<_, String>(1)).ok()?;
+            Some(StoreDay { store_id: r.get(0), report })
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PaymentRow {
+    pub key: String,
+    pub count: i64,
+    pub amount: i64,
+    pub refunded: i64,
+}
+
+/// Payments by method or by store, by the business day they were taken in (default today).
+pub async fn payments(
+    pool: &Pool,
+    by_store: bool,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> AppResult<Vec<PaymentRow>> {
+    let (from, to) = (from.map(|d| d.to_string()), to.map(|d| d.to_string()));
+    let key = if by_store { "p.store_id" } else { "p.method" };
+    let c = pool.get().await?;
+    let rows = c
+        .query(
+            &format!(
+                "SELECT {key}, count(*)::bigint, sum(p.amount)::bigint, sum(p.refunded)::bigint
+                 FROM payments p LEFT JOIN stores s ON s.store_id = p.store_id
+                 WHERE CASE WHEN $1::text IS NULL AND $2::text IS NULL
+                            THEN p.business_date = (now() AT TIME ZONE coalesce(s.timezone, 'Asia/Seoul'))::date
+                            ELSE ($1::text IS NULL OR p.business_date >= $1::text::date)
+                             AND ($2::text IS NULL OR p.business_date <= $2::text::date) END
+                 GROUP BY 1 ORDER BY 3 DESC, 1"
+            ),
+            &[&from, &to],
+        )
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| PaymentRow { key: r.get(0), count: r.get(1), amount: r.get(2), refunded: r.get(3) })
+        .collect())
+}
+
+/// The closed days as CSV lines (one a day and store).
+pub fn days_csv(days: &[StoreDay]) -> String {
+    let mut out = String::from(
+        "\u{feff}store_id,business_date,orders,sessions,guests,gross,discounts,comps,voids,refunds,net,cash,card,other_payments,cash_difference\n",
+    );
+    for d in days {
+        let r = &d.report;
+        let paid = |m: &str| r.payments.iter().filter(|p| p.method == m).map(|p| p.amount).sum::<i64>();
+        let other: i64 = r.payments.iter().filter(|p| p.method != "cash" && p.method != "card").map(|p| p.amount).sum();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            csv_field(&d.store_id),
+            r.day.business_date,
+            r.orders,
+            r.sessions,
+            r.guests,
+            r.gross,
+            r.discounts,
+            r.comps,
+            r.voids,
+            r.refunds,
+            r.net,
+            paid("cash"),
+            paid("card"),
+            other,
+            r.cash.difference.map(|v| v.to_string()).unwrap_or_default()
+        ));
+    }
+    out
 }
 
 /// The CSV export's header line (with a byte order mark, so spreadsheets read UTF-8).
 pub const CSV_HEADER: &str = "\u{feff}store_id,order_id,order_no,created_at,table_number,status,total,items\n";
 
-/// A CSV field: quoted when it holds a separator, a quote or a line break.
-pub fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
+use crate::csv::field as csv_field;
 
 /// One order as a CSV line.
 pub fn csv_line(o: &StoreOrder) -> String {

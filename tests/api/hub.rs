@@ -636,6 +636,91 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     let again = client.get(format!("{}/hub/v1/audit?kind=nonsense", lb.url())).bearer_auth(&hq).send().await.unwrap();
     assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+    // Payments and the day's close travel too: HQ sees each store's closed day and net sales.
+    let at = admin["token"].as_str().unwrap();
+    let base = box_a.url("");
+    let tables: Value =
+        client.get(format!("{base}/api/v1/admin/tables")).bearer_auth(at).send().await.unwrap().json().await.unwrap();
+    let mut paid = 0;
+    for t in tables.as_array().unwrap().iter().filter(|t| !t["session"].is_null()) {
+        let sid = t["session"]["id"].as_i64().unwrap();
+        let check: Value = client
+            .get(format!("{base}/api/v1/admin/sessions/{sid}/check"))
+            .bearer_auth(at)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let balance = check["balance"].as_i64().unwrap();
+        let r = client
+            .post(format!("{base}/api/v1/admin/sessions/{sid}/payments"))
+            .bearer_auth(at)
+            .header("idempotency-key", format!("hub-pay-{sid}"))
+            .json(&json!({"method": "card", "amount": balance}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        paid += balance;
+        let r = client
+            .post(format!("{base}/api/v1/admin/tables/{}/end-session", t["id"]))
+            .bearer_auth(at)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let closed: Value = client
+        .post(format!("{base}/api/v1/admin/days/close"))
+        .bearer_auth(at)
+        .json(&json!({"counted_cash": 0}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(closed["payments"][0]["amount"], paid, "{closed}");
+    synced(&pg, &box_a, "after the day's close").await;
+    let days: Value = client
+        .get(format!("{}/hub/v1/days?store_id=demo", lb.url()))
+        .bearer_auth(&hq)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(days.as_array().unwrap().len(), 1, "{days}");
+    assert_eq!((days[0]["net"].clone(), days[0]["store_id"].clone()), (closed["net"].clone(), json!("demo")));
+    let date = closed["business_date"].as_str().unwrap();
+    let pays: Value = client
+        .get(format!("{}/hub/v1/payments?from={date}&to={date}", lb.url()))
+        .bearer_auth(&hq)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let card = pays.as_array().unwrap().iter().find(|p| p["key"] == "card").unwrap_or_else(|| panic!("{pays}"));
+    assert_eq!(card["amount"], paid);
+    let sales: Value = client
+        .get(format!("{}/hub/v1/sales?group_by=store&from={date}&to={date}", lb.url()))
+        .bearer_auth(&hq)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(sales.as_array().unwrap().iter().find(|s| s["key"] == "demo").unwrap()["net"], closed["net"]);
+    let csv =
+        client.get(format!("{}/hub/v1/days.csv?token={hq}", lb.url())).send().await.unwrap().text().await.unwrap();
+    assert!(csv.lines().nth(1).unwrap().starts_with(&format!("demo,{date},")), "{csv}");
+
     // 9. A store joining the chain with old history (its events long pruned): the box sends
     //    a backfill of its orders first, then its events from the oldest it still has.
     let token_c = hub_cli(&["box", "add", "--store", "third", "--name", "C", "--database-url", &db], &[]);

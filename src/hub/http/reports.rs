@@ -25,6 +25,9 @@ pub fn router() -> Router<HubState> {
         .route("/hub/v1/orders.csv", get(orders_csv))
         .route("/hub/v1/sales", get(sales))
         .route("/hub/v1/audit", get(audit))
+        .route("/hub/v1/days", get(days))
+        .route("/hub/v1/days.csv", get(days_csv))
+        .route("/hub/v1/payments", get(payments))
 }
 
 /// A report through the cache, as JSON: `key` names it, `make` computes it.
@@ -178,4 +181,52 @@ async fn audit(_hq: HqUser, State(st): State<HubState>, Query(q): Query<AuditQue
     };
     let key = format!("audit:{:?}|{:?}|{:?}|{:?}|{limit}", f.store_id, f.kinds, f.from, f.to);
     cached(&st, key, || reports::audit(&st.reports, &f)).await
+}
+
+#[derive(Deserialize)]
+struct DaysQuery {
+    store_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// Each store's closed business days with their reports, newest first.
+async fn days(_hq: HqUser, State(st): State<HubState>, Query(q): Query<DaysQuery>) -> AppResult<Response> {
+    let (from, to) = (day("from", &q.from)?, day("to", &q.to)?);
+    let key = format!("days:{:?}|{from:?}|{to:?}", q.store_id);
+    cached(&st, key, || reports::days(&st.reports, q.store_id.as_deref(), from, to)).await
+}
+
+/// The closed days as CSV (the token may be in the query, so that a plain link downloads).
+async fn days_csv(_hq: HqUser, State(st): State<HubState>, Query(q): Query<DaysQuery>) -> AppResult<Response> {
+    let (from, to) = (day("from", &q.from)?, day("to", &q.to)?);
+    let list = reports::days(&st.reports, q.store_id.as_deref(), from, to).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"days.csv\"".to_string()),
+        ],
+        reports::days_csv(&list),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct PaymentsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    /// `method` (default) or `store`.
+    group_by: Option<String>,
+}
+
+/// Payments by method or store (default today, in each store's timezone).
+async fn payments(_hq: HqUser, State(st): State<HubState>, Query(q): Query<PaymentsQuery>) -> AppResult<Response> {
+    let by_store = match q.group_by.as_deref() {
+        None | Some("method") => false,
+        Some("store") => true,
+        Some(_) => return Err(AppError::validation("group_by", "must be method or store")),
+    };
+    let (from, to) = (day("from", &q.from)?, day("to", &q.to)?);
+    let key = format!("payments:{by_store}|{from:?}|{to:?}");
+    cached(&st, key, || reports::payments(&st.reports, by_store, from, to)).await
 }
