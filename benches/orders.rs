@@ -7,7 +7,9 @@
 //! many of its orders, as guests leave, so sessions stay the size they have in a restaurant;
 //! `BENCH_SERVER_THREADS` / `BENCH_CLIENT_THREADS` (default 2 each): the runtimes' workers;
 //! `BENCH_OPTIONS=1`: every item offers two option groups (맵기, pick 1; 추가, up to 2) and
-//! every line chooses two options, so each order carries 3 lines × 2 options.
+//! every line chooses two options, so each order carries 3 lines × 2 options;
+//! `BENCH_CHECKOUT=1`: staff pay each table's check after every 5th order (they read the
+//! check and pay its balance by card, over HTTP, untimed, alongside the orders).
 //!
 //! 1. one table-token client placing 3-line orders back to back: orders/s, p50/p99 latency;
 //! 2. 64 clients (distinct tables) back to back: orders/s (the writer's group commit);
@@ -16,7 +18,9 @@
 //! 4. for comparison, the writer alone: 64 jobs in flight calling `db::orders::place`
 //!    directly, no HTTP, no JSON, no client (what the database side costs);
 //! 5. reads once the store holds every order above: a table's `GET /api/v1/orders` and the
-//!    staff's `GET /api/v1/admin/orders` (they must not slow down as history grows).
+//!    staff's `GET /api/v1/admin/orders` (they must not slow down as history grows);
+//! 6. a business day's report (마감 정산) of a day with 5,000 orders in 1,000 paid checks,
+//!    computed as the close does.
 //!
 //! At the end the database must hold exactly one order (and three lines) per 201 answer.
 //! Client and server share the machine's cores; each side has its own runtime.
@@ -136,8 +140,8 @@ struct Tablet {
 static KEYS: AtomicU64 = AtomicU64::new(0);
 
 impl Tablet {
-    /// Places one order with a fresh key; Ok when it was created (201).
-    async fn order(&self) -> Result<(), String> {
+    /// Places one order with a fresh key; its session and total when it was created (201).
+    async fn order(&self) -> Result<(i64, i64), String> {
         let key = format!("b-{}", KEYS.fetch_add(1, Ordering::Relaxed));
         let r = self
             .client
@@ -151,9 +155,35 @@ impl Tablet {
         let status = r.status();
         let bytes = r.bytes().await.map_err(|e| e.to_string())?;
         if status == StatusCode::CREATED {
-            Ok(())
+            let v: Value = serde_json::from_slice(&bytes).map_err(|e| e.to_string())?;
+            Ok((v["session_id"].as_i64().unwrap_or(0), v["total"].as_i64().unwrap_or(0)))
         } else {
             Err(format!("{status}: {}", String::from_utf8_lossy(&bytes)))
+        }
+    }
+
+    /// Staff take a card payment of `amount` on the session's check (not timed): what the
+    /// counter's check screen, kept current by `check_changed`, shows as the balance.
+    async fn pay(&self, session_id: i64, amount: i64) -> Result<(), String> {
+        if amount <= 0 {
+            return Ok(());
+        }
+        let balance = amount;
+        let r = self
+            .client
+            .post(format!("{}/api/v1/admin/sessions/{session_id}/payments", self.addr))
+            .bearer_auth(&self.admin)
+            .header("idempotency-key", format!("p-{}", KEYS.fetch_add(1, Ordering::Relaxed)))
+            .json(&json!({"method": "card", "amount": balance}))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = r.status();
+        let bytes = r.bytes().await.map_err(|e| e.to_string())?;
+        if status == StatusCode::CREATED {
+            Ok(())
+        } else {
+            Err(format!("payment {status}: {}", String::from_utf8_lossy(&bytes)))
         }
     }
 
@@ -295,8 +325,8 @@ fn note_error(errors: &mut u64, e: &str) {
 }
 
 /// Each tablet ordering back to back for `secs`; every `session_orders` orders staff end
-/// the table's session.
-async fn closed_loop(name: &str, tablets: &[Tablet], secs: u64, session_orders: u64) -> Run {
+/// the table's session; with `pay_every`, staff pay the check after every so many orders.
+async fn closed_loop(name: &str, tablets: &[Tablet], secs: u64, session_orders: u64, pay_every: u64) -> Run {
     let deadline = Instant::now() + Duration::from_secs(secs);
     let per_client = MAX_ORDERS_PER_RUN / tablets.len() as u64;
     let start = Instant::now();
@@ -307,19 +337,40 @@ async fn closed_loop(name: &str, tablets: &[Tablet], secs: u64, session_orders: 
             tokio::spawn(async move {
                 let mut lat = Vec::new();
                 let (mut created, mut errors) = (0u64, 0u64);
+                let mut owed = 0;
+                // Payments are taken at the counter while the table goes on ordering: they
+                // run beside the tablet's orders; the visit ends once they are done.
+                let mut paying: Vec<tokio::task::JoinHandle<Result<(), String>>> = Vec::new();
                 while Instant::now() < deadline && created + errors < per_client {
                     let t0 = Instant::now();
                     match t.order().await {
-                        Ok(()) => {
+                        Ok((session, total)) => {
                             lat.push(t0.elapsed().as_micros() as u64);
                             created += 1;
-                            if session_ends(created, session_orders)
-                                && let Err(e) = t.end_session().await
-                            {
-                                note_error(&mut errors, &e);
+                            owed += total;
+                            if pay_every > 0 && created.is_multiple_of(pay_every) {
+                                let (counter, amount) = (t.clone(), owed);
+                                paying.push(tokio::spawn(async move { counter.pay(session, amount).await }));
+                                owed = 0;
+                            }
+                            if session_ends(created, session_orders) {
+                                for p in paying.drain(..) {
+                                    if let Err(e) = p.await.expect("payment task") {
+                                        note_error(&mut errors, &e);
+                                    }
+                                }
+                                if let Err(e) = t.end_session().await {
+                                    note_error(&mut errors, &e);
+                                }
+                                owed = 0;
                             }
                         }
                         Err(e) => note_error(&mut errors, &e),
+                    }
+                }
+                for p in paying {
+                    if let Err(e) = p.await.expect("payment task") {
+                        note_error(&mut errors, &e);
                     }
                 }
                 (created, errors, lat)
@@ -356,7 +407,7 @@ async fn paced(name: &str, tablets: &[Tablet], rate: u64, secs: u64) -> Run {
     for t in tasks {
         let (r, lat) = t.await.expect("client task");
         match r {
-            Ok(()) => {
+            Ok(_) => {
                 run.created += 1;
                 run.latencies_us.push(lat.as_micros() as u64);
             }
@@ -450,6 +501,134 @@ async fn reads(name: &str, tablet: &Tablet, path: &str, token: &str) -> Run {
     run
 }
 
+/// A day of 5,000 orders in 1,000 checks (each paid, a tenth with a discount), then its
+/// report computed as the close computes it: the median and slowest of 20.
+async fn day_report(state: &AppState) -> String {
+    const STORE_R: &str = "report";
+    let hash = tableorder::auth::hash_password("1234").unwrap();
+    let seeded = state
+        .writer
+        .write(move |ctx| {
+            tableorder::db::stores::create_store(ctx.conn, STORE_R, "Report store", "Asia/Seoul", ctx.now_ms)?;
+            let admin = tableorder::db::stores::create_admin(ctx.conn, STORE_R, "owner", &hash, ctx.now_ms)?;
+            let cat = tableorder::db::menu::create_category(ctx, STORE_R, "식사", None, None, None, 0)?;
+            let mut items = Vec::new();
+            for (name, price) in
+                [("김치찌개", 9000), ("된장찌개", 8500), ("공기밥", 1000), ("콜라", 2000), ("맥주", 5000)]
+            {
+                let f = ItemFields {
+                    category_id: Some(cat.id),
+                    name: Some(name.into()),
+                    price: Some(price),
+                    ..Default::default()
+                };
+                items.push(tableorder::db::menu::create_item(ctx, STORE_R, &f, 0)?.id);
+            }
+            let mut tables = Vec::new();
+            for n in 1..=50 {
+                tables.push(tableorder::db::tables::create(ctx, STORE_R, n, &hash, 0)?.id);
+            }
+            Ok((items, tables, admin))
+        })
+        .await;
+    let Ok((items, tables, admin)) = seeded else { return "day report: could not seed".into() };
+    let who = tableorder::db::audit::Who { staff_id: admin, name: "bench".into() };
+    let mut spent = [Duration::ZERO; 4];
+    for check in 0..1000i64 {
+        let (items, table_id, who) = (items.clone(), tables[(check % 50) as usize], who.clone());
+        let r = state
+            .writer
+            .write(move |ctx| {
+                let mut session = 0;
+                let t0 = Instant::now();
+                for o in 0..5 {
+                    let lines: Vec<Line> = (0..3)
+                        .map(|j| Line {
+                            menu_item_id: items[((check + o + j) % 5) as usize],
+                            quantity: 1 + (j % 2),
+                            option_ids: vec![],
+                            note: String::new(),
+                        })
+                        .collect();
+                    let key = format!("r-{check}-{o}");
+                    let new = OrderRequest { table_id, key: &key, lines: &lines, guests: Some(2), max_active: 0 };
+                    session = tableorder::db::flows::place_order(ctx, STORE_R, &new, || Ok(()))?.order.session_id;
+                }
+                let t1 = Instant::now();
+                if check % 10 == 0 {
+                    let by = tableorder::db::flows::Staff {
+                        who: &who,
+                        role: tableorder::domain::Role::Owner,
+                        approval: None,
+                    };
+                    let n = tableorder::db::check::NewAdjustment {
+                        kind: tableorder::domain::check::AdjKind::Discount,
+                        reason: "단골".into(),
+                        order_item_id: None,
+                        percent: Some(10),
+                        amount: None,
+                        quantity: None,
+                    };
+                    tableorder::db::check::adjust(ctx, STORE_R, session, &n, &by)?;
+                }
+                let t2 = Instant::now();
+                let c = tableorder::db::check::get(ctx.conn, STORE_R, session, None)?;
+                let n = tableorder::db::check::NewPayment {
+                    method: if check % 3 == 0 { "cash".into() } else { "card".into() },
+                    amount: Some(c.balance),
+                    tendered: None,
+                    reference: None,
+                    split: None,
+                };
+                let t3 = Instant::now();
+                tableorder::db::check::pay(ctx, STORE_R, session, Some(&format!("rp-{check}")), &n, &who)?;
+                let t4 = Instant::now();
+                tableorder::db::flows::end_session(ctx, STORE_R, table_id, None)?;
+                Ok([t1 - t0, t3 - t2, t4 - t3, t4.elapsed()])
+            })
+            .await;
+        match r {
+            Ok(d) => {
+                for i in 0..4 {
+                    spent[i] += d[i];
+                }
+            }
+            Err(e) => return format!("day report: seeding failed: {e}"),
+        }
+    }
+    eprintln!(
+        "per check: 5 orders {:?}, get check {:?}, pay {:?}, end {:?}",
+        spent[0] / 1000,
+        spent[1] / 1000,
+        spent[2] / 1000,
+        spent[3] / 1000
+    );
+    let pool = state.pool.clone();
+    tableorder::db::blocking(move || {
+        let conn = pool.get()?;
+        let day = tableorder::db::days::open_day(&conn, STORE_R)?.expect("a day opened by the first order");
+        let mut times = Vec::new();
+        let mut report = None;
+        for _ in 0..20 {
+            let t0 = Instant::now();
+            report = Some(tableorder::db::days::compute(&conn, STORE_R, &day)?);
+            times.push(t0.elapsed());
+        }
+        times.sort();
+        let r = report.unwrap();
+        Ok(format!(
+            "day report (마감 정산) of {} orders in {} checks, net {} won: median {:.1} ms, slowest {:.1} ms (20 runs)",
+            r.orders,
+            r.sessions,
+            r.net,
+            times[10].as_secs_f64() * 1000.0,
+            times[19].as_secs_f64() * 1000.0
+        ))
+    })
+    .await
+    .unwrap_or_else(|e| format!("day report failed: {e}"))
+}
+
 fn main() {
     let secs = env_u64("BENCH_SECS", 5).clamp(1, 600);
     let paced_secs = env_u64("BENCH_PACED_SECS", 10).clamp(1, 600);
@@ -484,10 +663,15 @@ fn main() {
             .expect("client");
         let tablets = seed(&state, &addr, &client).await;
         // Warm up connections and caches.
-        let warm = closed_loop("warm-up, 8 clients", &tablets[..8], 1, session_orders).await;
+        let warm = closed_loop("warm-up, 8 clients", &tablets[..8], 1, session_orders, 0).await;
 
-        let one = closed_loop("1 client, back to back", &tablets[..1], secs, session_orders).await;
-        let many = closed_loop(&format!("{TABLES} clients, back to back"), &tablets, secs, session_orders).await;
+        let one = closed_loop("1 client, back to back", &tablets[..1], secs, session_orders, 0).await;
+        let many = closed_loop(&format!("{TABLES} clients, back to back"), &tablets, secs, session_orders, 0).await;
+        let mut runs = vec![warm, one, many];
+        if env_u64("BENCH_CHECKOUT", 0) == 1 {
+            let name = format!("{TABLES} clients, paying 1 in 5");
+            runs.push(closed_loop(&name, &tablets, secs, session_orders, 5).await);
+        }
         let slow = paced(&format!("paced {rate}/s, open loop"), &tablets, rate, paced_secs).await;
         let direct =
             writer_only(&format!("writer only, {TABLES} in flight"), &state, &tablets, secs, session_orders).await;
@@ -495,7 +679,8 @@ fn main() {
         let t = &tablets[0];
         let mine = reads("GET /api/v1/orders (table)", t, "/api/v1/orders", &t.token).await;
         let staff = reads("GET /api/v1/admin/orders", t, "/api/v1/admin/orders", &t.admin).await;
-        (vec![warm, one, many, slow, direct], vec![mine, staff])
+        runs.extend([slow, direct]);
+        (runs, vec![mine, staff])
     });
 
     // Every 201 is exactly one order with its three lines (warm-up included).
@@ -539,10 +724,14 @@ fn main() {
         if ok { "OK" } else { "MISMATCH" }
     );
 
+    let report = server_rt.block_on(day_report(&state));
+
     let _ = stop_tx.send(());
     server_rt.block_on(async {
         let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
     });
+    println!();
+    println!("{report}");
     let errors: u64 = writes.iter().chain(&read_runs).map(|r| r.errors).sum();
     if !ok || errors > 0 {
         eprintln!("orders bench: {errors} errors, database check {}", if ok { "ok" } else { "failed" });

@@ -122,6 +122,12 @@ pub fn healthcheck(url: &str) -> Result<(), String> {
 pub const DEMO_STORE: &str = "demo";
 pub const DEMO_ADMIN: &str = "admin";
 pub const DEMO_PASSWORD: &str = "demo1234";
+/// The demo's other staff: (username, display name, role, PIN); their password is the owner's.
+pub const DEMO_STAFF: &[(&str, &str, crate::domain::Role, &str)] = &[
+    ("manager", "김매니저", crate::domain::Role::Manager, "1111"),
+    ("server", "이서버", crate::domain::Role::Server, "2222"),
+    ("kitchen", "박주방", crate::domain::Role::Kitchen, "3333"),
+];
 pub const DEMO_TABLE_PASSWORD: &str = "1234";
 pub const DEMO_TABLES: i64 = 12;
 
@@ -132,6 +138,22 @@ pub fn seed_demo(ctx: &mut WriteCtx, admin_hash: &str, table_hash: &str) -> Resu
     }
     db::stores::create_store(ctx.conn, DEMO_STORE, "데모 식당 (Demo)", "Asia/Seoul", ctx.now_ms)?;
     db::stores::create_admin(ctx.conn, DEMO_STORE, DEMO_ADMIN, admin_hash, ctx.now_ms)?;
+    // One person of each other role, with the owner's password and a PIN to try terminals.
+    let pins = crate::auth::PinKey::load(ctx.conn).map_err(AppError::Internal)?;
+    for (username, name, role, pin) in DEMO_STAFF {
+        let s = db::staff::NewStaff {
+            username: username.to_string(),
+            display_name: name.to_string(),
+            role: *role,
+            password_hash: admin_hash.to_string(),
+            pin_tag: Some(pins.tag(DEMO_STORE, pin)),
+        };
+        ctx.conn.execute(
+            "INSERT INTO admins (store_id, username, display_name, role, password_hash, pin_tag, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            rusqlite::params![DEMO_STORE, s.username, s.display_name, s.role.as_str(), s.password_hash, s.pin_tag, ctx.now_ms],
+        )?;
+    }
+    db::stores::accounts_changed(ctx.conn)?;
     for n in 1..=DEMO_TABLES {
         db::tables::create(ctx, DEMO_STORE, n, table_hash, 0)?;
     }

@@ -108,7 +108,7 @@ async fn seed_demo(app: &App) -> Result<(), String> {
     }
     let port = app.port();
     println!(
-        "\n  tableorder demo store{}\n  staff dashboard: http://127.0.0.1:{port}/staff  (store {}, user {}, password {})\n  table tablet:    http://127.0.0.1:{port}/table  (store {}, tables 1–{}, password {})\n",
+        "\n  tableorder demo store{}\n  staff dashboard: http://127.0.0.1:{port}/staff  (store {}, user {}, password {}; also manager, server, kitchen with PINs 1111, 2222, 3333)\n  table tablet:    http://127.0.0.1:{port}/table  (store {}, tables 1–{}, password {})\n",
         if created { " created" } else { "" },
         cli::DEMO_STORE,
         cli::DEMO_ADMIN,

@@ -53,35 +53,67 @@ pub fn rows(conn: &Connection, store_id: &str, session_id: i64) -> AppResult<Che
         .query_row(params![store_id, session_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
         .optional()?
         .ok_or(AppError::NotFound("session"))?;
-    let orders = crate::db::orders::session_orders(conn, store_id, session_id)?;
-    let lines = conn
-        .prepare_cached(
-            "SELECT oi.id, o.id, o.order_no, oi.menu_item_id, oi.name, oi.options, oi.quantity, oi.unit_price,
-                    o.status = 'cancelled'
-             FROM order_items oi JOIN orders o ON o.id = oi.order_id
-             WHERE oi.store_id = ?1 AND o.store_id = ?1 AND o.session_id = ?2 ORDER BY oi.id",
-        )?
-        .query_map(params![store_id, session_id], |r| {
-            let options: String = r.get(5)?;
-            let (q, u): (i64, i64) = (r.get(6)?, r.get(7)?);
-            Ok(CheckLine {
-                order_item_id: r.get(0)?,
-                order_id: r.get(1)?,
-                order_no: r.get(2)?,
-                menu_item_id: r.get(3)?,
-                name: r.get(4)?,
-                options: if options == "[]" { vec![] } else { serde_json::from_str(&options).unwrap_or_default() },
-                quantity: q,
-                unit_price: u,
-                amount: q * u,
-                voided_qty: 0,
-                comped_qty: 0,
-                discount: 0,
-                net: 0,
-                cancelled: r.get(8)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
+    // The session's orders with their lines, in one query from its orders outwards.
+    let mut orders: Vec<crate::wire::OrderDto> = Vec::new();
+    let mut lines: Vec<CheckLine> = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.id, o.order_no, o.status, o.total, o.created_at, o.updated_at,
+                oi.id, oi.menu_item_id, oi.name, oi.unit_price, oi.quantity, oi.note, oi.options
+         FROM orders o CROSS JOIN order_items oi ON oi.store_id = o.store_id AND oi.order_id = o.id
+         WHERE o.store_id = ?1 AND o.session_id = ?2 ORDER BY o.id DESC, oi.id",
+    )?;
+    let mut q = stmt.query(params![store_id, session_id])?;
+    while let Some(r) = q.next()? {
+        let order_id: i64 = r.get(0)?;
+        if orders.last().is_none_or(|o| o.id != order_id) {
+            let status: String = r.get(2)?;
+            orders.push(crate::wire::OrderDto {
+                id: order_id,
+                order_no: r.get(1)?,
+                table_id,
+                table_number,
+                session_id,
+                status: crate::domain::OrderStatus::parse(&status).unwrap_or(crate::domain::OrderStatus::Pending),
+                total: r.get(3)?,
+                created_at: rfc3339(r.get(4)?),
+                updated_at: rfc3339(r.get(5)?),
+                items: Vec::new(),
+            });
+        }
+        let o = orders.last_mut().expect("pushed above");
+        let options: String = r.get(12)?;
+        let options: Vec<crate::wire::ChosenOption> =
+            if options == "[]" { vec![] } else { serde_json::from_str(&options).unwrap_or_default() };
+        let (q, u): (i64, i64) = (r.get(10)?, r.get(9)?);
+        let name: String = r.get(8)?;
+        lines.push(CheckLine {
+            order_item_id: r.get(6)?,
+            order_id,
+            order_no: o.order_no,
+            menu_item_id: r.get(7)?,
+            name: name.clone(),
+            options: options.clone(),
+            quantity: q,
+            unit_price: u,
+            amount: q * u,
+            voided_qty: 0,
+            comped_qty: 0,
+            discount: 0,
+            net: 0,
+            cancelled: o.status == crate::domain::OrderStatus::Cancelled,
+        });
+        o.items.push(crate::wire::OrderItemDto {
+            menu_item_id: r.get(7)?,
+            name,
+            unit_price: u,
+            quantity: q,
+            note: r.get(11)?,
+            options,
+        });
+    }
+    drop(q);
+    drop(stmt);
+    lines.sort_by_key(|l| l.order_item_id);
     let adjustments = conn
         .prepare_cached(&format!(
             "SELECT a.id, a.kind, a.order_item_id, a.percent, a.amount, a.quantity, a.reason, {}, {}, a.created_at
@@ -233,8 +265,17 @@ pub fn get(conn: &Connection, store_id: &str, session_id: i64, split: Option<&Sp
 /// Records `check_changed` with the check as it now is.
 pub fn changed(ctx: &mut WriteCtx, store_id: &str, session_id: i64) -> AppResult<CheckDto> {
     let c = get(ctx.conn, store_id, session_id, None)?;
-    ctx.emit(NewEvent::new(store_id, Some(c.table_id), EventType::CheckChanged, &c))?;
+    emit_changed(ctx, store_id, &c)?;
     Ok(c)
+}
+
+/// `check_changed` carries the check's figures, adjustments and payments; its orders and
+/// lines stay out (they are in the order events, and `GET …/check` has them): a long visit's
+/// check would otherwise grow past what an event may carry, and every payment would write
+/// it all again.
+fn emit_changed(ctx: &mut WriteCtx, store_id: &str, c: &CheckDto) -> AppResult<()> {
+    let slim = CheckDto { orders: vec![], lines: vec![], split: None, ..c.clone() };
+    ctx.emit(NewEvent::new(store_id, Some(c.table_id), EventType::CheckChanged, &slim))
 }
 
 fn open_rows(conn: &Connection, store_id: &str, session_id: i64) -> AppResult<CheckRows> {
@@ -495,14 +536,34 @@ pub fn pay(
             ctx.now_ms
         ],
     )?;
-    let check = changed(ctx, store_id, session_id)?;
+    // The check as it now is, from the rows read above and this payment (no second read).
+    let mut rows = rows;
+    rows.payments.push(PaymentDto {
+        id: ctx.conn.last_insert_rowid(),
+        method: n.method.clone(),
+        amount,
+        tendered: n.tendered,
+        change,
+        reference: n.reference.clone(),
+        refunded: 0,
+        staff_name: Some(who.name.clone()),
+        at: rfc3339(ctx.now_ms),
+        split_parts,
+        split_items: match &n.split {
+            Some(Split::Items(ids)) => ids.clone(),
+            _ => vec![],
+        },
+        business_date: crate::db::days::open_day(ctx.conn, store_id)?.map(|d| d.business_date),
+    });
+    let check = rows.dto(None);
+    emit_changed(ctx, store_id, &check)?;
     let settings = crate::db::stores::settings(ctx.conn, store_id)?;
     if check.balance == 0 && settings.checkout_on() && settings.end_when_paid {
         crate::db::flows::end_session(ctx, store_id, rows.table_id, None)?;
         return Ok((get(ctx.conn, store_id, session_id, n.split.as_ref())?, true));
     }
     let check = match &n.split {
-        Some(s) => get(ctx.conn, store_id, session_id, Some(s))?,
+        Some(s) => rows.dto(Some(s)),
         None => check,
     };
     Ok((check, true))

@@ -255,7 +255,9 @@ struct ReportLine {
     line: Line,
 }
 
-/// Computes a day's report from its rows (see the module's note).
+/// Computes a day's report from its rows (see the module's note). The joins go from the
+/// day's sessions outwards (CROSS JOIN fixes the order): a store's lines pile up over
+/// months and must not be walked for one day.
 pub fn compute(conn: &Connection, store_id: &str, d: &DayRow) -> AppResult<DayReport> {
     let tz = crate::db::stores::timezone(conn, store_id)?;
     // The checks settled in the day: their sessions, lines, adjustments and payments, in a
@@ -272,8 +274,8 @@ pub fn compute(conn: &Connection, store_id: &str, d: &DayRow) -> AppResult<DayRe
         "SELECT o.session_id, oi.id, o.id, o.created_at, oi.menu_item_id, oi.name, coalesce(c.name, ''),
                 oi.unit_price, oi.quantity, o.status = 'cancelled'
          FROM table_sessions s
-         JOIN orders o ON o.store_id = s.store_id AND o.session_id = s.id
-         JOIN order_items oi ON oi.store_id = o.store_id AND oi.order_id = o.id
+         CROSS JOIN orders o ON o.store_id = s.store_id AND o.session_id = s.id
+         CROSS JOIN order_items oi ON oi.store_id = o.store_id AND oi.order_id = o.id
          LEFT JOIN menu_items mi ON mi.id = oi.menu_item_id AND mi.store_id = s.store_id
          LEFT JOIN categories c ON c.id = mi.category_id
          WHERE s.store_id = ?1 AND s.day_id = ?2 AND s.merged_into IS NULL ORDER BY oi.id",
@@ -294,7 +296,7 @@ pub fn compute(conn: &Connection, store_id: &str, d: &DayRow) -> AppResult<DayRe
     let mut adjs: HashMap<i64, Vec<Adj>> = HashMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT a.session_id, a.id, a.kind, a.order_item_id, a.percent, a.amount, a.quantity
-         FROM table_sessions s JOIN adjustments a ON a.store_id = s.store_id AND a.session_id = s.id
+         FROM table_sessions s CROSS JOIN adjustments a ON a.store_id = s.store_id AND a.session_id = s.id
          WHERE s.store_id = ?1 AND s.day_id = ?2 AND s.merged_into IS NULL AND a.removed_at IS NULL",
     )?;
     let mut rows = stmt.query(params![store_id, d.id])?;
@@ -313,7 +315,7 @@ pub fn compute(conn: &Connection, store_id: &str, d: &DayRow) -> AppResult<DayRe
     let mut stmt = conn.prepare_cached(
         "SELECT p.session_id, p.id, p.amount,
                 coalesce((SELECT sum(r.amount) FROM refunds r WHERE r.store_id = p.store_id AND r.payment_id = p.id), 0)
-         FROM table_sessions s JOIN payments p ON p.store_id = s.store_id AND p.session_id = s.id
+         FROM table_sessions s CROSS JOIN payments p ON p.store_id = s.store_id AND p.session_id = s.id
          WHERE s.store_id = ?1 AND s.day_id = ?2 AND s.merged_into IS NULL",
     )?;
     let mut rows = stmt.query(params![store_id, d.id])?;
