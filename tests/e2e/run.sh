@@ -2,7 +2,9 @@
 # End-to-end test of the web UI: starts a demo server on a free local port and drives the
 # tablet and the staff dashboard in Chromium (tests/e2e/flow.mjs), then the kitchen: stations
 # and a fake network printer, the kitchen display, printer trouble (tests/e2e/kitchen.mjs),
-# then every screen in Korean and English with axe-core and screenshots (tests/e2e/screens.mjs).
+# then every screen in Korean and English with axe-core and screenshots (tests/e2e/screens.mjs),
+# then roles, shared terminals and PINs, a manager's approval, guests and moving tables
+# (tests/e2e/roles.mjs).
 #
 #   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -95,6 +97,10 @@ node "$HERE/kitchen.mjs" "$BASE" || status=$?
 # Every screen in both languages (axe-core, screenshots, phone layouts), last.
 echo "e2e: screens"
 node "$HERE/screens.mjs" "$BASE" || status=$?
+# Staff accounts, terminals, approvals, guests, moving tables and the audit log, after the rest
+# (it adds staff and turns on the guests question, which it turns off again at the end).
+echo "e2e: roles"
+node "$HERE/roles.mjs" "$BASE" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$WORK/server.log" >&2

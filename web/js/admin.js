@@ -7,7 +7,8 @@ import { showSetupCodes } from './qr-sheet.js';
 
 // ---------- tables ----------
 
-export function tablesView({ api, state, store, storeName }) {
+// Managers print setup codes and links; adding, removing and passwords are the owner's.
+export function tablesView({ api, state, store, storeName, can }) {
   let root = null;
 
   function setupUrl(number, password) {
@@ -39,13 +40,15 @@ export function tablesView({ api, state, store, storeName }) {
                 'div.row-actions',
                 h('button.small', { type: 'button', 'data-action': 'setup-qr', title: t('tables.qrOne'), onclick: () => showSetupCodes({ api, tableIds: [tb.id], storeName }) }, icon('qr'), t('tables.qr')),
                 h('button.small', { type: 'button', 'data-action': 'setup-link', onclick: () => showLink(tb, '') }, icon('link'), t('tables.link')),
-                h('button.small', { type: 'button', onclick: () => resetPassword(tb) }, icon('key'), t('tables.resetPassword')),
-                h(
-                  'button.small.ghost',
-                  { type: 'button', disabled: !!tb.session, title: tb.session ? t('tables.busyDelete') : t('common.delete'), onclick: () => removeTable(tb) },
-                  icon('trash'),
-                  t('common.delete'),
-                ),
+                can('owner') ? h('button.small', { type: 'button', onclick: () => resetPassword(tb) }, icon('key'), t('tables.resetPassword')) : null,
+                can('owner')
+                  ? h(
+                      'button.small.ghost',
+                      { type: 'button', disabled: !!tb.session, title: tb.session ? t('tables.busyDelete') : t('common.delete'), onclick: () => removeTable(tb) },
+                      icon('trash'),
+                      t('common.delete'),
+                    )
+                  : null,
                 ),
               ),
             ),
@@ -165,7 +168,7 @@ export function tablesView({ api, state, store, storeName }) {
           h('div.qr-panel-text', h('h2', t('tables.qrTitle')), h('p.muted', t('tables.qrHelp'))),
           h('button.primary', { type: 'button', 'data-action': 'print-qr', onclick: () => showSetupCodes({ api, storeName }) }, icon('qr'), t('tables.qrAll')),
         ),
-        h(
+        !can('owner') ? null : h(
           'form.toolbar.panel.add-table',
           { novalidate: true, onsubmit: addTable },
           h('h2', t('tables.add')),

@@ -62,6 +62,9 @@ const REASONS = [
   [/^must hold 1 to (\d+) lines$/, (m) => t('reason.lines', { n: m[1] })],
   [/^is not a known IANA timezone$/, () => t('reason.timezone')],
   [/^is not your current password$/, () => t('reason.currentPassword')],
+  [/^must be (\d+) to (\d+) digits$/, (m) => t('reason.digits', { min: m[1], max: m[2] })],
+  [/^must be from (\d+) to (\d+) minutes$/, (m) => t('reason.minutes', { min: m[1], max: m[2] })],
+  [/^must be an hour from 0 to 23$/, () => t('reason.hour')],
 ];
 export function reasonText(reason) {
   const s = String(reason ?? '').trim();

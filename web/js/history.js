@@ -1,6 +1,7 @@
 // Dashboard: history of ended sessions per table, with a date filter.
 import { h, $, won, hm, ymd, addDays, dateTime, errorText, orderItemsEl, orderNotesEl } from './ui.js';
 import { t } from './i18n.js';
+import { guestsText } from './guests.js';
 
 const statusChip = (s) => h('span.status', { class: 'st-' + s }, t('status.' + s));
 
@@ -61,6 +62,7 @@ function historyEntry(s) {
       h('strong', t('dash.tableN', { n: s.table_number })),
       h('span.muted', t('history.span', { start: dateTime(s.started_at), end: ymd(s.started_at) === ymd(s.ended_at) ? hm(s.ended_at) : dateTime(s.ended_at) })),
       h('span.muted', t('dash.count', { n: s.orders.length })),
+      s.guests ? h('span.muted.hguests', { dataset: { guests: s.guests } }, guestsText(s.guests)) : null,
       h('span.spacer'),
       h('strong', won(s.total)),
     ),

@@ -5,6 +5,8 @@ import { openStream, createSync } from './api.js';
 import { h, $, $$, toast, errorText } from './ui.js';
 import { t, applyI18n, setLangKey, initLangSwitch, onLangChange } from './i18n.js';
 import { staffLogin } from './staff-login.js';
+import { roleOf, roleName } from './roles.js';
+import { soldOutList } from './soldout.js';
 
 const STATION_KEY = 'tableorder.kitchen.station';
 const SOUND_KEY = 'tableorder.kitchen.sound';
@@ -15,15 +17,21 @@ const RED_MIN = 20;
 // dashboard on the same device shows.
 setLangKey('tableorder.kitchen.lang');
 
-// The dashboard's login: the display opened from the dashboard is logged in already.
+// The dashboard's login: the display opened from the dashboard is logged in already. On a
+// shared terminal a kitchen login stays on (the display is watched, not touched); anyone
+// else's locks after the store's idle minutes like the dashboard's.
 const login = staffLogin({
   onLogin: start,
   onLogout: () => {
     if (stream) stream.stop();
     stream = null;
+    const d = $('#soldout-dialog');
+    if (d.open) d.close();
   },
+  idleLock: (auth) => roleOf(auth) !== 'kitchen',
 });
 const api = login.api;
+const soldOut = soldOutList({ api });
 
 const state = {
   stations: [],
@@ -121,6 +129,7 @@ function startStream() {
       ticket_bumped: sync.wrap((tk) => {
         state.tickets.delete(tk.id);
       }),
+      menu_changed: () => $('#soldout-dialog').open && soldOut.load(),
       printer_changed: (p) => {
         // A station added, renamed, removed or given another printer: read them again.
         if (p.configured || p.deleted) return sync.reload();
@@ -274,7 +283,22 @@ function chooseStation() {
   d.showModal();
 }
 
+// Who is logged in; the way for the next person on a shared terminal.
+function renderWho() {
+  const a = login.auth() || {};
+  $('#who').textContent = `${a.display_name || a.username || ''} · ${roleName(login.role())}`;
+  $('#btn-switch').hidden = !login.terminal();
+}
+
+// Sold-out switches for the kitchen: what ran out is marked here, where it is noticed.
+function openSoldOut() {
+  const d = $('#soldout-dialog');
+  soldOut.mount($('#soldout-list'));
+  if (!d.open) d.showModal();
+}
+
 function start() {
+  renderWho();
   render();
   sync.reload();
   startStream();
@@ -283,11 +307,21 @@ function start() {
 function boot() {
   applyI18n();
   initLangSwitch();
-  onLangChange(render);
+  onLangChange(() => {
+    render();
+    if (login.loggedIn()) renderWho();
+    if ($('#soldout-dialog').open) soldOut.render();
+  });
   // The login's tap (or Enter) is the touch the browser waits for before it plays sound.
   $('#login-form').addEventListener('submit', unlockAudio);
+  $('#pin-login form').addEventListener('submit', unlockAudio);
   $('#btn-undo').addEventListener('click', undo);
   $('#btn-station').addEventListener('click', chooseStation);
+  $('#btn-soldout').addEventListener('click', openSoldOut);
+  $('#btn-switch').addEventListener('click', () => login.switchUser());
+  const so = $('#soldout-dialog');
+  so.addEventListener('click', (e) => (e.target === so || e.target.closest('[data-close]')) && so.close());
+  so.addEventListener('close', () => soldOut.unmount());
   $('#station-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());
   $('#btn-sound').addEventListener('click', () => {
     if (soundOn && (!audio || audio.state !== 'running')) return unlockAudio();

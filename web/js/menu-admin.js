@@ -4,6 +4,7 @@ import { h, $, won, icon, toast, errorText, confirmDialog } from './ui.js';
 import { t } from './i18n.js';
 import { formDialog, fieldError, changeThen, addByName, checkPrice, bySort, MAX_PRICE, translationsBody } from './forms.js';
 import { moveButtons, sortOrder } from './sortable.js';
+import { setAvailable } from './soldout.js';
 
 const MAX_IMAGE = 2 * 1024 * 1024;
 
@@ -184,7 +185,7 @@ export function menuView({ api, printers }) {
           'aria-checked': String(it.available),
           'data-action': 'toggle-available',
           title: t('menu.availableHint'),
-          onclick: () => run(() => api.patch(`/api/v1/admin/menu-items/${it.id}`, { available: !it.available })),
+          onclick: () => run(() => setAvailable(api, 'item', it.id, !it.available)),
         },
         h('span.knob'),
         h('span', it.available ? t('menu.onSale') : t('menu.soldOut')),

@@ -6,6 +6,7 @@ import { t } from './i18n.js';
 import { formDialog, fieldError, changeThen, bySort, MAX_PRICE, translationsBody, translationsLine } from './forms.js';
 import { menuTabs, groupRule } from './menu-admin.js';
 import { moveButtons, sortOrder } from './sortable.js';
+import { setAvailable } from './soldout.js';
 
 const NAME_MAX = 50;
 
@@ -82,7 +83,7 @@ export function optionsView({ api }) {
           'aria-checked': String(o.available),
           'data-action': 'toggle-option',
           title: t('menu.availableHint'),
-          onclick: () => run(() => api.patch(`/api/v1/admin/options/${o.id}`, { available: !o.available })),
+          onclick: () => run(() => setAvailable(api, 'option', o.id, !o.available)),
         },
         h('span.knob'),
         h('span', o.available ? t('menu.onSale') : t('menu.soldOut')),

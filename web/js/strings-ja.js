@@ -110,5 +110,12 @@ addStrings({
     'sheet.add': '追加 · {price}',
     'sheet.update': '変更 · {price}',
     'sheet.chooseRequired': '必須オプションを選んでください',
+    'guests.title': '何名様ですか？',
+    'guests.n': '{n}名',
+    'guests.less': '1名減らす',
+    'guests.more': '1名増やす',
+    'guests.ok': '{n}名 · 注文する',
+    'moved.away': 'ご注文の履歴はテーブル{n}に移りました。',
+    'moved.here': 'テーブル{n}のご注文がこのテーブルに移りました。',
   },
 });

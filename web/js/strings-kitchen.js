@@ -26,6 +26,8 @@ addStrings({
     'printer.paper_out': '프린터 용지 없음',
     'printer.cover_open': '프린터 덮개 열림',
     'printer.waiting': '{n}장 대기',
+    'kds.soldout': '품절',
+    'kds.soldoutTitle': '품절 관리',
   },
   en: {
     'login.title': 'Kitchen display',
@@ -50,5 +52,7 @@ addStrings({
     'printer.paper_out': 'Printer out of paper',
     'printer.cover_open': 'Printer cover open',
     'printer.waiting': '{n} waiting',
+    'kds.soldout': 'Sold out',
+    'kds.soldoutTitle': 'Sold-out items',
   },
 });

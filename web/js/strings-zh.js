@@ -110,5 +110,12 @@ addStrings({
     'sheet.add': '加入 · {price}',
     'sheet.update': '修改 · {price}',
     'sheet.chooseRequired': '请选择必选项',
+    'guests.title': '请问几位？',
+    'guests.n': '{n}位',
+    'guests.less': '减少一位',
+    'guests.more': '增加一位',
+    'guests.ok': '{n}位 · 下单',
+    'moved.away': '您的订单已转到{n}号桌。',
+    'moved.here': '{n}号桌的订单已转到本桌。',
   },
 });

@@ -21,14 +21,15 @@ export function uptime(seconds) {
 // A limit's value: 0 means none.
 const limitValue = (v) => (v === 0 ? t('sys.unlimited') : Number(v).toLocaleString());
 
-export function systemView({ api }) {
+export function systemView({ api, can }) {
   let root = null;
   let timer = null;
 
   async function load() {
     if (!root) return;
     try {
-      const [sys, backups] = await Promise.all([api.get('/api/v1/admin/system'), api.get('/api/v1/admin/backups')]);
+      // Backups are the owner's (the box's data of every store); a manager sees the rest.
+      const [sys, backups] = await Promise.all([api.get('/api/v1/admin/system'), can('owner') ? api.get('/api/v1/admin/backups') : null]);
       if (root) render(sys, backups);
     } catch (e) {
       if (root) $('#sys-error', root).textContent = errorText(e);
@@ -72,6 +73,7 @@ export function systemView({ api }) {
         h('p.muted.hub-help', t('sys.hubHelp')),
       );
     }
+    if (!backups) return;
     // Newest first; each named by when it was made (the file name in small type below).
     const list = (backups || []).slice().sort((a, b) => String(b.created_at).localeCompare(String(a.created_at)) || b.name.localeCompare(a.name));
     $('#sys-backups', root).replaceChildren(
@@ -132,11 +134,13 @@ export function systemView({ api }) {
         h('p#sys-error.form-error', { role: 'alert' }),
         h('div#sys-stats.stats-grid'),
         h('section#sys-hub.panel.sys-section', { hidden: true }),
-        h(
-          'section.panel.sys-section',
-          h('header.panel-head', h('h2', t('sys.backups')), h('span.spacer'), h('button.primary', { type: 'button', onclick: createBackup }, icon('plus'), t('sys.backupNow'))),
-          h('div#sys-backups'),
-        ),
+        can('owner')
+          ? h(
+              'section.panel.sys-section',
+              h('header.panel-head', h('h2', t('sys.backups')), h('span.spacer'), h('button.primary', { type: 'button', onclick: createBackup }, icon('plus'), t('sys.backupNow'))),
+              h('div#sys-backups'),
+            )
+          : null,
         h('section.panel.sys-section', h('h2', t('sys.limits')), h('dl#sys-limits.limits')),
       );
       load();

@@ -11,6 +11,7 @@ import { itemSheet } from './sheet.js';
 import { renderMenu, renderCart, renderOrders, forgetCards } from './table-views.js';
 import { setupScreen } from './table-setup.js';
 import { fullscreenButton } from './kiosk.js';
+import { askGuests } from './guests.js';
 
 const CONF_KEY = 'tableorder.tablet';
 const CART_KEY = 'tableorder.cart';
@@ -50,9 +51,11 @@ const state = {
   orders: [],
   sessionId: null,
   sessionTotal: 0,
+  guests: null, // the visit's number of guests, when known
+  askGuests: false, // the store asks it before a visit's first order
   endedUpTo: 0,
   cart: normalizeLines(load(CART_KEY)),
-  attempt: load(ATTEMPT_KEY), // {key, sig}: the order attempt whose answer is unknown
+  attempt: load(ATTEMPT_KEY), // {key, sig, guests}: the order attempt whose answer is unknown
   busy: false,
   orderError: null,
   flagged: noFlags(), // item and option ids a refused order named as unavailable
@@ -212,6 +215,11 @@ async function loadOrders() {
     state.orders = r.orders || [];
     state.sessionId = r.session_id ?? null;
     state.sessionTotal = r.total || 0;
+    state.guests = r.guests ?? null;
+    state.askGuests = !!r.ask_guests;
+    // A visit moved here from another table may be older than one that ended here: the box's
+    // answer is what this table holds now, and its later events count.
+    if (state.sessionId != null && state.sessionId <= state.endedUpTo) state.endedUpTo = state.sessionId - 1;
   } catch (e) {
     if (!e.network) toast(errorText(e), 'error');
   }
@@ -249,16 +257,36 @@ function applyOrder(o) {
 function sessionEnded(d) {
   state.endedUpTo = Math.max(state.endedUpTo, d.session_id || 0);
   if (state.sessionId == null || d.session_id >= state.sessionId) {
-    state.orders = [];
-    state.sessionId = null;
-    state.sessionTotal = 0;
-    state.calling = false;
-    setCart([]);
-    sheet.close();
-    for (const id of ['#cart-sheet', '#lang-menu']) if ($(id).open) $(id).close();
-    if (state.guestLang != null) setGuestLang(null);
+    guestsLeft();
     toast(t('table.sessionEnded'), 'info', 6000);
   }
+}
+
+// The table is free again: the next guests start with an empty cart, in the store's language.
+function guestsLeft() {
+  state.orders = [];
+  state.sessionId = null;
+  state.sessionTotal = 0;
+  state.guests = null;
+  state.calling = false;
+  setCart([]);
+  sheet.close();
+  for (const id of ['#cart-sheet', '#lang-menu']) if ($(id).open) $(id).close();
+  if (state.guestLang != null) setGuestLang(null);
+}
+
+// Staff moved the guests (이동, 합석) or one order to another table: both tablets read their
+// orders again. The guests who left this table leave an empty one behind them.
+function sessionMoved(d) {
+  const mine = conf && conf.table_id;
+  if (d.from_table_id === mine && d.order_id == null) {
+    guestsLeft();
+    toast(t('moved.away', { n: d.to_table_number }), 'info', 8000);
+  } else if (d.to_table_id === mine) {
+    if (d.session_id <= state.endedUpTo) state.endedUpTo = d.session_id - 1;
+    toast(t('moved.here', { n: d.from_table_number }), 'info', 8000);
+  }
+  sync.reload();
 }
 
 function startStream() {
@@ -283,11 +311,16 @@ function startStream() {
       order_updated: sync.wrap(applyOrder),
       order_cancelled: sync.wrap(applyOrder),
       session_ended: sync.wrap(sessionEnded),
+      session_moved: sync.wrap(sessionMoved),
       call_acked: sync.wrap(() => {
         if (state.calling) toast(t('call.acked'), 'ok', 6000);
         state.calling = false;
       }),
-      menu_changed: () => loadMenu(),
+      menu_changed: (d) => {
+        loadMenu();
+        // Whether guests are asked before the first order may have changed.
+        if (d.change === 'settings_changed') loadOrders().then(render);
+      },
     },
   });
 }
@@ -381,21 +414,36 @@ function resendUnknown() {
   placeOrder();
 }
 
+// "몇 분이세요?" before a visit's first order, when the store asks it (once per attempt: a
+// retry sends the same number). Resolves the number, undefined when not asked, null when the
+// guests closed the question.
+async function guestsForOrder(sig) {
+  if (!state.askGuests || state.sessionId != null || state.guests) return undefined;
+  if (state.attempt && state.attempt.sig === sig && state.attempt.guests) return state.attempt.guests;
+  return askGuests({ okKey: 'guests.ok' });
+}
+
 async function placeOrder() {
   if (state.busy || !state.cart.length) return;
   const lines = state.cart.slice();
   const items = orderLines(lines);
   const sig = JSON.stringify(items);
-  // The same attempt (same cart) keeps its key, so a retry never makes a second order.
-  if (!state.attempt || state.attempt.sig !== sig) {
-    state.attempt = { key: uuid(), sig };
-    save(ATTEMPT_KEY, state.attempt);
-  }
   state.busy = true;
+  const guests = await guestsForOrder(sig);
+  if (guests === null) {
+    state.busy = false;
+    return;
+  }
+  // The same attempt (same cart) keeps its key, so a retry never makes a second order.
+  if (!state.attempt || state.attempt.sig !== sig) state.attempt = { key: uuid(), sig };
+  if (guests) state.attempt.guests = guests;
+  save(ATTEMPT_KEY, state.attempt);
   state.orderError = null;
   render();
   try {
-    const order = await api.post('/api/v1/orders', { items }, { headers: { 'Idempotency-Key': state.attempt.key } });
+    const body = guests ? { items, guests } : { items };
+    const order = await api.post('/api/v1/orders', body, { headers: { 'Idempotency-Key': state.attempt.key } });
+    if (guests) state.guests = guests;
     state.attempt = null;
     save(ATTEMPT_KEY, null);
     setCart([]);

@@ -1,0 +1,187 @@
+// Dashboard: the orders board — a card per table with its latest orders, guests and open
+// staff calls, the tables-in-use / all toggle and the table picker, and the calls panel
+// above it. A card opens the table's dialog (table-dialog.js); staff.js keeps the state.
+import { h, $, $$, won, hm, icon, toast, errorText, orderItemsEl, orderNotesEl } from './ui.js';
+import { t } from './i18n.js';
+import { guestsText } from './guests.js';
+
+const FILTER_KEY = 'tableorder.filter';
+const PULSE_MS = 3000;
+
+// A table's orders of its open visit, newest first.
+export const ordersOf = (state, tableId) =>
+  [...state.orders.values()].filter((o) => o.table_id === tableId).sort((a, b) => b.id - a.id);
+
+// The filter chosen before on this device, else (a phone) the tables in use or (bigger) all.
+export const savedFilter = (phone) => localStorage.getItem(FILTER_KEY) || (phone ? 'active' : 'all');
+
+// ctx: {api, state, scheduleRender, openTable(id)}
+export function boardView({ api, state, scheduleRender, openTable }) {
+  // The pulse keeps its phase across re-renders: a negative delay resumes it where it was.
+  function pulseStyle(id) {
+    const since = state.fresh.get(id);
+    if (!since) return null;
+    const age = Date.now() - since;
+    if (age >= PULSE_MS) {
+      state.fresh.delete(id);
+      return null;
+    }
+    setTimeout(scheduleRender, PULSE_MS - age + 20);
+    return { animationDelay: `-${age}ms` };
+  }
+
+  const statusChip = (s) => h('span.status', { class: 'st-' + s }, t('status.' + s));
+
+
+  function setFilter(value) {
+    state.filter = value;
+    localStorage.setItem(FILTER_KEY, value);
+    scheduleRender();
+  }
+
+  const view = {
+    mount(el) {
+      const seg = (value) =>
+        h('button.seg-btn', { type: 'button', dataset: { filter: value }, onclick: () => setFilter(value) }, h('span.seg-label'), h('span.seg-n'));
+      el.replaceChildren(
+        h('section#calls-panel.calls-panel', { 'aria-live': 'polite' }),
+        h(
+          'div.toolbar.dash-toolbar',
+          h('div.seg', { role: 'group', 'aria-label': t('dash.show') }, seg('active'), seg('all')),
+          h('select#table-filter', { 'aria-label': t('dash.pickTable'), onchange: (e) => setFilter(e.target.value || 'all') }),
+          h('span.spacer'),
+          h('div#dash-stats.stats'),
+        ),
+        h('div#grid.grid'),
+      );
+      this.render();
+    },
+    render() {
+      renderCalls();
+      const ids = state.tables.map((tb) => String(tb.id));
+      if (!['all', 'active', ...ids].includes(state.filter)) state.filter = 'all';
+      const inUse = state.tables.filter((x) => x.session);
+      // The toggle between tables in use and all tables, with how many each shows.
+      for (const b of $$('.seg-btn')) {
+        const f = b.dataset.filter;
+        b.setAttribute('aria-pressed', String(state.filter === f));
+        $('.seg-label', b).textContent = f === 'active' ? t('dash.active') : t('dash.all');
+        $('.seg-n', b).textContent = f === 'active' ? inUse.length : state.tables.length;
+      }
+      const sel = $('#table-filter');
+      const opts = [['', t('dash.pickTable')], ...state.tables.map((tb) => [String(tb.id), t('dash.tableN', { n: tb.number })])];
+      const key = JSON.stringify(opts);
+      if (sel.dataset.key !== key) {
+        sel.dataset.key = key;
+        sel.replaceChildren(...opts.map(([v, label]) => h('option', { value: v }, label)));
+      }
+      sel.value = ids.includes(state.filter) ? state.filter : '';
+
+      const all = [...state.orders.values()];
+      const count = (s) => all.filter((o) => o.status === s).length;
+      $('#dash-stats').replaceChildren(
+        h('span.stat-pending', t('status.pending'), ' ', h('strong', count('pending'))),
+        h('span.stat-preparing', t('status.preparing'), ' ', h('strong', count('preparing'))),
+      );
+
+      const shown = state.tables.filter((tb) =>
+        state.filter === 'all' ? true : state.filter === 'active' ? tb.session || tableCalls(tb.id).length : String(tb.id) === state.filter,
+      );
+      const grid = $('#grid');
+      if (!shown.length) grid.replaceChildren(h('p.empty', state.tables.length ? t('dash.noActive') : t('dash.noTables')));
+      else grid.replaceChildren(...shown.map(tableCard));
+    },
+  };
+
+  // "3" on the card, "3번 테이블" / "Table 3" to a screen reader.
+  function tableName(n) {
+    const [before, after = ''] = t('dash.tableN', { n: '\u0000' }).split('\u0000');
+    return [before ? h('span.sr-only', before) : null, h('span.tno', n), after ? h('span.sr-only', after) : null];
+  }
+
+  const tableCalls = (tableId) => [...state.calls.values()].filter((c) => c.table_id === tableId);
+
+  // A table's card. The whole card opens the table (the button's area covers it); an open staff
+  // call shows in words and with a bell, not by colour alone, until it is acknowledged.
+  function tableCard(tb) {
+    const orders = ordersOf(state, tb.id);
+    const s = tb.session;
+    const calls = tableCalls(tb.id);
+    const live = orders.filter((o) => o.status === 'pending' || o.status === 'preparing').length;
+    let cardPulse = null;
+    const rows = orders.slice(0, 4).map((o) => {
+      const pulse = pulseStyle(o.id);
+      if (pulse && !cardPulse) cardPulse = pulse;
+      return h(
+        'li.orow',
+        { class: 'st-' + o.status + (pulse ? ' fresh' : ''), style: pulse || undefined, dataset: { orderId: o.id, status: o.status } },
+        h('span.ono', `#${o.order_no}`),
+        h('span.oitems', orderItemsEl(o)),
+        h('span.otime', hm(o.created_at)),
+        statusChip(o.status),
+        orderNotesEl(o),
+      );
+    });
+    return h(
+      'article.tcard',
+      {
+        class: (s ? 'busy' : 'idle') + (cardPulse ? ' fresh' : '') + (calls.length ? ' calling' : ''),
+        style: cardPulse || undefined,
+        dataset: { tableId: tb.id, tableNumber: tb.number },
+        onclick: () => openTable(tb.id),
+      },
+      h(
+        'header.tcard-head',
+        h('button.tcard-open', { type: 'button', 'aria-haspopup': 'dialog' }, ...tableName(tb.number)),
+        live ? h('span.badge.live-count', { title: t('dash.openOrders') }, live) : null,
+        h('span.spacer'),
+        h('strong.ttotal', s ? won(s.total) : ''),
+      ),
+      calls.length
+        ? h('p.tcard-call', { dataset: { callId: calls[0].id } }, icon('bell'), h('strong', t('dash.calling')), h('span', hm(calls[0].created_at)))
+        : null,
+      s ? h('ul.orows', rows) : h('p.tcard-empty', t('dash.free')),
+      s
+        ? h(
+            'footer.tcard-foot',
+            s.guests ? h('span.tguests', { dataset: { guests: s.guests } }, icon('users'), guestsText(s.guests)) : null,
+            h('span', t('dash.since', { time: hm(s.started_at) })),
+            h('span', t('dash.count', { n: s.order_count })),
+            orders.length > 4 ? h('span', t('dash.more', { n: orders.length - 4 })) : null,
+          )
+        : null,
+    );
+  }
+
+  function renderCalls() {
+    const panel = $('#calls-panel');
+    if (!panel) return;
+    const calls = [...state.calls.values()].sort((a, b) => a.id - b.id);
+    panel.hidden = !calls.length;
+    panel.replaceChildren(
+      h('h2', icon('bell'), t('calls.title')),
+      ...calls.map((c) =>
+        h(
+          'div.call',
+          { dataset: { callId: c.id } },
+          h('strong', t('dash.tableN', { n: c.table_number })),
+          h('span.muted', hm(c.created_at)),
+          c.reason ? h('span', c.reason) : null,
+          h('button.small.primary', { type: 'button', 'data-action': 'ack', onclick: () => ackCall(c) }, icon('check'), t('calls.ack')),
+        ),
+      ),
+    );
+  }
+
+  async function ackCall(c) {
+    try {
+      await api.post(`/api/v1/admin/calls/${c.id}/ack`, {});
+      state.calls.delete(c.id);
+      scheduleRender();
+    } catch (e) {
+      toast(errorText(e), 'error');
+    }
+  }
+
+  return view;
+}

@@ -1,0 +1,121 @@
+// The PIN pad: large keys (64 px and more) for a shared terminal's login and for a manager's
+// approval, and the same PIN typed on a keyboard. The field takes no on-screen keyboard of
+// the device (inputmode none): the pad is the keyboard.
+import { h, icon } from './ui.js';
+import { t } from './i18n.js';
+
+export const PIN_MIN = 4;
+export const PIN_MAX = 8;
+export const validPin = (pin) => new RegExp(`^\\d{${PIN_MIN},${PIN_MAX}}$`).test(pin);
+
+// submit(pin) runs on 확인 (or Enter) with a PIN of 4–8 digits; what it throws shows under
+// the field (`message`, already in the UI's language). Its words are i18n keys (data-i18n), so
+// a language switch (applyI18n) renames the keys of a pad on screen.
+// Returns {el, clear, error, focus, disable}.
+export function pinPad({ submit, submitKey = 'pin.ok' }) {
+  const input = h('input.pin-field', {
+    name: 'pin',
+    type: 'password',
+    inputmode: 'none',
+    autocomplete: 'off',
+    maxlength: PIN_MAX,
+    'aria-label': t('pin.label'),
+    'data-i18n-aria': 'pin.label',
+    spellcheck: 'false',
+  });
+  const err = h('p.pin-error.form-error', { role: 'alert' });
+  const key = (digit) =>
+    h('button.pin-key', { type: 'button', dataset: { key: digit }, onclick: () => press(digit) }, digit);
+  const ok = h('button.pin-key.pin-ok.primary', { type: 'submit', dataset: { key: 'ok' }, 'data-i18n': submitKey }, t(submitKey));
+  const form = h(
+    'form.pinpad',
+    { novalidate: true, autocomplete: 'off' },
+    input,
+    err,
+    h(
+      'div.pin-keys',
+      ...['1', '2', '3', '4', '5', '6', '7', '8', '9'].map(key),
+      h('button.pin-key.pin-back', { type: 'button', dataset: { key: 'back' }, 'aria-label': t('pin.back'), 'data-i18n-aria': 'pin.back', onclick: () => press('back') }, icon('backspace')),
+      key('0'),
+      ok,
+    ),
+  );
+
+  function press(k) {
+    err.textContent = '';
+    if (k === 'back') input.value = input.value.slice(0, -1);
+    else if (input.value.length < PIN_MAX) input.value += k;
+    input.focus({ preventScroll: true });
+  }
+  // Only digits stay in the field, whatever is typed or pasted.
+  input.addEventListener('input', () => {
+    err.textContent = '';
+    input.value = input.value.replace(/\D/g, '').slice(0, PIN_MAX);
+  });
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const pin = input.value;
+    if (!validPin(pin)) {
+      err.textContent = t('pin.format', { min: PIN_MIN, max: PIN_MAX });
+      return;
+    }
+    ok.disabled = true;
+    try {
+      await submit(pin);
+    } catch (x) {
+      err.textContent = x && x.message ? x.message : t('err.generic');
+      input.value = '';
+    } finally {
+      ok.disabled = false;
+    }
+  });
+
+  return {
+    el: form,
+    clear() {
+      input.value = '';
+      err.textContent = '';
+    },
+    error(message) {
+      err.textContent = message;
+    },
+    focus: () => input.focus({ preventScroll: true }),
+    disable(off) {
+      for (const b of form.querySelectorAll('button')) b.disabled = off;
+      input.disabled = off;
+    },
+  };
+}
+
+// A modal PIN dialog (a manager's approval). `submit(pin)` resolves with the result, or throws
+// an Error whose message is shown (a wrong PIN: try again). Resolves null when cancelled.
+export function pinDialog({ title, help = '', submitKey, submit }) {
+  return new Promise((resolve) => {
+    let result = null;
+    const pad = pinPad({
+      submitKey,
+      submit: async (pin) => {
+        result = await submit(pin);
+        dlg.close();
+      },
+    });
+    const dlg = h(
+      'dialog.dialog.pin-dialog',
+      { 'aria-labelledby': 'pin-dialog-title' },
+      h(
+        'div.dialog-body',
+        h('header.dlg-head', h('h2#pin-dialog-title', icon('key'), title), h('span.spacer'), h('button.ghost.icon-btn', { type: 'button', 'aria-label': t('common.cancel'), onclick: () => dlg.close() }, icon('x'))),
+        help ? h('p.muted.pin-help', help) : null,
+        pad.el,
+        h('div.actions', h('button', { type: 'button', 'data-action': 'cancel', onclick: () => dlg.close() }, t('common.cancel'))),
+      ),
+    );
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      resolve(result);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+    pad.focus();
+  });
+}
