@@ -23,6 +23,14 @@ pub enum AppError {
     /// 403 `forbidden`: a valid token of the wrong kind.
     #[error("{0}")]
     Forbidden(String),
+    /// 403 `forbidden` with `"approval": "required" | "wrong_pin"`: a server's action that
+    /// needs a manager's approval PIN came without one, or with one that is no manager's.
+    #[error("{what} needs a manager's approval PIN (approval_pin){}", if *.wrong_pin { ": the one given is not an active manager's or owner's" } else { "" })]
+    Approval { what: String, wrong_pin: bool },
+    /// 401 `unauthorized` with `"terminal_known"`: a PIN login refused (a wrong PIN, or a
+    /// terminal token that is unknown or revoked: then the browser should forget it).
+    #[error("{}", if *.terminal_known { "wrong PIN" } else { "this browser is not a terminal (unknown or revoked)" })]
+    PinRefused { terminal_known: bool },
     /// 403 `locked`: locked until someone unlocks it (a shared terminal after wrong PINs).
     #[error("{0}")]
     Locked(String),
@@ -86,8 +94,8 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::Locked(_) => StatusCode::FORBIDDEN,
+            AppError::Unauthorized(_) | AppError::PinRefused { .. } => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden(_) | AppError::Locked(_) | AppError::Approval { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_)
@@ -109,8 +117,8 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "bad_request",
             AppError::Validation(_) => "validation_failed",
-            AppError::Unauthorized(_) => "unauthorized",
-            AppError::Forbidden(_) => "forbidden",
+            AppError::Unauthorized(_) | AppError::PinRefused { .. } => "unauthorized",
+            AppError::Forbidden(_) | AppError::Approval { .. } => "forbidden",
             AppError::Locked(_) => "locked",
             AppError::NotFound(_) => "not_found",
             AppError::MethodNotAllowed => "method_not_allowed",
@@ -158,6 +166,12 @@ impl AppError {
             }
             AppError::TooManyRequests { retry_after_s } => {
                 err.insert("retry_after_s".into(), json!(retry_after_s));
+            }
+            AppError::Approval { wrong_pin, .. } => {
+                err.insert("approval".into(), json!(if *wrong_pin { "wrong_pin" } else { "required" }));
+            }
+            AppError::PinRefused { terminal_known } => {
+                err.insert("terminal_known".into(), json!(terminal_known));
             }
             AppError::UnpaidBalance { balance } => {
                 err.insert("balance".into(), json!(balance));

@@ -36,13 +36,72 @@ impl<K: Hash + Eq + Clone> KeyedLimit<K> {
     }
 }
 
+/// Failures of a key within a sliding window: at most `max` in `window`, then 429 until the
+/// oldest one is out of it. Only failures count, so a counter terminal that switches person
+/// all evening is never slowed, while guessing is.
+pub struct FailureWindow<K: Hash + Eq + Clone> {
+    max: usize,
+    window: std::time::Duration,
+    // A std mutex: held only to look at or push a few instants.
+    seen: std::sync::Mutex<std::collections::HashMap<K, std::collections::VecDeque<std::time::Instant>>>,
+}
+
+impl<K: Hash + Eq + Clone> FailureWindow<K> {
+    /// `max` failures a minute; 0 means no limit.
+    pub fn per_minute(max: u64) -> Self {
+        FailureWindow { max: max as usize, window: std::time::Duration::from_secs(60), seen: Default::default() }
+    }
+
+    /// 429 (with the wait) while `key` has had `max` failures within the window.
+    pub fn check(&self, key: &K) -> Result<(), AppError> {
+        if self.max == 0 {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let mut seen = self.seen.lock().expect("failure window lock");
+        let Some(q) = seen.get_mut(key) else { return Ok(()) };
+        while q.front().is_some_and(|t| now.duration_since(*t) >= self.window) {
+            q.pop_front();
+        }
+        if q.len() < self.max {
+            return Ok(());
+        }
+        let wait = self.window.saturating_sub(now.duration_since(*q.front().expect("full")));
+        Err(AppError::TooManyRequests { retry_after_s: wait.as_secs() + 1 })
+    }
+
+    /// Counts a failure of `key`.
+    pub fn fail(&self, key: &K) {
+        if self.max == 0 {
+            return;
+        }
+        let mut seen = self.seen.lock().expect("failure window lock");
+        let q = seen.entry(key.clone()).or_default();
+        q.push_back(std::time::Instant::now());
+        while q.len() > self.max {
+            q.pop_front();
+        }
+    }
+
+    /// Forgets keys whose failures are all out of the window (called periodically).
+    pub fn tidy(&self) {
+        let now = std::time::Instant::now();
+        self.seen
+            .lock()
+            .expect("failure window lock")
+            .retain(|_, q| q.back().is_some_and(|t| now.duration_since(*t) < self.window));
+    }
+}
+
 pub struct RateLimits {
     pub orders: KeyedLimit<(String, i64)>,
     pub logins: KeyedLimit<std::net::IpAddr>,
     /// Logins on the whole box: many addresses together cannot queue unbounded hashing.
     pub box_logins: KeyedLimit<()>,
-    /// PIN tries per shared terminal (API.md: 5 a minute).
-    pub pins: KeyedLimit<i64>,
+    /// Wrong PINs per shared terminal (API.md: 5 a minute).
+    pub pin_failures: FailureWindow<i64>,
+    /// Wrong PINs (on terminals and in approvals) per client address.
+    pub pin_failures_by_address: FailureWindow<std::net::IpAddr>,
 }
 
 impl RateLimits {
@@ -51,7 +110,31 @@ impl RateLimits {
             orders: KeyedLimit::per_minute(limits.orders_per_minute),
             logins: KeyedLimit::per_minute(limits.logins_per_minute),
             box_logins: KeyedLimit::per_minute(limits.box_logins_per_minute),
-            pins: KeyedLimit::per_minute(limits.pins_per_minute),
+            pin_failures: FailureWindow::per_minute(limits.pins_per_minute),
+            // Twice a terminal's: one address may serve two terminals, not every guess.
+            pin_failures_by_address: FailureWindow::per_minute(limits.pins_per_minute.saturating_mul(2)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_failures_count_and_the_window_says_how_long_to_wait() {
+        let w: FailureWindow<u8> = FailureWindow::per_minute(3);
+        assert!(w.check(&1).is_ok());
+        for _ in 0..3 {
+            w.fail(&1);
+        }
+        match w.check(&1) {
+            Err(AppError::TooManyRequests { retry_after_s }) => assert!((59..=61).contains(&retry_after_s)),
+            other => panic!("{other:?}"),
+        }
+        assert!(w.check(&2).is_ok(), "another key is not held back");
+        let off: FailureWindow<u8> = FailureWindow::per_minute(0);
+        off.fail(&1);
+        assert!(off.check(&1).is_ok());
     }
 }

@@ -110,7 +110,8 @@ async fn tidy_limits(st: AppState) {
         st.limits.orders.tidy();
         st.limits.logins.tidy();
         st.limits.box_logins.tidy();
-        st.limits.pins.tidy();
+        st.limits.pin_failures.tidy();
+        st.limits.pin_failures_by_address.tidy();
     }
 }
 

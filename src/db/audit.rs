@@ -11,8 +11,8 @@ use crate::wire::AuditEntry;
 use rusqlite::{Connection, params};
 use serde_json::Value;
 
-/// The kinds the trail knows (API.md's list, plus moving one order and ending a session
-/// with a balance by force).
+/// The kinds the trail knows (API.md's list, plus moving one order, ending a session with a
+/// balance by force, and changing the store's settings).
 pub const KINDS: &[&str] = &[
     "order_cancelled",
     "line_voided",
@@ -31,6 +31,7 @@ pub const KINDS: &[&str] = &[
     "tables_merged",
     "order_moved",
     "session_forced_end",
+    "settings_changed",
 ];
 
 /// Who acts: a staff member (by id), with the name shown for them.

@@ -56,11 +56,11 @@ impl Staff<'_> {
             return Ok(None);
         }
         let Some(tag) = self.approval else {
-            return Err(AppError::Forbidden(format!("{what} needs a manager's approval PIN (approval_pin)")));
+            return Err(AppError::Approval { what: what.to_string(), wrong_pin: false });
         };
         match crate::db::staff::approver(ctx.conn, store_id, tag)? {
             Some(a) => Ok(Some(a)),
-            None => Err(AppError::Forbidden("wrong approval PIN: it must be an active manager's or owner's".into())),
+            None => Err(AppError::Approval { what: what.to_string(), wrong_pin: true }),
         }
     }
 }

@@ -4,7 +4,7 @@
 use crate::db::{self, check::NewAdjustment, check::NewPayment, check::Split, flows::Staff};
 use crate::domain::{self, check::AdjKind};
 use crate::error::{AppError, AppResult};
-use crate::http::extract::{AdminUser, Json, Path, Query, approval_tag};
+use crate::http::extract::{AdminUser, Json, Path, Query, approval_outcome, approval_tag};
 use crate::state::AppState;
 use crate::wire::{CheckDto, DayDto, DayReport};
 use axum::extract::{ConnectInfo, State};
@@ -152,14 +152,14 @@ async fn add_adjustment(
         amount: b.amount,
         quantity: b.quantity,
     };
-    let check = st
+    let r = st
         .writer
         .write(move |ctx| {
             let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
             db::check::adjust(ctx, &a.store_id, id, &n, &by)
         })
-        .await?;
-    Ok((StatusCode::CREATED, axum::Json(check)))
+        .await;
+    Ok((StatusCode::CREATED, axum::Json(approval_outcome(&st, peer, r)?)))
 }
 
 /// Removes an adjustment (managers); audited.

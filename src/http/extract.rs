@@ -215,8 +215,8 @@ impl FromRequestParts<AppState> for TableUser {
 }
 
 /// The tag of a manager's approval PIN given with a request (`approval_pin`), checked by the
-/// write job ([`crate::db::flows::Staff::approved`]). Every PIN tried counts against the
-/// address's login rate, like a password: guessing one is as slow as guessing a login.
+/// write job ([`crate::db::flows::Staff::approved`]). An address that gave too many wrong
+/// PINs lately waits (429): guessing a PIN here is as slow as on a terminal.
 pub fn approval_tag(
     st: &AppState,
     a: &AdminUser,
@@ -225,6 +225,15 @@ pub fn approval_tag(
 ) -> AppResult<Option<String>> {
     let Some(pin) = pin else { return Ok(None) };
     crate::domain::pin("approval_pin", pin)?;
-    crate::http::auth::login_allowed(st, &peer)?;
+    st.limits.pin_failures_by_address.check(&peer.ip())?;
     Ok(Some(st.pin_key.tag(&a.store_id, pin)))
+}
+
+/// Counts a wrong approval PIN against the address that gave it.
+pub fn approval_outcome<T>(st: &AppState, peer: std::net::SocketAddr, r: AppResult<T>) -> AppResult<T> {
+    if let Err(AppError::Approval { wrong_pin: true, .. }) = &r {
+        st.limits.pin_failures_by_address.fail(&peer.ip());
+        st.metrics.logins_failed.inc();
+    }
+    r
 }

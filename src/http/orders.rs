@@ -8,7 +8,7 @@ use crate::db::{
 use crate::domain::{self, OrderStatus};
 use crate::error::{AppError, AppResult};
 use crate::http::extract::{AdminUser, TableUser};
-use crate::http::extract::{Body, Json, Path, Query, approval_tag};
+use crate::http::extract::{Body, Json, Path, Query, approval_outcome, approval_tag};
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -201,14 +201,14 @@ async fn update(
     let to = OrderStatus::parse(&b.status)
         .ok_or_else(|| AppError::validation("status", "must be one of pending, preparing, completed, cancelled"))?;
     let tag = approval_tag(&st, &a, peer, b.approval_pin.as_deref())?;
-    Ok(axum::Json(
-        st.writer
-            .write(move |ctx| {
-                let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
-                db::flows::set_status(ctx, &a.store_id, id, to, &by)
-            })
-            .await?,
-    ))
+    let r = st
+        .writer
+        .write(move |ctx| {
+            let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
+            db::flows::set_status(ctx, &a.store_id, id, to, &by)
+        })
+        .await;
+    Ok(axum::Json(approval_outcome(&st, peer, r)?))
 }
 
 /// Cancels an order: it is kept with status `cancelled` and the session total drops.
@@ -228,14 +228,14 @@ async fn cancel(
         serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?
     };
     let tag = approval_tag(&st, &a, peer, b.approval_pin.as_deref())?;
-    Ok(axum::Json(
-        st.writer
-            .write(move |ctx| {
-                let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
-                db::flows::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled, &by)
-            })
-            .await?,
-    ))
+    let r = st
+        .writer
+        .write(move |ctx| {
+            let by = Staff { who: &a.who(), role: a.role, approval: tag.as_deref() };
+            db::flows::set_status(ctx, &a.store_id, id, OrderStatus::Cancelled, &by)
+        })
+        .await;
+    Ok(axum::Json(approval_outcome(&st, peer, r)?))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -198,7 +198,7 @@ async fn pin_login(
     Json(b): Json<PinLogin>,
 ) -> AppResult<axum::Json<super::auth::AdminToken>> {
     if b.terminal_token.is_empty() || b.terminal_token.len() > 100 {
-        return Err(AppError::Unauthorized("unknown terminal or wrong PIN".into()));
+        return Err(AppError::PinRefused { terminal_known: false });
     }
     let pin = domain::pin("pin", &b.pin)?;
     let hash = crate::crypto::sha256_hex(&b.terminal_token);
@@ -206,13 +206,25 @@ async fn pin_login(
         let hash = hash.clone();
         db::read(&st.pool, move |c| staff::terminal_id(c, &hash)).await?
     };
-    // Per terminal first (5 a minute), then per address like any login.
+    // Wrong PINs wait, per terminal (5 a minute) and per address; right ones never do, so a
+    // counter that switches person all evening is never slowed. The box's own login rate
+    // bounds all of it.
     if let Some(tid) = terminal {
-        st.limits.pins.check(&tid)?;
+        st.limits.pin_failures.check(&tid)?;
     }
-    super::auth::login_allowed(&st, &peer)?;
+    st.limits.pin_failures_by_address.check(&peer.ip())?;
+    if let Err(e) = st.limits.box_logins.check(&()) {
+        st.metrics.logins_refused.get_or_create(&crate::metrics::KindLabel { kind: "box" }).inc();
+        return Err(e);
+    }
     let key = st.pin_key.clone();
     let tried = st.writer.write(move |ctx| staff::pin_try(ctx, &hash, |store| key.tag(store, &pin))).await?;
+    if tried == staff::PinTry::Refused {
+        if let Some(tid) = terminal {
+            st.limits.pin_failures.fail(&tid);
+        }
+        st.limits.pin_failures_by_address.fail(&peer.ip());
+    }
     match tried {
         staff::PinTry::Staff(id, tgen, role, name) => {
             let store_id = db::read(&st.pool, move |c| {
@@ -224,7 +236,7 @@ async fn pin_login(
         }
         staff::PinTry::Refused => {
             st.metrics.logins_failed.inc();
-            Err(AppError::Unauthorized("unknown terminal or wrong PIN".into()))
+            Err(AppError::PinRefused { terminal_known: terminal.is_some() })
         }
         staff::PinTry::Locked => Err(AppError::Locked(
             "this terminal is locked after too many wrong PINs; a manager can unlock it on the Terminals page".into(),
@@ -323,7 +335,13 @@ async fn update_settings(
                     s.pin_idle_minutes = v;
                 }
                 s.check()?;
+                let before = db::stores::settings(ctx.conn, &a.store_id)?;
                 db::stores::set_settings(ctx.conn, &a.store_id, &s)?;
+                if before != s {
+                    let mut e = audit::Audit::by("settings_changed", &a.who(), None);
+                    e.detail = serde_json::json!({ "before": before, "after": s });
+                    audit::record(ctx, &a.store_id, e)?;
+                }
                 // Tablets read `ask_guests` with the menu: it changes with it.
                 db::menu::changed(ctx, &a.store_id, serde_json::json!({ "change": "settings_changed" }))?;
                 Ok(s)

@@ -272,6 +272,11 @@ async fn staff_switch_person_by_pin_only_on_a_terminal_and_wrong_pins_are_limite
     let server = r.body["token"].as_str().unwrap().to_string();
     assert_eq!(app.get("/api/v1/admin/tables", Some(&server)).await.status, StatusCode::OK);
     assert_eq!(app.get("/api/v1/admin/staff", Some(&server)).await.status, StatusCode::FORBIDDEN);
+    // Switching person all evening is never slowed: only wrong PINs count.
+    for pin in ["4321", "1111", "2222", "1111", "4321", "1111", "2222"] {
+        let r = app.post("/api/v1/auth/pin", None, json!({"terminal_token": term, "pin": pin})).await;
+        assert_eq!(r.status, StatusCode::OK, "{pin}: {}", r.body);
+    }
     let exp: jiff::Timestamp = r.body["expires_at"].as_str().unwrap().parse().unwrap();
     let hours = (exp.as_second() - jiff::Timestamp::now().as_second()) as f64 / 3600.0;
     assert!((11.9..=12.1).contains(&hours), "a PIN login lasts a shift: {hours} h");
@@ -280,6 +285,7 @@ async fn staff_switch_person_by_pin_only_on_a_terminal_and_wrong_pins_are_limite
     for token in ["", "toterm_not-a-terminal", &c.m.admin] {
         let r = app.post("/api/v1/auth/pin", None, json!({"terminal_token": token, "pin": "1111"})).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{token}: {}", r.body);
+        assert_eq!(r.body["error"]["terminal_known"], false, "the browser learns it is no terminal");
     }
     assert_eq!(
         app.post("/api/v1/auth/pin", None, json!({"pin": "1111"})).await.status,
@@ -373,9 +379,11 @@ async fn a_server_cancels_a_preparing_order_only_with_a_managers_pin_and_the_tra
     let before = audit_rows(&app, "order_cancelled");
     let r = app.patch(&url, Some(&c.server), json!({"status": "cancelled"})).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
+    assert_eq!(r.body["error"]["approval"], "required");
     for pin in ["1111", "2222", "9876"] {
         let r = app.patch(&url, Some(&c.server), json!({"status": "cancelled", "approval_pin": pin})).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{pin}: {}", r.body);
+        assert_eq!(r.body["error"]["approval"], "wrong_pin");
     }
     let r = app.patch(&url, Some(&c.server), json!({"status": "cancelled", "approval_pin": "12"})).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
