@@ -40,7 +40,7 @@ impl Keys {
             Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
         }
         let key = random_bytes::<64>();
-        write_private(&path, &key)?;
+        crate::durable::write(&path, &key, false).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         Ok(Keys::new(&key))
     }
 
@@ -61,19 +61,6 @@ impl Keys {
         }
         Ok(data.claims)
     }
-}
-
-/// Writes `bytes` to a new file readable by the owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    #[cfg(unix)]
-    opts.mode(0o600);
-    let mut f = opts.open(path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
-    f.write_all(bytes).and_then(|_| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 /// JWT claims (seed §6.1).

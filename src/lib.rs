@@ -26,12 +26,14 @@ pub mod crypto;
 pub mod csv;
 pub mod db;
 pub mod domain;
+pub mod durable;
 pub mod error;
 pub mod events;
 pub mod http;
 #[cfg(feature = "hub")]
 pub mod hub;
 pub mod kitchen;
+pub mod lockout;
 pub mod mdns;
 pub mod metrics;
 pub mod ratelimit;

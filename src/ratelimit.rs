@@ -102,6 +102,8 @@ pub struct RateLimits {
     pub pin_failures: FailureWindow<i64>,
     /// Wrong PINs (on terminals and in approvals) per client address.
     pub pin_failures_by_address: FailureWindow<std::net::IpAddr>,
+    /// Wrong passwords per account and address (a lock after ten in a row).
+    pub login_locks: std::sync::Arc<crate::lockout::LoginLocks>,
 }
 
 impl RateLimits {
@@ -113,6 +115,7 @@ impl RateLimits {
             pin_failures: FailureWindow::per_minute(limits.pins_per_minute),
             // Twice a terminal's: one address may serve two terminals, not every guess.
             pin_failures_by_address: FailureWindow::per_minute(limits.pins_per_minute.saturating_mul(2)),
+            login_locks: Default::default(),
         }
     }
 }

@@ -112,6 +112,7 @@ async fn tidy_limits(st: AppState) {
         st.limits.box_logins.tidy();
         st.limits.pin_failures.tidy();
         st.limits.pin_failures_by_address.tidy();
+        st.limits.login_locks.tidy(st.clock.now_ms());
     }
 }
 

@@ -12,7 +12,7 @@ use rusqlite::{Connection, params};
 use serde_json::Value;
 
 /// The kinds the trail knows (API.md's list, plus moving one order, ending a session with a
-/// balance by force, and changing the store's settings).
+/// balance by force, changing the store's settings, and logins locked after wrong passwords).
 pub const KINDS: &[&str] = &[
     "order_cancelled",
     "line_voided",
@@ -32,6 +32,7 @@ pub const KINDS: &[&str] = &[
     "order_moved",
     "session_forced_end",
     "settings_changed",
+    "login_locked",
 ];
 
 /// Who acts: a staff member (by id), with the name shown for them.

@@ -1,6 +1,7 @@
 //! Online backups: `VACUUM INTO` writes a consistent, compacted copy of the live
 //! database (images included) while readers and the writer carry on.
 
+use crate::durable;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
@@ -8,17 +9,44 @@ pub fn backup_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("backups")
 }
 
-/// Writes a complete copy of `conn`'s database to `path` (which must not exist).
+/// Writes a complete copy of `conn`'s database to `path` (which must not exist), readable
+/// by the owner only. The copy is made under a temporary name and renamed when it is
+/// complete and synced: a kill or a cut midway leaves no file at `path`, only a temporary
+/// one that [`clean`] removes.
 pub fn vacuum_into(conn: &Connection, path: &Path) -> Result<(), String> {
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-    }
+    let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }
-    let target = path.to_str().ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
-    conn.execute("VACUUM INTO ?1", [target]).map_err(|e| format!("backup to {} failed: {e}", path.display()))?;
-    Ok(())
+    let temp = durable::temp_path(path);
+    for stale in [temp.clone(), journal(&temp)] {
+        let _ = std::fs::remove_file(stale);
+    }
+    let failed = |e: &dyn std::fmt::Display| format!("backup to {} failed: {e}", path.display());
+    // Created private first: SQLite keeps the mode of the file it writes into.
+    durable::create_private(&temp).map_err(|e| failed(&e))?;
+    let target = temp.to_str().ok_or_else(|| format!("{} is not valid UTF-8", path.display()))?;
+    let made = conn
+        .execute("VACUUM INTO ?1", [target])
+        .map_err(|e| failed(&e))
+        .and_then(|_| durable::commit(&temp, path, false).map_err(|e| failed(&e)));
+    if made.is_err() {
+        let _ = std::fs::remove_file(&temp);
+        let _ = std::fs::remove_file(journal(&temp));
+    }
+    made
+}
+
+fn journal(db: &Path) -> PathBuf {
+    let mut s = db.as_os_str().to_owned();
+    s.push("-journal");
+    PathBuf::from(s)
+}
+
+/// Removes what a backup killed midway left in the backups directory (done at start).
+pub fn clean(data_dir: &Path) -> usize {
+    durable::clean(&backup_dir(data_dir))
 }
 
 /// Free bytes a new backup needs: about the database's size (WAL included) plus a margin
@@ -38,13 +66,14 @@ pub struct BackupInfo {
     pub created_at: String,
 }
 
-/// Lists backups, newest first.
+/// Lists complete backups, newest first.
 pub fn list(data_dir: &Path) -> Vec<BackupInfo> {
     let mut out = Vec::new();
     if let Ok(rd) = std::fs::read_dir(backup_dir(data_dir)) {
         for entry in rd.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if !name.ends_with(".db") {
+            // Only complete backups: an unfinished one has a temporary (dot) name.
+            if !valid_name(&name) {
                 continue;
             }
             if let Ok(md) = entry.metadata() {

@@ -64,6 +64,16 @@ pub fn open_and_migrate(data_dir: &Path) -> Result<Connection, String> {
     std::fs::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
     let path = db_path(data_dir);
+    // Every store's orders and staff password hashes: readable by the box's user only,
+    // however the process was started (SQLite gives its WAL and journal the same mode).
+    if !path.exists() {
+        crate::durable::create_private(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        crate::durable::sync_dir(data_dir).map_err(|e| format!("cannot sync {}: {e}", data_dir.display()))?;
+    }
+    let removed = backup::clean(data_dir);
+    if removed > 0 {
+        tracing::warn!(files = removed, "removed unfinished backups left by an interrupted run");
+    }
     let mut conn = open(&path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))

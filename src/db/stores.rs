@@ -68,8 +68,6 @@ pub fn timezone_name(conn: &Connection, store_id: &str) -> AppResult<String> {
 pub struct Credentials {
     pub id: i64,
     pub password_hash: String,
-    pub locked_until: Option<i64>,
-    pub failed_logins: i64,
     pub token_gen: i64,
     /// Table logins: the table number.
     pub number: i64,
@@ -81,21 +79,19 @@ pub struct Credentials {
 /// An active staff member's credentials (a deactivated one logs in to nothing).
 pub fn admin_credentials(conn: &Connection, store_id: &str, username: &str) -> rusqlite::Result<Option<Credentials>> {
     conn.query_row(
-        "SELECT id, password_hash, locked_until, failed_logins, token_gen, role,
+        "SELECT id, password_hash, token_gen, role,
                 CASE WHEN display_name = '' THEN username ELSE display_name END
          FROM admins WHERE store_id = ?1 AND username = ?2 AND active = 1",
         params![store_id, username],
         |r| {
-            let role: String = r.get(5)?;
+            let role: String = r.get(3)?;
             Ok(Credentials {
                 id: r.get(0)?,
                 password_hash: r.get(1)?,
-                locked_until: r.get(2)?,
-                failed_logins: r.get(3)?,
-                token_gen: r.get(4)?,
+                token_gen: r.get(2)?,
                 number: 0,
                 role: Some(crate::domain::Role::parse(&role).unwrap_or(crate::domain::Role::Owner)),
-                name: r.get(6)?,
+                name: r.get(4)?,
             })
         },
     )
@@ -104,17 +100,15 @@ pub fn admin_credentials(conn: &Connection, store_id: &str, username: &str) -> r
 
 pub fn table_credentials(conn: &Connection, store_id: &str, number: i64) -> rusqlite::Result<Option<Credentials>> {
     conn.query_row(
-        "SELECT id, password_hash, locked_until, failed_logins, token_gen, number FROM tables
+        "SELECT id, password_hash, token_gen, number FROM tables
          WHERE store_id = ?1 AND number = ?2 AND deleted_at IS NULL",
         params![store_id, number],
         |r| {
             Ok(Credentials {
                 id: r.get(0)?,
                 password_hash: r.get(1)?,
-                locked_until: r.get(2)?,
-                failed_logins: r.get(3)?,
-                token_gen: r.get(4)?,
-                number: r.get(5)?,
+                token_gen: r.get(2)?,
+                number: r.get(3)?,
                 role: None,
                 name: String::new(),
             })
@@ -124,7 +118,7 @@ pub fn table_credentials(conn: &Connection, store_id: &str, number: i64) -> rusq
 }
 
 /// Which account table a login concerns.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Account {
     Admin,
     Table,
@@ -137,31 +131,6 @@ impl Account {
             Account::Table => "tables",
         }
     }
-}
-
-/// Counts a failed login; after [`LOCKOUT_AFTER`] failures in a row the account locks for
-/// [`LOCKOUT_MS`] and the count starts again.
-pub fn login_failed(conn: &Connection, account: Account, id: i64, now: i64) -> rusqlite::Result<()> {
-    let t = account.table();
-    conn.execute(
-        &format!(
-            "UPDATE {t} SET
-                 locked_until = CASE WHEN failed_logins + 1 >= ?2 THEN ?3 ELSE locked_until END,
-                 failed_logins = CASE WHEN failed_logins + 1 >= ?2 THEN 0 ELSE failed_logins + 1 END
-             WHERE id = ?1"
-        ),
-        params![id, LOCKOUT_AFTER, now + LOCKOUT_MS],
-    )?;
-    Ok(())
-}
-
-/// A successful login ends the run of failures (and an expired lock).
-pub fn login_succeeded(conn: &Connection, account: Account, id: i64) -> rusqlite::Result<()> {
-    conn.execute(
-        &format!("UPDATE {} SET failed_logins = 0, locked_until = NULL WHERE id = ?1", account.table()),
-        [id],
-    )?;
-    Ok(())
 }
 
 /// Replaces a hash made with older settings by one of today's for the same password (only
@@ -252,11 +221,11 @@ pub fn admin_password_hash(
     conn: &Connection,
     store_id: &str,
     admin_id: i64,
-) -> rusqlite::Result<Option<(String, String)>> {
+) -> rusqlite::Result<Option<(String, String, i64)>> {
     conn.query_row(
-        "SELECT username, password_hash FROM admins WHERE store_id = ?1 AND id = ?2",
+        "SELECT username, password_hash, token_gen FROM admins WHERE store_id = ?1 AND id = ?2",
         params![store_id, admin_id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
     )
     .optional()
 }

@@ -110,8 +110,7 @@ fn bounded(field: &str, v: &str, max: usize) -> AppResult<()> {
 
 /// The one answer for a wrong store, name or password and for a locked account, so that
 /// nobody can tell which accounts exist or are locked.
-const BAD_LOGIN: &str =
-    "wrong store, name or password (after 10 failed attempts in a row an account is locked for 15 minutes)";
+const BAD_LOGIN: &str = "wrong store, name or password (after 10 failed attempts in a row an account is locked for 15 minutes from that address)";
 
 /// Both login limits: the caller's address, then the whole box (many addresses at once).
 pub(crate) fn login_allowed(st: &AppState, peer: &SocketAddr) -> AppResult<()> {
@@ -128,44 +127,62 @@ pub(crate) fn login_allowed(st: &AppState, peer: &SocketAddr) -> AppResult<()> {
 
 /// Checks a password for an account found (or not), counting failures and lockouts.
 ///
-/// Every path costs one password hash and nothing else before the answer: the failure
-/// counter is written after answering, so that a real account's failed login does not
-/// take an fsync longer than an unknown one's.
+/// The attempt is counted (per account and address, [`crate::lockout`]) before the password
+/// is checked, and every path costs one password hash before the answer: a locked pair, an
+/// unknown account and a wrong password answer alike, in the same time.
 async fn check(
     st: &AppState,
     account: Account,
+    label: String,
+    store_id: &str,
+    peer: &SocketAddr,
     creds: Option<db::stores::Credentials>,
     password: String,
 ) -> AppResult<db::stores::Credentials> {
     let now = st.clock.now_ms();
-    let locked = creds.as_ref().and_then(|c| c.locked_until).is_some_and(|u| u > now);
-    // A locked account is checked against the dummy hash: same time, same answer.
-    let hash = if locked { None } else { creds.as_ref().map(|c| c.password_hash.clone()) };
+    let attempt = creds.as_ref().and_then(|c| {
+        let who = crate::lockout::Who { account, id: c.id, tgen: c.token_gen, store_id: store_id.to_string(), label };
+        st.limits.login_locks.begin(&who, peer.ip(), now)
+    });
+    // A locked pair is checked against the dummy hash: same time, same answer.
+    let hash = if attempt.is_some() { creds.as_ref().map(|c| c.password_hash.clone()) } else { None };
     let ok = st.hasher.verify(password.clone(), hash).await?;
+    let locked = attempt.and_then(|a| st.limits.login_locks.finish(a, ok, st.clock.now_ms()));
     match (ok, creds) {
         (true, Some(c)) => {
             if auth::needs_rehash(&c.password_hash) {
                 upgrade_hash(st, account, c.id, c.password_hash.clone(), password);
             }
-            if c.failed_logins > 0 || c.locked_until.is_some() {
-                let id = c.id;
-                st.writer.submit("resetting the failed-login count", move |ctx| {
-                    Ok(db::stores::login_succeeded(ctx.conn, account, id)?)
-                });
-            }
             Ok(c)
         }
         (_, creds) => {
             st.metrics.logins_failed.inc();
-            if let Some(c) = creds.filter(|_| !locked) {
-                let id = c.id;
-                st.writer.submit("counting a failed login", move |ctx| {
-                    Ok(db::stores::login_failed(ctx.conn, account, id, ctx.now_ms)?)
-                });
+            if let (Some(l), Some(c)) = (locked, creds) {
+                record_lock(st, account, c.id, l);
             }
             Err(AppError::Unauthorized(BAD_LOGIN.into()))
         }
     }
+}
+
+/// Writes a lock that has just begun to its store's audit trail (staff see it there and on
+/// the staff page while it lasts).
+fn record_lock(st: &AppState, account: Account, id: i64, l: crate::lockout::Locked) {
+    tracing::warn!(store = %l.store_id, account = %l.label, address = %l.address, "logins locked after repeated wrong passwords");
+    st.writer.submit("recording a login lock", move |ctx| {
+        let e = db::audit::Audit {
+            kind: "login_locked",
+            staff_id: matches!(account, Account::Admin).then_some(id),
+            table_number: None,
+            detail: serde_json::json!({
+                "account": l.label,
+                "address": l.address.to_string(),
+                "until": db::rfc3339(l.until_ms),
+            }),
+            ..Default::default()
+        };
+        db::audit::record(ctx, &l.store_id, e).map(|_| ())
+    });
 }
 
 /// Redoes a hash made with older settings, after the answer (it costs one more hash).
@@ -195,7 +212,7 @@ async fn admin_login(
     login_allowed(&st, &peer)?;
     let (store, user) = (req.store_id.clone(), req.username.clone());
     let creds = db::read(&st.pool, move |c| Ok(db::stores::admin_credentials(c, &store, &user)?)).await?;
-    let c = check(&st, Account::Admin, creds, req.password).await?;
+    let c = check(&st, Account::Admin, req.username.clone(), &req.store_id, &peer, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
     let role = c.role.unwrap_or(crate::domain::Role::Owner);
     let claims = Claims::staff(&req.store_id, c.id, c.token_gen, role, None, now_s);
@@ -220,7 +237,8 @@ async fn table_login(
         Ok((db::stores::table_credentials(c, &store, number)?, db::stores::timezone_name(c, &store).ok()))
     })
     .await?;
-    let c = check(&st, Account::Table, creds, req.password).await?;
+    let label = format!("table {}", req.table_number);
+    let c = check(&st, Account::Table, label, &req.store_id, &peer, creds, req.password).await?;
     let now_s = st.clock.now_ms() / 1000;
     let claims = Claims::table(&req.store_id, c.id, c.token_gen, now_s);
     Ok(axum::Json(TableToken {
@@ -321,16 +339,32 @@ pub struct PasswordChange {
 async fn change_password(
     a: AdminUser,
     State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     Json(req): Json<PasswordChange>,
 ) -> AppResult<axum::Json<AdminToken>> {
     bounded("current_password", &req.current_password, 128)?;
     let new = domain::admin_password(&req.new_password)
         .map_err(|_| AppError::validation("new_password", "must be 8 to 128 characters"))?;
     let (store, id) = (a.store_id.clone(), a.admin_id);
-    let (username, hash) = db::read(&st.pool, move |c| Ok(db::stores::admin_password_hash(c, &store, id)?))
+    let (username, hash, tgen) = db::read(&st.pool, move |c| Ok(db::stores::admin_password_hash(c, &store, id)?))
         .await?
         .ok_or_else(|| AppError::Unauthorized("invalid token".into()))?;
-    if !st.hasher.verify(req.current_password, Some(hash)).await? {
+    // Guessing the current password from a borrowed session counts like a login.
+    let who = crate::lockout::Who {
+        account: Account::Admin,
+        id,
+        tgen,
+        store_id: a.store_id.clone(),
+        label: username.clone(),
+    };
+    let Some(attempt) = st.limits.login_locks.begin(&who, peer.ip(), st.clock.now_ms()) else {
+        return Err(AppError::validation("current_password", "is not your current password"));
+    };
+    let ok = st.hasher.verify(req.current_password, Some(hash)).await?;
+    if let Some(l) = st.limits.login_locks.finish(attempt, ok, st.clock.now_ms()) {
+        record_lock(&st, Account::Admin, id, l);
+    }
+    if !ok {
         return Err(AppError::validation("current_password", "is not your current password"));
     }
     let new_hash = st.hasher.hash(new).await?;

@@ -146,8 +146,16 @@ async fn image_card(State(st): State<AppState>, Path(id): Path<i64>, headers: He
 /// Decodes a photo and crops it to its card, one photo at a time, off the async threads.
 async fn make_card(st: &AppState, data: bytes::Bytes) -> AppResult<Vec<u8>> {
     use crate::domain::photo::{self, PhotoError};
-    let _turn = st.photos.acquire().await.map_err(AppError::internal)?;
-    let made = tokio::task::spawn_blocking(move || photo::card(&data)).await.map_err(AppError::internal)?;
+    // The turn is held by the decoding itself: a request that times out or is dropped
+    // leaves its decode running, and the next photo waits for it, not for the request.
+    let turn = st.photos.clone().acquire_owned().await.map_err(AppError::internal)?;
+    let made = tokio::task::spawn_blocking(move || {
+        let made = photo::card(&data);
+        drop(turn);
+        made
+    })
+    .await
+    .map_err(AppError::internal)?;
     made.map_err(|e| match e {
         PhotoError::TooLarge => AppError::PayloadTooLarge(e.to_string()),
         PhotoError::Unreadable(_) => {
@@ -427,6 +435,9 @@ async fn put_image(
         return Err(AppError::PayloadTooLarge("images are limited to 2 MB".into()));
     }
     let ctype = sniff(&data).ok_or_else(|| AppError::UnsupportedMediaType("send a JPEG, PNG or WebP image".into()))?;
+    // Only an item of this store gets a photo decoded for it.
+    let store = a.store_id.clone();
+    db::read(&st.pool, move |c| db::menu::item(c, &store, id)).await?;
     let card = make_card(&st, data.clone()).await?;
     let it = st.writer.write(move |ctx| db::menu::set_image(ctx, &a.store_id, id, ctype, &data, &card)).await?;
     Ok(axum::Json(ImageUrl {

@@ -77,6 +77,7 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("DELETE", "/api/v1/admin/terminals/{id}", Manager),
     ("POST", "/api/v1/admin/terminals/{id}/unlock", Manager),
     ("GET", "/api/v1/admin/audit", Manager),
+    ("GET", "/api/v1/admin/login-locks", Manager),
     ("DELETE", "/api/v1/admin/adjustments/{id}", Manager),
     ("POST", "/api/v1/admin/payments/{id}/refund", Manager),
     ("POST", "/api/v1/admin/days/open", Manager),

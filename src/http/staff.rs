@@ -23,6 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(unlock_terminal))
         .routes(routes!(pin_login))
         .routes(routes!(list_audit))
+        .routes(routes!(login_locks))
         .routes(routes!(get_settings, update_settings))
 }
 
@@ -178,6 +179,15 @@ async fn unlock_terminal(
     Path(id): Path<i64>,
 ) -> AppResult<axum::Json<staff::TerminalDto>> {
     Ok(axum::Json(st.writer.write(move |ctx| staff::unlock_terminal(ctx, &a.store_id, id, &a.who())).await?))
+}
+
+/// Logins refused right now: each account and address locked after ten wrong passwords in
+/// a row, until when, and how many logins were refused since (the lock itself is also in
+/// the audit trail as `login_locked`). A new password lifts an account's locks.
+#[utoipa::path(get, path = "/api/v1/admin/login-locks", tag = "staff", security(("bearer" = [])),
+    responses((status = 200, body = Vec<crate::lockout::LockView>), (status = 403)))]
+async fn login_locks(a: AdminUser, State(st): State<AppState>) -> axum::Json<Vec<crate::lockout::LockView>> {
+    axum::Json(st.limits.login_locks.list(&a.store_id, st.clock.now_ms()))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -211,7 +211,8 @@ impl Tablet {
             client
                 .post(format!("{base}/api/v1/admin/menu-items"))
                 .bearer_auth(at)
-                .json(&json!({"category_id": cat["id"], "name": "국밥", "price": 9500}))
+                // A name a spreadsheet would run as a formula: the hub's CSV keeps it text.
+                .json(&json!({"category_id": cat["id"], "name": FORMULA_NAME, "price": 9500}))
                 .send()
                 .await
                 .unwrap();
@@ -274,6 +275,8 @@ impl Tablet {
         }
     }
 }
+
+const FORMULA_NAME: &str = "=HYPERLINK(\"http://evil.example\",\"국밥\")";
 
 /// The hub's orders of a store: box order id → (total, items as the box wrote them).
 fn hub_orders(pg: &Postgres, store: &str) -> BTreeMap<i64, (i64, Value)> {
@@ -589,6 +592,11 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
         .await
         .unwrap();
     assert_eq!(csv.lines().count(), box_b.orders().len() + 1, "{}", &csv[..csv.len().min(500)]);
+    // The item named like a formula is in every line, as text (prefixed with ').
+    for line in csv.lines().skip(1) {
+        assert!(line.contains(",\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"국밥\"\") x"), "{line}");
+        assert!(!line.split(',').any(|f| f.starts_with('=') || f.starts_with("\"=")), "{line}");
+    }
     // Every order of a store exactly once, across pages of the export.
     let csv = client
         .get(format!("{}/hub/v1/orders.csv?token={hq}&store_id=demo", lb.url()))

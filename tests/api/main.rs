@@ -9,6 +9,7 @@ mod sse;
 
 mod appliance;
 mod architecture;
+mod attacks;
 mod checkout;
 mod events;
 mod faults;

@@ -1,0 +1,400 @@
+//! What an attacker on the Wi-Fi, or a faulty world, tried against the box, each held.
+
+use crate::proc::Server;
+use crate::support::client::{rss_kib, sample_peak};
+use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::io::Cursor;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------
+// Photos: bounded memory whatever the upload claims
+// ---------------------------------------------------------------------------------------
+
+fn encode(img: DynamicImage, format: ImageFormat) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    img.write_to(&mut out, format).unwrap();
+    out.into_inner()
+}
+
+/// A JPEG with an EXIF segment saying "rotate 90° to view" (orientation 6), as phones write.
+fn with_exif_rotation(jpeg: &[u8]) -> Vec<u8> {
+    let mut tiff = b"II*\0\x08\0\0\0".to_vec();
+    tiff.extend_from_slice(&1u16.to_le_bytes()); // one entry
+    tiff.extend_from_slice(&0x0112u16.to_le_bytes()); // Orientation
+    tiff.extend_from_slice(&3u16.to_le_bytes()); // SHORT
+    tiff.extend_from_slice(&1u32.to_le_bytes());
+    tiff.extend_from_slice(&6u16.to_le_bytes());
+    tiff.extend_from_slice(&[0, 0]);
+    tiff.extend_from_slice(&0u32.to_le_bytes()); // no next IFD
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&tiff);
+    let mut out = jpeg[..2].to_vec();
+    out.extend_from_slice(&[0xFF, 0xE1]);
+    out.extend_from_slice(&((app1.len() + 2) as u16).to_be_bytes());
+    out.extend_from_slice(&app1);
+    out.extend_from_slice(&jpeg[2..]);
+    out
+}
+
+/// A valid `w`×`h` 16-bit RGBA PNG of transparent black: a few hundred KB that decode to
+/// w × h × 8 bytes.
+fn zero_png(w: u32, h: u32) -> Vec<u8> {
+    use std::io::Write;
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut c = !0u32;
+        for b in bytes {
+            c ^= u32::from(*b);
+            for _ in 0..8 {
+                c = if c & 1 == 1 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            }
+        }
+        !c
+    }
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&w.to_be_bytes());
+    ihdr.extend_from_slice(&h.to_be_bytes());
+    ihdr.extend_from_slice(&[16, 6, 0, 0, 0]);
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let row = vec![0u8; 1 + w as usize * 8];
+    for _ in 0..h {
+        z.write_all(&row).unwrap();
+    }
+    let idat = z.finish().unwrap();
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &idat);
+    chunk(&mut out, b"IEND", &[]);
+    out
+}
+
+/// A smooth 12-megapixel photo (4032×3024, a phone's size) as a JPEG under the 2 MB limit.
+fn phone_photo() -> Vec<u8> {
+    let img = RgbImage::from_fn(4032, 3024, |x, y| Rgb([(x / 16) as u8, (y / 12) as u8, ((x + y) / 28) as u8]));
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 60).encode_image(&img).unwrap();
+    out
+}
+
+async fn admin_token(client: &reqwest::Client, srv: &Server) -> String {
+    let login = client
+        .post(srv.url("/api/v1/auth/admin/login"))
+        .json(&json!({"store_id": "demo", "username": "admin", "password": "demo1234"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), StatusCode::OK);
+    login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
+}
+
+async fn first_item(client: &reqwest::Client, srv: &Server, token: &str) -> i64 {
+    let items: Value =
+        client.get(srv.url("/api/v1/admin/menu-items")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    items[0]["id"].as_i64().unwrap()
+}
+
+async fn upload(client: &reqwest::Client, srv: &Server, token: &str, item: i64, data: &[u8]) -> (StatusCode, Value) {
+    let resp = client
+        .put(srv.url(&format!("/api/v1/admin/menu-items/{item}/image")))
+        .bearer_auth(token)
+        .body(data.to_vec())
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("upload of {} bytes: {e}; server log:\n{}", data.len(), srv.log()));
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// Waits up to `limit` for the server's RSS to come down to `target` KiB; answers the last reading.
+async fn settles_to(pid: u32, target: u64, limit: Duration) -> u64 {
+    let until = Instant::now() + limit;
+    loop {
+        let now = rss_kib(pid);
+        if now <= target || Instant::now() > until {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn no_photo_within_the_limits_or_beyond_them_takes_more_than_64_mb_and_the_memory_comes_back() {
+    // 8192×1: 104 bytes of PNG that once became a 3.9 M × 480 image.
+    let strip = encode(DynamicImage::ImageLuma8(image::GrayImage::new(8192, 1)), ImageFormat::Png);
+    // 8192×8192 16-bit RGBA: half a GB of pixels behind a few hundred KB; refused from its header.
+    let deep = zero_png(8192, 8192);
+    // The largest 16-bit photo within the budget.
+    let deep_ok = encode(
+        DynamicImage::ImageRgba16(image::ImageBuffer::<Rgba<u16>, Vec<u16>>::from_pixel(
+            1800,
+            1800,
+            Rgba([40000, 0, 0, 65535]),
+        )),
+        ImageFormat::Png,
+    );
+    let phone = phone_photo();
+    let sideways = with_exif_rotation(&phone);
+    assert!(phone.len() < 2 * 1024 * 1024 && deep.len() < 2 * 1024 * 1024, "{} {}", phone.len(), deep.len());
+
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Server::start(dir.path(), &["--demo"], &[]);
+    let pid = srv.child.id();
+    let client = reqwest::Client::new();
+    let token = admin_token(&client, &srv).await;
+    let item = first_item(&client, &srv, &token).await;
+
+    // Warm: one ordinary photo, so that the idle figure includes the decoder's code.
+    let small = encode(DynamicImage::ImageRgb8(RgbImage::from_pixel(800, 600, Rgb([9, 9, 9]))), ImageFormat::Jpeg);
+    assert_eq!(upload(&client, &srv, &token, item, &small).await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = rss_kib(pid);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let peak = sample_peak(pid, stop.clone());
+    let cases: [(&str, &[u8], StatusCode); 5] = [
+        ("8192×1 strip", &strip, StatusCode::OK),
+        ("8192×8192 16-bit", &deep, StatusCode::PAYLOAD_TOO_LARGE),
+        ("1800×1800 16-bit", &deep_ok, StatusCode::OK),
+        ("12 MP JPEG", &phone, StatusCode::OK),
+        ("12 MP JPEG turned", &sideways, StatusCode::OK),
+    ];
+    for (name, data, want) in cases {
+        let t = Instant::now();
+        let (status, body) = upload(&client, &srv, &token, item, data).await;
+        println!("{name}: {} bytes, {status} in {:?}", data.len(), t.elapsed());
+        assert_eq!(status, want, "{name}: {body}");
+        if want == StatusCode::PAYLOAD_TOO_LARGE {
+            assert_eq!(body["error"]["code"], "payload_too_large", "{name}: {body}");
+        }
+    }
+    // Six in a row, the way an owner photographs a menu.
+    for _ in 0..6 {
+        assert_eq!(upload(&client, &srv, &token, item, &sideways).await.0, StatusCode::OK);
+    }
+    // Three at once, each abandoned by its sender after 50 ms: the photos are still made one at
+    // a time (the turn belongs to the decoding, not to the request).
+    let mut abandoned = Vec::new();
+    for _ in 0..3 {
+        let (client, url, token, data) =
+            (client.clone(), srv.url(&format!("/api/v1/admin/menu-items/{item}/image")), token.clone(), phone.clone());
+        abandoned.push(tokio::spawn(async move {
+            let _ = client.put(url).bearer_auth(token).body(data).timeout(Duration::from_millis(50)).send().await;
+        }));
+    }
+    for a in abandoned {
+        a.await.unwrap();
+    }
+    // The next upload waits its turn behind the abandoned ones and succeeds.
+    assert_eq!(upload(&client, &srv, &token, item, &small).await.0, StatusCode::OK);
+    stop.store(true, Ordering::Relaxed);
+    let peak = peak.join().unwrap();
+    let growth_mib = peak.saturating_sub(idle) as f64 / 1024.0;
+    let after = settles_to(pid, idle + 8 * 1024, Duration::from_secs(5)).await;
+    println!(
+        "photo memory: idle {:.1} MiB, peak {:.1} MiB (+{growth_mib:.1}), after {:.1} MiB",
+        idle as f64 / 1024.0,
+        peak as f64 / 1024.0,
+        after as f64 / 1024.0
+    );
+    assert!(growth_mib < 64.0, "photos grew the server by {growth_mib:.1} MiB (idle {idle} KiB, peak {peak} KiB)");
+    assert!(after <= idle + 8 * 1024, "the memory did not come back: idle {idle} KiB, after {after} KiB");
+}
+
+#[tokio::test]
+async fn a_photo_for_an_item_of_another_store_or_none_is_refused_before_it_is_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let srv = Server::start(dir.path(), &["--demo"], &[]);
+    let client = reqwest::Client::new();
+    let token = admin_token(&client, &srv).await;
+    // Not an image at all, sent to an item that does not exist: 404, not 415 (the item first).
+    let (status, body) = upload(&client, &srv, &token, 999_999, b"\xFF\xD8\xFF\xE0 garbage").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Backups: only complete ones are listed, served or counted
+// ---------------------------------------------------------------------------------------
+
+fn dir_names(dir: &std::path::Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .map(|rd| rd.flatten().map(|e| e.file_name().to_string_lossy().to_string()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+#[tokio::test]
+async fn a_backup_killed_midway_is_never_listed_served_or_counted_and_is_cleaned_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let backups = dir.path().join("backups");
+    // A box with some weight (80 MB): the copy takes long enough to be killed in the middle.
+    drop(Server::start(dir.path(), &["--demo"], &[]));
+    {
+        let db = rusqlite::Connection::open(dir.path().join("tableorder.db")).unwrap();
+        db.execute_batch("CREATE TABLE ballast(b BLOB)").unwrap();
+        for _ in 0..80 {
+            db.execute("INSERT INTO ballast VALUES (randomblob(1000000))", []).unwrap();
+        }
+    }
+    let client = reqwest::Client::new();
+    // How long one backup takes here.
+    let took = {
+        let srv = Server::start(dir.path(), &["--demo"], &[]);
+        let token = admin_token(&client, &srv).await;
+        let t = Instant::now();
+        let r =
+            client.post(srv.url("/api/v1/admin/backups")).bearer_auth(&token).json(&json!({})).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        t.elapsed()
+    };
+    let mut cut_midway = 0;
+    for fraction in [0.15, 0.35, 0.55, 0.75, 0.9] {
+        let mut srv = Server::start(dir.path(), &["--demo"], &[]);
+        let token = admin_token(&client, &srv).await;
+        let (c, url) = (client.clone(), srv.url("/api/v1/admin/backups"));
+        let request = tokio::spawn(async move { c.post(url).bearer_auth(token).json(&json!({})).send().await });
+        tokio::time::sleep(took.mul_f64(fraction)).await;
+        srv.child.kill().unwrap();
+        srv.child.wait().unwrap();
+        let _ = request.await;
+        let left = dir_names(&backups);
+        if left.iter().any(|n| n.starts_with('.')) {
+            cut_midway += 1;
+        }
+        // The next start removes what the kill left; every backup it lists is whole.
+        let srv = Server::start(dir.path(), &["--demo"], &[]);
+        assert!(dir_names(&backups).iter().all(|n| !n.starts_with('.')), "{:?}", dir_names(&backups));
+        let token = admin_token(&client, &srv).await;
+        let list: Value = client
+            .get(srv.url("/api/v1/admin/backups"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let names: Vec<&str> = list.as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap()).collect();
+        assert_eq!(names.len(), dir_names(&backups).len(), "{names:?} vs {:?}", dir_names(&backups));
+        for name in names {
+            let copy =
+                rusqlite::Connection::open_with_flags(backups.join(name), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+                    .unwrap();
+            let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+            assert_eq!(check, "ok", "{name}");
+            let n: i64 = copy.query_row("SELECT count(*) FROM ballast", [], |r| r.get(0)).unwrap();
+            assert_eq!(n, 80, "{name} is whole");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(backups.join(name)).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{name}");
+            }
+        }
+    }
+    println!("backup took {took:?}; {cut_midway} of 5 kills landed midway");
+    assert!(cut_midway >= 2, "only {cut_midway} of 5 kills landed while a backup was being written");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["tableorder.db", "tableorder.db-wal", "jwt.key"] {
+            let mode = std::fs::metadata(dir.path().join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Logins: a lock per account and address, counted before the password is checked
+// ---------------------------------------------------------------------------------------
+
+use crate::helpers::{ADMIN_PASSWORD, TestApp};
+use tableorder::db::stores::LOCKOUT_AFTER;
+
+/// A client whose connections come from `ip` (any 127.x address reaches the loopback server).
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder().local_address(std::net::IpAddr::from(ip)).build().unwrap()
+}
+
+async fn login_from(app: &TestApp, client: &reqwest::Client, password: &str) -> StatusCode {
+    client
+        .post(app.url("/api/v1/auth/admin/login"))
+        .json(&json!({"store_id": "a", "username": "admin", "password": password}))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn wrong_passwords_from_one_address_never_lock_the_owner_out_from_another_and_staff_see_the_lock() {
+    let app = TestApp::spawn().await;
+    app.seed_store("a", 1).await;
+    let guesser = client_from([127, 0, 0, 66]);
+    let office = client_from([127, 0, 0, 10]);
+    for _ in 0..LOCKOUT_AFTER {
+        assert_eq!(login_from(&app, &guesser, "wrong-password").await, StatusCode::UNAUTHORIZED);
+    }
+    // The guesser's address is locked for this account: even the right password fails there…
+    assert_eq!(login_from(&app, &guesser, ADMIN_PASSWORD).await, StatusCode::UNAUTHORIZED);
+    assert_eq!(login_from(&app, &guesser, "still-guessing").await, StatusCode::UNAUTHORIZED);
+    // …while the owner logs in from the office, again and again, during the lock.
+    for _ in 0..3 {
+        assert_eq!(login_from(&app, &office, ADMIN_PASSWORD).await, StatusCode::OK);
+    }
+    // Staff see who is locked, from where, and that logins are being refused.
+    let owner = app.admin_token("a").await;
+    let locks = app.get("/api/v1/admin/login-locks", Some(&owner)).await;
+    assert_eq!(locks.status, StatusCode::OK, "{}", locks.body);
+    let locks = locks.body.as_array().unwrap().clone();
+    assert_eq!(locks.len(), 1, "{locks:?}");
+    assert_eq!(locks[0]["name"], "admin");
+    assert_eq!(locks[0]["account"], "staff");
+    assert_eq!(locks[0]["address"], "127.0.0.66");
+    assert_eq!(locks[0]["refused"], 2);
+    crate::helpers::settle(&app).await;
+    let trail = app.get("/api/v1/admin/audit?kind=login_locked", Some(&owner)).await;
+    assert_eq!(trail.status, StatusCode::OK, "{}", trail.body);
+    let entries = trail.body["entries"].as_array().or(trail.body.as_array()).unwrap().clone();
+    assert_eq!(entries.len(), 1, "{}", trail.body);
+    assert_eq!(entries[0]["detail"]["address"], "127.0.0.66");
+    // The lock runs out with time.
+    app.clock.advance(tableorder::db::stores::LOCKOUT_MS + 1);
+    assert_eq!(login_from(&app, &guesser, ADMIN_PASSWORD).await, StatusCode::OK);
+    assert!(app.get("/api/v1/admin/login-locks", Some(&owner)).await.body.as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_burst_of_guesses_sent_at_once_gets_no_more_real_checks_than_guesses_sent_one_by_one() {
+    let app = TestApp::spawn().await;
+    app.seed_store("a", 1).await;
+    let guesser = client_from([127, 0, 0, 77]);
+    // Forty wrong guesses in flight together, then the right password while they are checked.
+    let mut burst = Vec::new();
+    for i in 0..40 {
+        let (c, url) = (guesser.clone(), app.url("/api/v1/auth/admin/login"));
+        burst.push(tokio::spawn(async move {
+            let body = json!({"store_id": "a", "username": "admin", "password": format!("guess-{i:04}")});
+            c.post(url).json(&body).send().await.unwrap().status()
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    let right = login_from(&app, &guesser, ADMIN_PASSWORD).await;
+    for b in burst {
+        assert_eq!(b.await.unwrap(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(right, StatusCode::UNAUTHORIZED, "the right password got through behind 40 wrong ones");
+    // Another address is not affected.
+    assert_eq!(login_from(&app, &client_from([127, 0, 0, 78]), ADMIN_PASSWORD).await, StatusCode::OK);
+}
