@@ -136,6 +136,18 @@ pub enum HubBoxCommand {
         #[command(flatten)]
         db: HubDb,
     },
+    /// Bind more stores to a box (a store added on it later). Events the box sent for them
+    /// before are held at the hub and released into HQ's figures at its next upload.
+    Bind {
+        /// The box's id (see `hub box list`).
+        #[arg(long)]
+        id: i64,
+        /// A store the box may send for from now on (repeat for several).
+        #[arg(long = "store", required = true)]
+        stores: Vec<String>,
+        #[command(flatten)]
+        db: HubDb,
+    },
     /// Revoke a box's token: it can no longer send (what it sent stays).
     Revoke {
         /// The box's id (see `hub box list`).

@@ -39,6 +39,9 @@ pub struct UplinkStatus {
     pub acked_event_id: i64,
     pub last_upload_at: Option<String>,
     pub last_error: Option<String>,
+    /// Stores of this box the hub is not bound to: their orders wait at the hub, unseen by
+    /// HQ, until HQ binds them to this box (`tableorder hub box bind`); the others flow.
+    pub refused_stores: Vec<String>,
 }
 
 #[derive(Default)]
@@ -235,7 +238,10 @@ pub async fn run(h: Handles, link: HubLink) {
         let n = events.len();
         let body = IngestBody { events, stores, head: Some(head) };
         match post::<_, Acked>(&client, &link, "/hub/v1/ingest", &body).await {
-            Ok(Acked { acked }) => {
+            Ok(Acked { acked, refused_stores }) => {
+                if !refused_stores.is_empty() && up.status().refused_stores != refused_stores {
+                    tracing::warn!(stores = ?refused_stores, "the hub is not bound to these stores of this box: their orders wait at the hub until HQ binds them");
+                }
                 last_contact = tokio::time::Instant::now();
                 failures = 0;
                 if acked > after {
@@ -252,6 +258,7 @@ pub async fn run(h: Handles, link: HubLink) {
                     s.backlog = (head - acked.max(after)).max(0);
                     s.last_upload_at = Some(db::rfc3339(now));
                     s.last_error = None;
+                    s.refused_stores = refused_stores;
                 });
                 h.metrics.hub_up.set(1);
                 h.metrics.hub_acked.set(acked.max(after));

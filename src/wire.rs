@@ -615,9 +615,13 @@ pub struct IngestBody {
 }
 
 /// The hub's answer to an ingest: every event of the box up to `acked` is held.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Acked {
     pub acked: i64,
+    /// Stores of the box the hub is not bound to: their events are held at the hub (and
+    /// counted in `acked`) but not shown to HQ until the store is bound to the box.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub refused_stores: Vec<String>,
 }
 
 /// An order with its store: a backfill sends these, and HQ reads them (`/hub/v1/orders`).

@@ -40,17 +40,6 @@ pub struct BoxUser {
     pub stores: HashSet<String>,
 }
 
-impl BoxUser {
-    /// 403 unless the box is bound to `store_id`.
-    pub fn check_store(&self, store_id: &str, what: &str) -> AppResult<()> {
-        if self.stores.contains(store_id) {
-            Ok(())
-        } else {
-            Err(AppError::Forbidden(format!("this box may not send {what} of store {store_id}")))
-        }
-    }
-}
-
 impl FromRequestParts<HubState> for BoxUser {
     type Rejection = AppError;
 

@@ -75,6 +75,33 @@ pub fn run(
                 println!("{token}");
                 Ok(())
             }
+            HubCommand::Box { command: HubBoxCommand::Bind { id, stores, db } } => {
+                for s in &stores {
+                    crate::domain::store_id(s)
+                        .map_err(|_| format!("store id {s:?} must be 1–32 characters of a–z, 0–9 and '-'"))?;
+                }
+                let pool = migrated(&db.database_url).await?;
+                let c = pool.get().await.map_err(|e| e.to_string())?;
+                let live = c
+                    .query_opt("SELECT 1 FROM boxes WHERE id = $1 AND revoked_at IS NULL", &[&id])
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if live.is_none() {
+                    return Err(format!("no box {id} with a live token"));
+                }
+                for s in &stores {
+                    c.execute("INSERT INTO box_stores (box_id, store_id) VALUES ($1, $2) ON CONFLICT DO NOTHING", &[&id, s])
+                        .await
+                        .map_err(|e| e.to_string())?;
+                }
+                let held: i64 = c
+                    .query_one("SELECT count(*) FROM held_events WHERE box_id = $1 AND store_id = ANY($2)", &[&id, &stores])
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .get(0);
+                println!("box {id} may send for {} too; {held} held events go into HQ's figures at its next upload", stores.join(", "));
+                Ok(())
+            }
             HubCommand::Box { command: HubBoxCommand::Revoke { id, db } } => {
                 let pool = migrated(&db.database_url).await?;
                 let c = pool.get().await.map_err(|e| e.to_string())?;
@@ -94,22 +121,24 @@ pub fn run(
                 let rows = c
                     .query(
                         "SELECT b.id, b.name, coalesce(string_agg(s.store_id, ',' ORDER BY s.store_id), ''),
-                                b.acked_event_id, coalesce(b.last_seen_at::text, '-'), b.revoked_at IS NOT NULL
+                                b.acked_event_id, coalesce(b.last_seen_at::text, '-'), b.revoked_at IS NOT NULL,
+                                coalesce((SELECT string_agg(DISTINCT h.store_id, ',') FROM held_events h WHERE h.box_id = b.id), '')
                          FROM boxes b LEFT JOIN box_stores s ON s.box_id = b.id GROUP BY b.id ORDER BY b.id",
                         &[],
                     )
                     .await
                     .map_err(|e| e.to_string())?;
-                println!("id\tname\tstores\tacked\tlast seen\trevoked");
+                println!("id\tname\tstores\tacked\tlast seen\trevoked\tnot bound (held)");
                 for r in rows {
                     println!(
-                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
                         r.get::<_, i64>(0),
                         r.get::<_, String>(1),
                         r.get::<_, String>(2),
                         r.get::<_, i64>(3),
                         r.get::<_, String>(4),
-                        if r.get::<_, bool>(5) { "yes" } else { "no" }
+                        if r.get::<_, bool>(5) { "yes" } else { "no" },
+                        r.get::<_, String>(6)
                     );
                 }
                 Ok(())

@@ -11,6 +11,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_init", include_str!("../../migrations/hub/0001_init.sql")),
     ("0002_audit", include_str!("../../migrations/hub/0002_audit.sql")),
     ("0003_checkout", include_str!("../../migrations/hub/0003_checkout.sql")),
+    ("0004_held_events", include_str!("../../migrations/hub/0004_held_events.sql")),
 ];
 
 /// Schema version this binary writes.

@@ -9,15 +9,16 @@ use super::auth::BoxUser;
 use crate::error::{AppError, AppResult};
 use crate::wire::{
     AuditEntry, BackfillBody, CallDto, DayReport, EndedSession, EventData, IngestBody, OrderEvent, PaymentDto,
-    SessionSummary, StoreOrder, WireEvent,
+    SessionSummary, StoreInfo, StoreOrder, WireEvent,
 };
 use std::collections::{BTreeMap, HashSet};
 use tokio_postgres::Transaction;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
-/// Checks a batch before anything is written: ids ascending, every store bound to the box.
-pub fn check(b: &BoxUser, body: &IngestBody) -> AppResult<()> {
+/// Checks a batch before anything is written: at most 5,000 events, ids ascending. Events
+/// of a store the box is not bound to are not refused: they are held (see [`ingest`]).
+pub fn check(body: &IngestBody) -> AppResult<()> {
     if body.events.len() > 5000 {
         return Err(AppError::BadRequest("at most 5000 events per batch".into()));
     }
@@ -27,17 +28,19 @@ pub fn check(b: &BoxUser, body: &IngestBody) -> AppResult<()> {
             return Err(AppError::BadRequest("event ids must be ascending".into()));
         }
         prev = e.id;
-        b.check_store(&e.store_id, "events")?;
-    }
-    for s in &body.stores {
-        b.check_store(&s.store_id, "a description")?;
     }
     Ok(())
 }
 
+/// Events a box may have held for stores it is not bound to; beyond, its batches with more
+/// are refused (403) until HQ binds the store or the box stops sending it.
+pub const MAX_HELD: i64 = 100_000;
+
 /// What an ingest did.
 pub struct Ingested {
     pub acked: i64,
+    /// Stores of this box whose events are held because the box is not bound to them.
+    pub refused: Vec<String>,
     /// The highest hub id written (for the live notification), if any was new.
     pub max_hub_id: Option<i64>,
     pub new_events: usize,
@@ -57,7 +60,11 @@ pub async fn ingest(st: &HubState, b: &BoxUser, body: &IngestBody) -> AppResult<
         tx.query_one("SELECT first_event_id, acked_event_id FROM boxes WHERE id = $1 FOR UPDATE", &[&b.id]).await?;
     let locked_box = started.elapsed();
     let (first, mut acked): (Option<i64>, i64) = (row.get(0), row.get(1));
-    upsert_stores(&tx, &body.stores, true).await?;
+    let bound = |store: &str| b.stores.contains(store);
+    let described: Vec<StoreInfo> = body.stores.iter().filter(|s| bound(&s.store_id)).cloned().collect();
+    upsert_stores(&tx, &described, true).await?;
+    // Events held for stores bound since: released now, before this batch (they are older).
+    let released = release(&tx, b).await?;
     let mut max_hub_id = None;
     let mut new_events = 0;
     if let Some(min_id) = body.events.first().map(|e| e.id) {
@@ -68,59 +75,55 @@ pub async fn ingest(st: &HubState, b: &BoxUser, body: &IngestBody) -> AppResult<
         }
         let ids: Vec<i64> = body.events.iter().map(|e| e.id).collect();
         let held: HashSet<i64> = tx
-            .query("SELECT event_id FROM events WHERE box_id = $1 AND event_id = ANY($2)", &[&b.id, &ids])
+            .query(
+                "SELECT event_id FROM events WHERE box_id = $1 AND event_id = ANY($2)
+                 UNION ALL SELECT event_id FROM held_events WHERE box_id = $1 AND event_id = ANY($2)",
+                &[&b.id, &ids],
+            )
             .await?
             .iter()
             .map(|r| r.get(0))
             .collect();
-        let fresh: Vec<&WireEvent> = body.events.iter().filter(|e| !held.contains(&e.id)).collect();
+        let (fresh, unbound): (Vec<&WireEvent>, Vec<&WireEvent>) =
+            body.events.iter().filter(|e| !held.contains(&e.id)).partition(|e| bound(&e.store_id));
         new_events = fresh.len();
-        let (mut projected, mut copied) = (started.elapsed(), started.elapsed());
-        if !fresh.is_empty() {
-            project(&tx, b.id, &fresh).await?;
-            projected = started.elapsed();
-            // Hub ids must commit in the order they are given, or a live reader resuming
-            // after id N could miss an N-1 that committed later: one insert at a time.
-            tx.execute("SELECT pg_advisory_xact_lock(7463202)", &[]).await?;
-            // COPY (binary) is the cheapest way in; duplicates were filtered above, and the
-            // box's row lock keeps another ingest of this box from adding them meanwhile.
-            let sink = tx
-                .copy_in("COPY events (box_id, event_id, store_id, table_id, type, data, created_at) FROM STDIN BINARY")
-                .await?;
-            let types = [Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ];
-            let writer = BinaryCopyInWriter::new(sink, &types);
-            futures_util::pin_mut!(writer);
-            for e in &fresh {
-                let at: jiff::Timestamp = e
-                    .created_at
-                    .parse()
-                    .map_err(|_| AppError::BadRequest(format!("event {}: created_at is not RFC 3339", e.id)))?;
-                // Already known to be JSON: serde read it.
-                let data = e.data.get();
-                writer.as_mut().write(&[&b.id, &e.id, &e.store_id, &e.table_id, &e.kind, &data, &at]).await?;
-            }
-            writer.finish().await?;
-            max_hub_id = Some(tx.query_one("SELECT currval('events_hub_id')", &[]).await?.get(0));
-            copied = started.elapsed();
-        }
-        tracing::debug!(?locked_box, ?projected, ?copied, events = fresh.len(), "ingest phases");
-        // Every event from the first up to the first gap is held.
+        hold(&tx, b, &unbound).await?;
+        let started_store = started.elapsed();
+        max_hub_id = store_events(&tx, b.id, released.iter().chain(fresh.iter().copied())).await?;
+        tracing::debug!(?locked_box, stored = ?started.elapsed() - started_store, events = fresh.len(), "ingest phases");
+        // Every event from the first up to the first gap is held (here or among the held).
         let gap: Option<i64> = tx
             .query_one(
-                "SELECT min(x.n) FROM (SELECT event_id + 1 AS n FROM events WHERE box_id = $1 AND event_id >= $2) x
-                 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.box_id = $1 AND e.event_id = x.n)",
+                "SELECT min(x.n) FROM (
+                     SELECT event_id + 1 AS n FROM events WHERE box_id = $1 AND event_id >= $2
+                     UNION ALL SELECT event_id + 1 FROM held_events WHERE box_id = $1 AND event_id >= $2) x
+                 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.box_id = $1 AND e.event_id = x.n)
+                   AND NOT EXISTS (SELECT 1 FROM held_events h WHERE h.box_id = $1 AND h.event_id = x.n)",
                 &[&b.id, &(acked + 1)],
             )
             .await?
             .get(0);
         let starts = tx
-            .query_opt("SELECT 1 FROM events WHERE box_id = $1 AND event_id = $2", &[&b.id, &(acked + 1)])
+            .query_opt(
+                "SELECT 1 FROM events WHERE box_id = $1 AND event_id = $2
+                 UNION ALL SELECT 1 FROM held_events WHERE box_id = $1 AND event_id = $2",
+                &[&b.id, &(acked + 1)],
+            )
             .await?
             .is_some();
         if starts && let Some(g) = gap {
             acked = acked.max(g - 1);
         }
+    } else if !released.is_empty() {
+        max_hub_id = store_events(&tx, b.id, released.iter()).await?;
     }
+    new_events += released.len();
+    let refused: Vec<String> = tx
+        .query("SELECT DISTINCT store_id FROM held_events WHERE box_id = $1 ORDER BY store_id", &[&b.id])
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     let head = body.head.unwrap_or(0).max(acked);
     tx.execute(
         "UPDATE boxes SET acked_event_id = $2, last_seen_at = now(), head_event_id = greatest(head_event_id, $3) WHERE id = $1",
@@ -135,7 +138,99 @@ pub async fn ingest(st: &HubState, b: &BoxUser, body: &IngestBody) -> AppResult<
     let before_commit = started.elapsed();
     tx.commit().await?;
     tracing::debug!(?before_commit, total = ?started.elapsed(), "ingest committed");
-    Ok(Ingested { acked, max_hub_id, new_events })
+    Ok(Ingested { acked, refused, max_hub_id, new_events })
+}
+
+/// Writes new events of bound stores and their projections; answers the highest hub id.
+async fn store_events<'a>(
+    tx: &Transaction<'_>,
+    box_id: i64,
+    events: impl Iterator<Item = &'a WireEvent>,
+) -> AppResult<Option<i64>> {
+    let mut events: Vec<&WireEvent> = events.collect();
+    if events.is_empty() {
+        return Ok(None);
+    }
+    events.sort_by_key(|e| e.id);
+    project(tx, box_id, &events).await?;
+    // Hub ids must commit in the order they are given, or a live reader resuming after id
+    // N could miss an N-1 that committed later: one insert at a time.
+    tx.execute("SELECT pg_advisory_xact_lock(7463202)", &[]).await?;
+    // COPY (binary) is the cheapest way in; duplicates were filtered before, and the box's
+    // row lock keeps another ingest of this box from adding them meanwhile.
+    let sink = tx
+        .copy_in("COPY events (box_id, event_id, store_id, table_id, type, data, created_at) FROM STDIN BINARY")
+        .await?;
+    let types = [Type::INT8, Type::INT8, Type::TEXT, Type::INT8, Type::TEXT, Type::TEXT, Type::TIMESTAMPTZ];
+    let writer = BinaryCopyInWriter::new(sink, &types);
+    futures_util::pin_mut!(writer);
+    for e in &events {
+        let at = created_at(e)?;
+        // Already known to be JSON: serde read it.
+        let data = e.data.get();
+        writer.as_mut().write(&[&box_id, &e.id, &e.store_id, &e.table_id, &e.kind, &data, &at]).await?;
+    }
+    writer.finish().await?;
+    Ok(Some(tx.query_one("SELECT currval('events_hub_id')", &[]).await?.get(0)))
+}
+
+fn created_at(e: &WireEvent) -> AppResult<jiff::Timestamp> {
+    e.created_at.parse().map_err(|_| AppError::BadRequest(format!("event {}: created_at is not RFC 3339", e.id)))
+}
+
+/// Keeps events of stores the box is not bound to, acknowledged but not shown.
+async fn hold(tx: &Transaction<'_>, b: &BoxUser, events: &[&WireEvent]) -> AppResult<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let held: i64 = tx.query_one("SELECT count(*) FROM held_events WHERE box_id = $1", &[&b.id]).await?.get(0);
+    if held + events.len() as i64 > MAX_HELD {
+        return Err(AppError::Forbidden(format!(
+            "this box is not bound to store {} and the hub holds {held} of its events already; bind the store (tableorder hub box bind) or stop sending it",
+            events[0].store_id
+        )));
+    }
+    tracing::warn!(box_id = b.id, store = %events[0].store_id, events = events.len(), "holding events of a store the box is not bound to");
+    for e in events {
+        let at = created_at(e)?;
+        tx.execute(
+            "INSERT INTO held_events (box_id, event_id, store_id, table_id, type, data, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+            &[&b.id, &e.id, &e.store_id, &e.table_id, &e.kind, &e.data.get(), &at],
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Takes out the held events of stores the box is now bound to (oldest first).
+async fn release(tx: &Transaction<'_>, b: &BoxUser) -> AppResult<Vec<WireEvent>> {
+    let stores: Vec<&str> = b.stores.iter().map(String::as_str).collect();
+    let rows = tx
+        .query(
+            "DELETE FROM held_events WHERE box_id = $1 AND store_id = ANY($2)
+             RETURNING event_id, store_id, table_id, type, data, created_at",
+            &[&b.id, &stores],
+        )
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let data: String = r.get(4);
+        let at: jiff::Timestamp = r.get(5);
+        out.push(WireEvent {
+            id: r.get(0),
+            store_id: r.get(1),
+            table_id: r.get(2),
+            kind: r.get(3),
+            data: serde_json::value::RawValue::from_string(data).map_err(AppError::internal)?,
+            created_at: at.to_string(),
+        });
+    }
+    if !out.is_empty() {
+        tracing::info!(box_id = b.id, events = out.len(), "releasing held events of stores bound to the box since");
+    }
+    out.sort_by_key(|e| e.id);
+    Ok(out)
 }
 
 /// The stores a box describes (name, timezone); `seen`: it is online now.
@@ -442,13 +537,13 @@ async fn upsert_sessions(
 }
 
 /// Upserts backfilled orders and sessions (same rules as the projections).
-pub async fn backfill(st: &HubState, b: &BoxUser, body: BackfillBody) -> AppResult<usize> {
-    for o in &body.orders {
-        b.check_store(&o.store_id, "orders")?;
-    }
-    for s in body.sessions.iter().map(|s| s.store_id.as_str()).chain(body.stores.iter().map(|s| s.store_id.as_str())) {
-        b.check_store(s, "sessions")?;
-    }
+///
+/// Rows of stores the box is not bound to are left out (a backfill is history from before
+/// the box joined; the box's events from then on are held for such a store).
+pub async fn backfill(st: &HubState, b: &BoxUser, mut body: BackfillBody) -> AppResult<usize> {
+    body.orders.retain(|o| b.stores.contains(&o.store_id));
+    body.sessions.retain(|s| b.stores.contains(&s.store_id));
+    body.stores.retain(|s| b.stores.contains(&s.store_id));
     let stored = body.orders.len() + body.sessions.len();
     let mut c = st.pool.get().await?;
     let tx = c.transaction().await?;

@@ -52,6 +52,8 @@ pub struct HubState {
     pub keys: Arc<crate::auth::Keys>,
     pub logins: Arc<crate::ratelimit::KeyedLimit<std::net::IpAddr>>,
     pub hashing: Arc<tokio::sync::Semaphore>,
+    /// Gzip bodies are inflated and parsed off the async workers, two at a time.
+    pub inflating: Arc<tokio::sync::Semaphore>,
     pub csv_page_size: i64,
 }
 
@@ -96,6 +98,7 @@ impl Hub {
                 keys: Arc::new(crate::auth::Keys::new(key.as_bytes())),
                 logins: Arc::new(crate::ratelimit::KeyedLimit::per_minute(10)),
                 hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+                inflating: Arc::new(tokio::sync::Semaphore::new(2)),
                 csv_page_size: cfg.csv_page_size.max(1),
             },
         })

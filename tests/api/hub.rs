@@ -105,13 +105,18 @@ impl BoxProc {
 
     /// The box's own orders: id → (total, items).
     fn orders(&self) -> BTreeMap<i64, (i64, Value)> {
+        self.orders_of("%")
+    }
+
+    /// The box's orders of the stores whose id is `like` (SQL LIKE).
+    fn orders_of(&self, like: &str) -> BTreeMap<i64, (i64, Value)> {
         let conn =
             rusqlite::Connection::open_with_flags(self.db(), rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
         let mut out = BTreeMap::new();
         let ids: Vec<(i64, i64)> = conn
-            .prepare("SELECT id, total FROM orders ORDER BY id")
+            .prepare("SELECT id, total FROM orders WHERE store_id LIKE ?1 ORDER BY id")
             .unwrap()
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map([like], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -178,12 +183,17 @@ struct Tablet {
 
 impl Tablet {
     async fn new(b: &BoxProc, client: &Client) -> Tablet {
+        Tablet::for_store(b, client, &b.store, b.demo).await
+    }
+
+    /// A tablet of `store` on box `b` (a store made by the CLI gets a table and a menu first).
+    async fn for_store(b: &BoxProc, client: &Client, store: &str, demo: bool) -> Tablet {
         let base = b.url("");
-        if !b.demo {
+        if !demo {
             // A table and a small menu for the second store.
             let admin: Value = client
                 .post(format!("{base}/api/v1/auth/admin/login"))
-                .json(&json!({"store_id": b.store, "username": "admin", "password": "demo1234"}))
+                .json(&json!({"store_id": store, "username": "admin", "password": "demo1234"}))
                 .send()
                 .await
                 .unwrap()
@@ -219,7 +229,7 @@ impl Tablet {
         }
         let login: Value = client
             .post(format!("{base}/api/v1/auth/table/login"))
-            .json(&json!({"store_id": b.store, "table_number": 1, "password": "1234"}))
+            .json(&json!({"store_id": store, "table_number": 1, "password": "1234"}))
             .send()
             .await
             .unwrap()
@@ -407,7 +417,8 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
     let stew = pg.one("SELECT items FROM orders WHERE store_id = 'demo' ORDER BY order_id LIMIT 1");
     assert!(stew.contains("라면사리") && stew.contains("덜 맵게"), "{stew}");
 
-    // 2. A box token cannot send another store's events: 403, nothing stored.
+    // 2. A box token cannot put another store's events into HQ's figures: events of a store
+    // it is not bound to are held, never shown (and these ids are box B's own, held already).
     let before = pg.one("SELECT count(*) FROM events");
     let foreign = box_a.events(1, 3);
     let r = client
@@ -417,8 +428,10 @@ async fn every_order_of_two_boxes_reaches_the_hub_exactly_once_through_crashes_o
         .send()
         .await
         .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(pg.one("SELECT count(*) FROM events"), before);
+    assert_eq!(pg.one("SELECT count(*) FROM held_events"), "0");
+    assert_eq!(pg.one("SELECT count(*) FROM orders WHERE box_id = 2 AND store_id = 'demo'"), "0");
     // HQ tokens and box tokens are not interchangeable.
     let r = client
         .post(format!("{}/hub/v1/ingest", lb.url()))
@@ -885,4 +898,118 @@ async fn a_box_uploads_over_tls_to_a_hub_whose_certificate_the_chains_own_ca_sig
     let out = run_within(cmd, Duration::from_secs(30));
     assert!(!out.status.success());
     assert!(text(&out.stderr).contains("no certificate"), "{}", text(&out.stderr));
+}
+
+/// Waits until the hub holds exactly the box's orders of `store` (by LIKE on the box side).
+async fn store_synced(pg: &Postgres, b: &BoxProc, store: &str, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (mine, theirs) = (b.orders_of(store), hub_orders(pg, store));
+        if !mine.is_empty() && mine == theirs {
+            return;
+        }
+        assert!(Instant::now() < deadline, "{what}: store {store}: box {} orders, hub {}", mine.len(), theirs.len());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_store_the_hub_is_not_bound_to_waits_at_the_hub_while_the_boxs_other_stores_flow() {
+    const TEST: &str = "the hub's held-store test";
+    if let Some(why) = unavailable() {
+        return skip_or_fail_test(TEST, &why);
+    }
+    let pg = Postgres::start();
+    let redis = Redis::start();
+    let db = pg.url();
+    hub_cli(&["migrate", "--database-url", &db], &[]);
+    // A food court box: the hub knows it for "second" only; "third" was added on the box later.
+    let token = hub_cli(&["box", "add", "--store", "second", "--name", "court", "--database-url", &db], &[]);
+    let port = free_port();
+    let hub = hub_process(port, &db, &redis.url());
+    let mut court = BoxProc::new("second", false, &format!("http://127.0.0.1:{port}"), &token);
+    court.kill();
+    let mut cmd = base_command(BIN);
+    cmd.args(["store", "create", "--id", "third", "--name", "Store third", "--admin", "admin", "--data-dir"])
+        .arg(court.dir.path())
+        .env("TABLEORDER_ADMIN_PASSWORD", "demo1234");
+    let out = run_within(cmd, Duration::from_secs(60));
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    court.start();
+    let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+    let second = Tablet::new(&court, &client).await;
+    let third = Tablet::for_store(&court, &client, "third", false).await;
+    for _ in 0..4 {
+        third.order().await;
+        second.order().await;
+    }
+    // The bound store's orders flow, the other's wait at the hub, unseen by HQ.
+    store_synced(&pg, &court, "second", "the bound store").await;
+    assert!(hub_orders(&pg, "third").is_empty());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = hub_state(&client, &court).await;
+        if state["refused_stores"] == json!(["third"]) && state["backlog"] == 0 {
+            assert_eq!(state["state"], "ok", "{state}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "the System page does not name the refused store: {state}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(pg.one("SELECT count(*) FROM held_events WHERE store_id = 'third'").parse::<i64>().unwrap() > 0);
+    let listed = hub_cli(&["box", "list", "--database-url", &db], &[]);
+    assert!(listed.lines().any(|l| l.starts_with("1\tcourt") && l.ends_with("\tthird")), "{listed}");
+
+    // HQ binds "third": its orders arrive, each once, in order, and nothing stays held.
+    let bound = hub_cli(&["box", "bind", "--id", "1", "--store", "third", "--database-url", &db], &[]);
+    assert!(bound.contains("held events"), "{bound}");
+    third.order().await;
+    store_synced(&pg, &court, "third", "after binding").await;
+    store_synced(&pg, &court, "second", "after binding").await;
+    assert_eq!(pg.one("SELECT count(*) FROM held_events"), "0");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while hub_state(&client, &court).await["refused_stores"] != json!([]) {
+        assert!(Instant::now() < deadline, "the System page still names a refused store");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let dup =
+        pg.one("SELECT count(*) FROM (SELECT event_id FROM events GROUP BY box_id, event_id HAVING count(*) > 1) d");
+    assert_eq!(dup, "0");
+
+    // Eight gzip bombs at once (64 KB each, 64 MB of JSON whitespace inflated): each is
+    // refused, inflated as a stream a few at a time, and the hub's memory hardly moves.
+    let bomb = {
+        use std::io::Write;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..64 {
+            gz.write_all(&spaces).unwrap();
+        }
+        gz.finish().unwrap()
+    };
+    assert!(bomb.len() < 128 * 1024, "{}", bomb.len());
+    let pid = hub.child.id();
+    let idle = crate::support::client::rss_kib(pid);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let peak = crate::support::client::sample_peak(pid, stop.clone());
+    let mut sent = Vec::new();
+    for _ in 0..8 {
+        let (c, url, token, body) =
+            (client.clone(), format!("http://127.0.0.1:{port}/hub/v1/ingest"), token.clone(), bomb.clone());
+        sent.push(tokio::spawn(async move {
+            let r = c.post(url).bearer_auth(token).header("content-encoding", "gzip").body(body).send().await.unwrap();
+            (r.status(), r.text().await.unwrap())
+        }));
+    }
+    let health = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.unwrap();
+    assert!(health.status().is_success());
+    for s in sent {
+        let (status, body) = s.await.unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = peak.join().unwrap();
+    let growth = peak.saturating_sub(idle) / 1024;
+    println!("hub under 8 gzip bombs: idle {} MiB, peak {} MiB", idle / 1024, peak / 1024);
+    assert!(growth < 32, "eight gzip bombs grew the hub by {growth} MiB");
 }

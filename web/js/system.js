@@ -69,6 +69,10 @@ export function systemView({ api, can }) {
           row(t('sys.hubBacklog'), h('span.num', { dataset: { hubBacklog: hub.backlog } }, t('sys.hubBacklogN', { n: Number(hub.backlog || 0).toLocaleString() }))),
           row(t('sys.hubLastUpload'), hub.last_upload_at ? dateTime(hub.last_upload_at) : t('sys.hubNever')),
           !ok && hub.last_error ? row(t('sys.hubError'), h('span.mono.hub-error', hub.last_error), 'hub-error-row') : null,
+          // Stores of this box the hub is not bound to: their orders wait at the hub.
+          hub.refused_stores && hub.refused_stores.length
+            ? row(t('sys.hubRefused'), h('span.hub-error', { dataset: { hubRefused: hub.refused_stores.join(',') } }, t('sys.hubRefusedN', { stores: hub.refused_stores.join(', ') })), 'hub-error-row')
+            : null,
         ),
         h('p.muted.hub-help', t('sys.hubHelp')),
       );

@@ -19,25 +19,37 @@ pub fn router() -> Router<HubState> {
     Router::new().route("/hub/v1/ingest", post(ingest_handler)).route("/hub/v1/backfill", post(backfill_handler))
 }
 
-/// The JSON body, inflated when sent with `Content-Encoding: gzip`.
-fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: &[u8]) -> AppResult<T> {
+/// The JSON body, inflated when sent with `Content-Encoding: gzip`: inflated and parsed
+/// as a stream (never more than [`MAX_INFLATED`] read, no inflated copy kept), on the
+/// blocking threads, a few bodies at a time, so that a flood of gzip bombs neither stalls
+/// the async workers nor takes more than a few buffers of memory.
+async fn json_body<T>(st: &HubState, headers: &HeaderMap, body: Bytes) -> AppResult<T>
+where
+    T: serde::de::DeserializeOwned + Send + 'static,
+{
     let gz = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.eq_ignore_ascii_case("gzip"));
-    let raw;
-    let bytes = if gz {
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(body)
-            .take(MAX_INFLATED)
-            .read_to_end(&mut out)
-            .map_err(|e| AppError::BadRequest(format!("bad gzip body: {e}")))?;
-        raw = out;
-        &raw[..]
-    } else {
-        body
-    };
-    serde_json::from_slice(bytes).map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))
+    let turn = st.inflating.clone().acquire_owned().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let parsed = if gz {
+            let reader = std::io::BufReader::new(flate2::read::GzDecoder::new(&body[..]).take(MAX_INFLATED));
+            serde_json::from_reader(reader).map_err(|e| {
+                if e.is_io() {
+                    AppError::BadRequest(format!("bad gzip body: {e}"))
+                } else {
+                    AppError::BadRequest(format!("malformed JSON: {e}"))
+                }
+            })
+        } else {
+            serde_json::from_slice(&body).map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))
+        };
+        drop(turn);
+        parsed
+    })
+    .await
+    .map_err(AppError::internal)?
 }
 
 async fn ingest_handler(
@@ -46,8 +58,8 @@ async fn ingest_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<axum::Json<Acked>> {
-    let req: IngestBody = json_body(&headers, &body)?;
-    ingest::check(&b, &req)?;
+    let req: IngestBody = json_body(&st, &headers, body).await?;
+    ingest::check(&req)?;
     let done = ingest::ingest(&st, &b, &req).await?;
     if done.new_events > 0 {
         st.cache.bump().await;
@@ -55,7 +67,7 @@ async fn ingest_handler(
             st.live.notify(st.redis.as_ref(), h).await;
         }
     }
-    Ok(axum::Json(Acked { acked: done.acked }))
+    Ok(axum::Json(Acked { acked: done.acked, refused_stores: done.refused }))
 }
 
 async fn backfill_handler(
@@ -64,7 +76,7 @@ async fn backfill_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> AppResult<axum::Json<Stored>> {
-    let req: BackfillBody = json_body(&headers, &body)?;
+    let req: BackfillBody = json_body(&st, &headers, body).await?;
     let stored = ingest::backfill(&st, &b, req).await?;
     st.cache.bump().await;
     Ok(axum::Json(Stored { stored }))
