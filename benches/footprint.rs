@@ -36,10 +36,12 @@ fn start(dir: &std::path::Path, pin: bool) -> (Server, Duration) {
         .env("TABLEORDER_JWT_SECRET", SECRET)
         .env("TABLEORDER_MAX_STAFF_STREAMS", "0")
         .env("TABLEORDER_MAX_STREAMS", "0")
+        .env("TABLEORDER_MAX_CONNECTIONS_PER_ADDRESS", "0")
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
         .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
         .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
-        .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0");
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0");
     let server = Server::spawn(cmd);
     let took = server.ready_after;
     (server, took)

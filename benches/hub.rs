@@ -154,7 +154,8 @@ fn main() {
             .arg(dir.path())
             .args(["--hub-url", &format!("http://127.0.0.1:{p1}"), "--hub-token", &token])
             .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
-            .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0");
+            .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
+            .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0");
         let _box = spawn_until_port(cmd, port);
         let login: Value = client
             .post(format!("http://127.0.0.1:{p1}/hub/v1/auth/login"))

@@ -448,7 +448,14 @@ async fn writer_only(name: &str, state: &AppState, tablets: &[Tablet], secs: u64
                     let t0 = Instant::now();
                     match writer
                         .write(move |ctx| {
-                            let new = OrderRequest { table_id, key: &key, lines: &lines, guests: None, max_active: 0 };
+                            let new = OrderRequest {
+                                table_id,
+                                key: &key,
+                                lines: &lines,
+                                guests: None,
+                                max_active: 0,
+                                max_active_per_table: 0,
+                            };
                             tableorder::db::flows::place_order(ctx, STORE, &new, || Ok(()))
                         })
                         .await
@@ -551,7 +558,14 @@ async fn day_report(state: &AppState) -> String {
                         })
                         .collect();
                     let key = format!("r-{check}-{o}");
-                    let new = OrderRequest { table_id, key: &key, lines: &lines, guests: Some(2), max_active: 0 };
+                    let new = OrderRequest {
+                        table_id,
+                        key: &key,
+                        lines: &lines,
+                        guests: Some(2),
+                        max_active: 0,
+                        max_active_per_table: 0,
+                    };
                     session = tableorder::db::flows::place_order(ctx, STORE_R, &new, || Ok(()))?.order.session_id;
                 }
                 let t1 = Instant::now();
@@ -646,6 +660,7 @@ fn main() {
     config.limits.orders_per_minute = 0;
     config.limits.max_active_orders = 0;
     config.limits.max_tables = 0;
+    config.limits.max_active_orders_per_table = 0;
     let app = server_rt.block_on(App::build_with(config, Options::default())).expect("server builds");
     let addr = format!("http://{}", app.local_addr());
     let state = app.state().clone();

@@ -78,10 +78,12 @@ fn run(staff: usize, tables: usize, secs: u64, rate: u64) {
     let mut config = Config::for_data_dir(dir.path());
     config.limits.orders_per_minute = 0;
     config.limits.max_active_orders = 0;
+    config.limits.max_active_orders_per_table = 0;
     config.limits.max_staff_streams = 0;
     config.limits.max_tables = 0;
     config.limits.logins_per_minute = 0;
     config.limits.max_streams = 0;
+    config.limits.max_connections_per_address = 0;
 
     let app = server_rt.block_on(App::build_with(config, Options::default())).expect("server builds");
     let state = app.state().clone();
@@ -295,7 +297,7 @@ struct Probe {
 
 impl Probe {
     fn start(state: &AppState) -> Probe {
-        let sub = state.fanout.subscribe(STORE, Audience::Staff, None, None).expect("probe subscribes");
+        let sub = state.fanout.subscribe(STORE, Audience::Staff, None, None, false).expect("probe subscribes");
         let thread = std::thread::spawn(move || {
             let (mut rx, _guard) = (sub.rx, sub.guard);
             let mut at = HashMap::new();

@@ -54,8 +54,10 @@ fn start(bin: &str, dir: &std::path::Path) -> Server {
         .env("TABLEORDER_BOX_LOGINS_PER_MINUTE", "0")
         .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
         .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0")
         .env("TABLEORDER_MAX_STAFF_STREAMS", "0")
         .env("TABLEORDER_MAX_STREAMS", "0")
+        .env("TABLEORDER_MAX_CONNECTIONS_PER_ADDRESS", "0")
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
         .env("TABLEORDER_LOG", "warn,tableorder=info");
     Server::spawn(cmd)

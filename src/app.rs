@@ -127,7 +127,7 @@ impl App {
             printers,
             uplink,
             pin_key: Arc::new(pin_key),
-            photos: Arc::new(tokio::sync::Semaphore::new(1)),
+            photos: Arc::new(crate::photos::Photos::start()),
         };
         Ok(App { listener, state, shutdown_tx, started })
     }
@@ -167,6 +167,7 @@ impl App {
         let opts = crate::serve::ConnOptions {
             header_timeout: Duration::from_secs(state.config.header_timeout_secs),
             dead_peer_timeout: Duration::from_secs(state.config.dead_peer_timeout_secs),
+            max_per_address: state.config.limits.max_connections_per_address as usize,
         };
         crate::serve::serve(listener, router, shutdown_tx.subscribe(), DRAIN_TIMEOUT, opts).await;
         background.abort_all();

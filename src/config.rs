@@ -250,6 +250,10 @@ pub struct Settings {
     /// Pending + preparing orders per store, 0 = no limit [default: 1000].
     #[arg(long, env = "TABLEORDER_MAX_ACTIVE_ORDERS")]
     pub max_active_orders: Option<u64>,
+    /// Pending + preparing orders of one table, 0 = no limit [default: 50]: one table's
+    /// order spam cannot use up the store's limit.
+    #[arg(long, env = "TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE")]
+    pub max_active_orders_per_table: Option<u64>,
     /// Staff event streams per store, 0 = no limit [default: 10].
     #[arg(long, env = "TABLEORDER_MAX_STAFF_STREAMS")]
     pub max_staff_streams: Option<u64>,
@@ -305,6 +309,10 @@ pub struct Settings {
     /// PIN tries per minute on one shared terminal, 0 = no limit [default: 5].
     #[arg(long, env = "TABLEORDER_PINS_PER_MINUTE")]
     pub pins_per_minute: Option<u64>,
+    /// Open connections from one client address, 0 = no limit [default: 256]; more are
+    /// closed at once, so that one device cannot take every descriptor of the box.
+    #[arg(long, env = "TABLEORDER_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<u64>,
     /// Password hashes computed at once (each takes 7 MiB); more logins wait in line [default: 2].
     #[arg(long, env = "TABLEORDER_HASH_CONCURRENCY")]
     pub hash_concurrency: Option<u64>,
@@ -344,8 +352,10 @@ impl Settings {
             max_menu_items,
             max_categories,
             max_active_orders,
+            max_active_orders_per_table,
             max_staff_streams,
             max_streams,
+            max_connections_per_address,
             orders_per_minute,
             logins_per_minute,
             event_retention_days,
@@ -416,12 +426,14 @@ impl Settings {
                 max_menu_items: s.max_menu_items.unwrap_or(500),
                 max_categories: s.max_categories.unwrap_or(50),
                 max_active_orders: s.max_active_orders.unwrap_or(1000),
+                max_active_orders_per_table: s.max_active_orders_per_table.unwrap_or(50),
                 max_staff_streams: s.max_staff_streams.unwrap_or(10),
                 max_streams: s.max_streams.unwrap_or(10_000),
                 orders_per_minute: s.orders_per_minute.unwrap_or(30),
                 logins_per_minute: s.logins_per_minute.unwrap_or(5),
                 box_logins_per_minute: s.box_logins_per_minute.unwrap_or(300),
                 pins_per_minute: s.pins_per_minute.unwrap_or(5),
+                max_connections_per_address: s.max_connections_per_address.unwrap_or(256),
                 max_option_groups: s.max_option_groups.unwrap_or(200),
                 max_options_per_group: s.max_options_per_group.unwrap_or(30),
                 event_retention_days: s.event_retention_days.unwrap_or(7),
@@ -475,12 +487,14 @@ pub struct Limits {
     pub max_menu_items: u64,
     pub max_categories: u64,
     pub max_active_orders: u64,
+    pub max_active_orders_per_table: u64,
     pub max_staff_streams: u64,
     pub max_streams: u64,
     pub orders_per_minute: u64,
     pub logins_per_minute: u64,
     pub box_logins_per_minute: u64,
     pub pins_per_minute: u64,
+    pub max_connections_per_address: u64,
     pub max_option_groups: u64,
     pub max_options_per_group: u64,
     pub event_retention_days: u64,

@@ -36,6 +36,7 @@ pub mod kitchen;
 pub mod lockout;
 pub mod mdns;
 pub mod metrics;
+pub mod photos;
 pub mod ratelimit;
 pub mod receipt;
 pub mod serve;

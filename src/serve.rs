@@ -58,11 +58,53 @@ pub struct ConnOptions {
     /// idle socket, TCP_USER_TIMEOUT for one whose sent data is never acknowledged: an
     /// event stream to a tablet that left the Wi-Fi).
     pub dead_peer_timeout: Duration,
+    /// Open connections one client address may hold (0: no limit).
+    pub max_per_address: usize,
 }
 
 impl Default for ConnOptions {
     fn default() -> Self {
-        ConnOptions { header_timeout: Duration::from_secs(10), dead_peer_timeout: Duration::from_secs(60) }
+        ConnOptions {
+            header_timeout: Duration::from_secs(10),
+            dead_peer_timeout: Duration::from_secs(60),
+            max_per_address: 256,
+        }
+    }
+}
+
+/// Open connections per client address; a slot is given back when its guard drops.
+#[derive(Default)]
+struct PerAddress {
+    // A std mutex: held only to count.
+    open: std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>,
+}
+
+struct Slot {
+    counts: Arc<PerAddress>,
+    ip: std::net::IpAddr,
+}
+
+impl PerAddress {
+    fn take(self: &Arc<Self>, ip: std::net::IpAddr, max: usize) -> Option<Slot> {
+        let mut open = self.open.lock().expect("connection counts");
+        let n = open.entry(ip).or_default();
+        if max > 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Slot { counts: self.clone(), ip })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.counts.open.lock().expect("connection counts");
+        if let Some(n) = open.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.ip);
+            }
+        }
     }
 }
 
@@ -89,12 +131,27 @@ pub async fn serve(
 ) {
     let mut conns = JoinSet::new();
     let mut stop = shutdown.clone();
+    let per_address = Arc::new(PerAddress::default());
+    let mut refused_logged = std::time::Instant::now() - Duration::from_secs(60);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok((sock, peer)) => {
+                    let Some(slot) = per_address.take(peer.ip(), opts.max_per_address) else {
+                        // One address holding too many: closed at once, before any work.
+                        if refused_logged.elapsed() >= Duration::from_secs(60) {
+                            tracing::warn!(address = %peer.ip(), max = opts.max_per_address, "too many connections from one address; closing new ones");
+                            refused_logged = std::time::Instant::now();
+                        }
+                        drop(sock);
+                        continue;
+                    };
                     guard_socket(&sock, opts.dead_peer_timeout);
-                    conns.spawn(connection(sock, peer, router.clone(), shutdown.clone(), drain, opts));
+                    let (router, shutdown) = (router.clone(), shutdown.clone());
+                    conns.spawn(async move {
+                        connection(sock, peer, router, shutdown, drain, opts).await;
+                        drop(slot);
+                    });
                 }
                 Err(e) => {
                     // Out of descriptors, most likely: wait a moment instead of spinning.

@@ -42,8 +42,9 @@ pub struct AppState {
     pub uplink: Arc<crate::uplink::Uplink>,
     /// The key of the PIN tags (staff PINs, approvals).
     pub pin_key: Arc<crate::auth::PinKey>,
-    /// Menu photos are decoded one at a time (a big photo takes tens of MB while decoded).
-    pub photos: Arc<tokio::sync::Semaphore>,
+    /// Menu photos are made into cards one at a time, on a thread of their own (a big
+    /// photo takes tens of MB while decoded).
+    pub photos: Arc<crate::photos::Photos>,
 }
 
 /// Serialises API backups and spaces them out.

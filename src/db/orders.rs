@@ -24,6 +24,8 @@ pub struct OrderRequest<'a> {
     pub lines: &'a [Line],
     pub guests: Option<i64>,
     pub max_active: u64,
+    /// The most of them one table may have (its share, so one table cannot use them all).
+    pub max_active_per_table: u64,
 }
 
 /// A line of a new order (quantity and note already checked).
@@ -141,7 +143,7 @@ pub fn place(
     new: &OrderRequest,
     rate_limit: impl FnOnce() -> AppResult<()>,
 ) -> AppResult<Placed> {
-    let OrderRequest { table_id, key, lines, guests, max_active } = *new;
+    let OrderRequest { table_id, key, lines, guests, max_active, max_active_per_table } = *new;
     let conn = ctx.conn;
     let existing: Option<i64> = conn
         .prepare_cached("SELECT id FROM orders WHERE store_id = ?1 AND table_id = ?2 AND idempotency_key = ?3")?
@@ -230,16 +232,20 @@ pub fn place(
         });
     }
 
-    if max_active > 0 {
-        let active: i64 = conn
+    if max_active > 0 || max_active_per_table > 0 {
+        let (active, mine): (i64, i64) = conn
             // From the open sessions outwards (CROSS JOIN fixes the order): orders left pending
             // in ended sessions pile up over months and must not be walked on every order.
             .prepare_cached(
-                "SELECT count(*) FROM table_sessions s CROSS JOIN orders o ON o.store_id = s.store_id AND o.session_id = s.id
+                "SELECT count(*), coalesce(sum(s.table_id = ?2), 0)
+                 FROM table_sessions s CROSS JOIN orders o ON o.store_id = s.store_id AND o.session_id = s.id
                  WHERE s.store_id = ?1 AND s.ended_at IS NULL AND o.status IN ('pending', 'preparing')",
             )?
-            .query_row([store_id], |r| r.get(0))?;
-        if active as u64 >= max_active {
+            .query_row(params![store_id, table_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        if max_active_per_table > 0 && mine as u64 >= max_active_per_table {
+            return Err(AppError::LimitReached { limit: "max_active_orders_per_table", value: max_active_per_table });
+        }
+        if max_active > 0 && active as u64 >= max_active {
             return Err(AppError::LimitReached { limit: "max_active_orders", value: max_active });
         }
     }

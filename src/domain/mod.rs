@@ -12,6 +12,48 @@ pub use status::{Actor, OrderStatus};
 
 use crate::error::AppError;
 
+/// Format characters (Unicode category Cf) that hide or flip text: right-to-left overrides,
+/// embeddings, isolates and marks, zero-width spaces, word joiners, invisible operators, the
+/// byte-order mark, interlinear annotations, tags. A name or note with one could show staff
+/// one thing while meaning another. (The zero-width joiner and non-joiner, which emoji and
+/// some scripts need, are allowed.)
+pub fn hidden_format(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2 | 0x180E
+        | 0x200B | 0x200E..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF
+        | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// Characters that show nothing by themselves: spaces, the format characters above, joiners,
+/// variation selectors, the Hangul fillers (ㅤ, often used for "blank" names), the blank
+/// braille pattern.
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || hidden_format(c)
+        || matches!(c as u32,
+            0x200C | 0x200D | 0x034F | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x2800 | 0x3164 | 0xFFA0
+            | 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+}
+
+/// Free text staff and guests read (names, notes, reasons): no control characters, nothing
+/// that hides or flips text, and (when it may not be empty) something visible.
+pub fn shown_text(field: &str, t: &str, required: bool) -> Result<(), AppError> {
+    if t.chars().any(|c| c.is_control()) {
+        return Err(AppError::validation(field, "must not contain control characters"));
+    }
+    if t.chars().any(hidden_format) {
+        return Err(AppError::validation(
+            field,
+            "must not contain invisible or direction-changing characters (such as U+200B or U+202E)",
+        ));
+    }
+    if required && t.chars().all(invisible) {
+        return Err(AppError::validation(field, "must contain a visible character"));
+    }
+    Ok(())
+}
+
 fn text(field: &str, v: &str, min: usize, max: usize) -> Result<String, AppError> {
     let t = v.trim();
     let n = t.chars().count();
@@ -24,9 +66,7 @@ fn text(field: &str, v: &str, min: usize, max: usize) -> Result<String, AppError
     if n > max {
         return Err(AppError::validation(field, format!("must be at most {max} characters")));
     }
-    if t.chars().any(|c| c.is_control()) {
-        return Err(AppError::validation(field, "must not contain control characters"));
-    }
+    shown_text(field, t, min > 0)?;
     Ok(t.to_string())
 }
 
@@ -86,7 +126,15 @@ pub fn description(v: &str) -> Result<String, AppError> {
     if n > 1000 {
         return Err(AppError::validation("description", "must be at most 1000 characters"));
     }
-    Ok(v.trim().to_string())
+    // Line breaks are the description's own; other control and hiding characters are not.
+    let t = v.trim();
+    if t.chars().any(|c| hidden_format(c) || (c.is_control() && c != '\n' && c != '\r' && c != '\t')) {
+        return Err(AppError::validation(
+            "description",
+            "must not contain control, invisible or direction-changing characters",
+        ));
+    }
+    Ok(t.to_string())
 }
 
 pub const MAX_PRICE: i64 = 10_000_000;
@@ -200,9 +248,7 @@ pub fn note(field: &str, v: &str) -> Result<String, AppError> {
     if t.chars().count() > 100 {
         return Err(AppError::validation(field, "must be at most 100 characters"));
     }
-    if t.chars().any(|c| c.is_control()) {
-        return Err(AppError::validation(field, "must not contain control characters"));
-    }
+    shown_text(field, t, false)?;
     Ok(t.to_string())
 }
 
@@ -261,6 +307,24 @@ pub fn reason(v: &str) -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_that_hide_or_flip_text_or_show_nothing_are_refused() {
+        for bad in ["\u{200B}\u{200B}", "ㅤ", "\u{3164}\u{3164}", "\u{2800}", "\u{FEFF}", "\u{200D}"] {
+            assert!(item_name(bad).is_err(), "{bad:?} has nothing visible");
+        }
+        for bad in ["Beer\u{202E}reeB", "\u{2066}김치\u{2069}", "A\u{200B}B", "\u{E0041}x"] {
+            assert!(item_name(bad).is_err(), "{bad:?} hides or flips text");
+            assert!(note("note", bad).is_err(), "{bad:?} in a note");
+        }
+        for good in ["김치찌개", "Café au lait", "👨\u{200D}🍳 special", "❤\u{FE0F}", "עברית", "مرحبا"]
+        {
+            assert_eq!(item_name(good).unwrap(), good);
+        }
+        assert_eq!(note("note", "").unwrap(), "");
+        assert!(description("two\nlines").is_ok());
+        assert!(description("x\u{202E}y").is_err());
+    }
 
     #[test]
     fn prices_are_whole_units_within_range() {

@@ -5,14 +5,19 @@
 //! 640×480 and saved as a JPEG. The original is kept for the item's own sheet.
 //!
 //! Memory is bounded before anything is decoded: the header says how large the decoded
-//! pixels will be (width × height × bytes per pixel), and an upload whose pixels would take
-//! more than [`MAX_DECODED`] is refused (a 104-byte PNG can claim 8192×8192 16-bit RGBA:
-//! half a gigabyte). The crop is taken before any scaling (a view, no copy), scaled down
-//! with a box filter that writes only the 640×480 result, and the camera's rotation is
+//! pixels will be (width × height × bytes per pixel, plus an 8-bit copy of 16-bit pixels and
+//! a progressive JPEG's coefficients), and an upload that would take more than
+//! [`MAX_DECODED`] is refused (a 104-byte PNG can claim 8192×8192 16-bit RGBA: half a
+//! gigabyte). The pixels are decoded into an anonymous mapping that goes back to the system
+//! when the card is made. The crop is taken before any scaling (a view, no copy), scaled
+//! down with a box filter that writes only the 640×480 result, and the camera's rotation is
 //! applied to that small card, not to the photo.
 
 use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageReader, Limits, RgbImage, RgbaImage, imageops};
+use image::{
+    ColorType, DynamicImage, ImageBuffer, ImageDecoder, ImageReader, Limits, Luma, LumaA, Pixel, Rgb, RgbImage, Rgba,
+    imageops,
+};
 use std::io::Cursor;
 
 pub const CARD_WIDTH: u32 = 640;
@@ -49,34 +54,42 @@ pub fn card(data: &[u8]) -> Result<Vec<u8>, PhotoError> {
         ImageReader::new(Cursor::new(data)).with_guessed_format().map_err(|e| PhotoError::Unreadable(e.to_string()))?;
     reader.limits(limits);
     let mut decoder = reader.into_decoder().map_err(classify)?;
-    // Bounded before decoding: the pixels as decoded, plus an 8-bit RGBA copy when they are
-    // not 8-bit already.
+    // Bounded before decoding: the pixels as decoded, an 8-bit copy when they are not 8-bit
+    // already, and a progressive JPEG's coefficients (two bytes for each of three channels).
     let (w, h) = decoder.dimensions();
     if w == 0 || h == 0 || w > MAX_SIDE || h > MAX_SIDE {
         return Err(if w == 0 || h == 0 { PhotoError::Unreadable("empty image".into()) } else { PhotoError::TooLarge });
     }
     let color = decoder.color_type();
     let pixels = u64::from(w) * u64::from(h);
-    let native = pixels * u64::from(color.bytes_per_pixel());
-    let eight_bit = matches!(
-        color,
-        image::ColorType::Rgb8 | image::ColorType::Rgba8 | image::ColorType::L8 | image::ColorType::La8
-    );
-    let needed = native + if eight_bit { 0 } else { pixels * 4 };
+    let native = decoder.total_bytes();
+    let eight_bit = matches!(color, ColorType::Rgb8 | ColorType::Rgba8 | ColorType::L8 | ColorType::La8);
+    let needed = native + if eight_bit { 0 } else { pixels * 4 } + if progressive_jpeg(data) { pixels * 6 } else { 0 };
     if needed > MAX_DECODED {
         return Err(PhotoError::TooLarge);
     }
     // Phones store the camera's rotation beside the pixels; the card shows it upright.
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let img = DynamicImage::from_decoder(decoder).map_err(classify)?;
+    // The pixels go to an anonymous mapping, returned to the system the moment it is
+    // dropped: a photo's tens of MB never linger in the allocator after its card is made.
+    let mut raw = anon(native)?;
+    decoder.read_image(&mut raw).map_err(classify)?;
     let (cw, ch) = if quarter_turn(orientation) { (CARD_HEIGHT, CARD_WIDTH) } else { (CARD_WIDTH, CARD_HEIGHT) };
-    let small = match img {
-        DynamicImage::ImageRgb8(buf) => DynamicImage::ImageRgb8(fill(&buf, cw, ch)),
-        DynamicImage::ImageRgba8(buf) => DynamicImage::ImageRgba8(fill(&buf, cw, ch)),
-        DynamicImage::ImageLuma8(buf) => DynamicImage::ImageLuma8(fill(&buf, cw, ch)),
+    let unreadable = || PhotoError::Unreadable("the pixels do not match the image's size".into());
+    let small = match color {
+        ColorType::Rgb8 => DynamicImage::ImageRgb8(fill(&view::<Rgb<u8>>(w, h, &raw).ok_or_else(unreadable)?, cw, ch)),
+        ColorType::Rgba8 => {
+            DynamicImage::ImageRgba8(fill(&view::<Rgba<u8>>(w, h, &raw).ok_or_else(unreadable)?, cw, ch))
+        }
+        ColorType::L8 => DynamicImage::ImageLuma8(fill(&view::<Luma<u8>>(w, h, &raw).ok_or_else(unreadable)?, cw, ch)),
+        ColorType::La8 => {
+            DynamicImage::ImageLumaA8(fill(&view::<LumaA<u8>>(w, h, &raw).ok_or_else(unreadable)?, cw, ch))
+        }
         other => {
-            let rgba: RgbaImage = other.into_rgba8();
-            DynamicImage::ImageRgba8(fill(&rgba, cw, ch))
+            let mut rgba = anon(pixels * 4)?;
+            to_rgba8(other, &raw, &mut rgba)?;
+            drop(raw);
+            DynamicImage::ImageRgba8(fill(&view::<Rgba<u8>>(w, h, &rgba).ok_or_else(unreadable)?, cw, ch))
         }
     };
     let mut small = small;
@@ -89,12 +102,83 @@ pub fn card(data: &[u8]) -> Result<Vec<u8>, PhotoError> {
     Ok(out)
 }
 
+/// `len` bytes of zeroed memory mapped for this photo alone.
+fn anon(len: u64) -> Result<memmap2::MmapMut, PhotoError> {
+    memmap2::MmapMut::map_anon(len.max(1) as usize)
+        .map_err(|e| PhotoError::Unreadable(format!("no memory for the image: {e}")))
+}
+
+/// The decoded bytes seen as an image of `P` pixels (no copy).
+fn view<P: Pixel<Subpixel = u8>>(w: u32, h: u32, raw: &[u8]) -> Option<ImageBuffer<P, &[u8]>> {
+    let len = w as usize * h as usize * usize::from(P::CHANNEL_COUNT);
+    ImageBuffer::from_raw(w, h, raw.get(..len)?)
+}
+
+/// Converts 16-bit and floating-point pixels (native byte order, as decoded) to 8-bit RGBA.
+fn to_rgba8(color: ColorType, raw: &[u8], out: &mut [u8]) -> Result<(), PhotoError> {
+    let u16_at = |i: usize| u16::from_ne_bytes([raw[2 * i], raw[2 * i + 1]]);
+    let f32_at = |i: usize| f32::from_ne_bytes([raw[4 * i], raw[4 * i + 1], raw[4 * i + 2], raw[4 * i + 3]]);
+    let from16 = |v: u16| ((u32::from(v) * 255 + 32_767) / 65_535) as u8;
+    let fromf = |v: f32| (v.clamp(0.0, 1.0) * 255.0).round() as u8;
+    let (channels, wide) = match color {
+        ColorType::L16 => (1, 2),
+        ColorType::La16 => (2, 2),
+        ColorType::Rgb16 => (3, 2),
+        ColorType::Rgba16 => (4, 2),
+        ColorType::Rgb32F => (3, 4),
+        ColorType::Rgba32F => (4, 4),
+        other => return Err(PhotoError::Unreadable(format!("unsupported pixel format {other:?}"))),
+    };
+    let n = out.len() / 4;
+    if raw.len() < n * channels * wide {
+        return Err(PhotoError::Unreadable("the pixels do not match the image's size".into()));
+    }
+    for p in 0..n {
+        let c = |k: usize| {
+            let i = p * channels + k;
+            if wide == 2 { from16(u16_at(i)) } else { fromf(f32_at(i)) }
+        };
+        let px = match channels {
+            1 => [c(0), c(0), c(0), 255],
+            2 => [c(0), c(0), c(0), c(1)],
+            3 => [c(0), c(1), c(2), 255],
+            _ => [c(0), c(1), c(2), c(3)],
+        };
+        out[p * 4..p * 4 + 4].copy_from_slice(&px);
+    }
+    Ok(())
+}
+
+/// Whether a JPEG is progressive (its frame header is SOF2, SOF6, SOF10 or SOF14): its
+/// decoder keeps every coefficient of the picture until the last scan.
+fn progressive_jpeg(data: &[u8]) -> bool {
+    if !data.starts_with(&[0xFF, 0xD8]) {
+        return false;
+    }
+    let mut i = 2;
+    while i + 4 <= data.len() {
+        if data[i] != 0xFF {
+            return false;
+        }
+        let marker = data[i + 1];
+        match marker {
+            0xFF => i += 1,
+            0xD0..=0xD9 | 0x01 => i += 2,
+            0xC2 | 0xC6 | 0xCA | 0xCE => return true,
+            0xC0 | 0xC1 | 0xC3 | 0xC5 | 0xC7 | 0xC9 | 0xCB | 0xCD | 0xCF | 0xDA => return false,
+            _ => i += 2 + usize::from(u16::from_be_bytes([data[i + 2], data[i + 3]])),
+        }
+    }
+    false
+}
+
 /// The centre of `img` at the aspect `cw`:`ch`, scaled to `cw`×`ch`: a crop view (no copy)
 /// scaled down with a box filter (only the result is allocated), or up when the photo is
 /// smaller than the card.
-fn fill<P>(img: &image::ImageBuffer<P, Vec<u8>>, cw: u32, ch: u32) -> image::ImageBuffer<P, Vec<u8>>
+fn fill<P, C>(img: &ImageBuffer<P, C>, cw: u32, ch: u32) -> ImageBuffer<P, Vec<u8>>
 where
-    P: image::Pixel<Subpixel = u8> + 'static,
+    P: Pixel<Subpixel = u8> + 'static,
+    C: std::ops::Deref<Target = [u8]>,
 {
     let (w, h) = img.dimensions();
     // The largest cw:ch rectangle inside w×h, at least a pixel each way.
@@ -219,6 +303,36 @@ mod tests {
         assert_eq!(card.dimensions(), (CARD_WIDTH, CARD_HEIGHT));
         let p = card.get_pixel(320, 240).0;
         assert!(p[1] > 150 && p[0] < 60, "{p:?}");
+    }
+
+    #[test]
+    fn a_progressive_jpeg_is_recognised_by_its_frame_header() {
+        let baseline = encode(DynamicImage::ImageRgb8(RgbImage::new(64, 48)), ImageFormat::Jpeg);
+        assert!(!progressive_jpeg(&baseline));
+        // The same file with its frame marked SOF2 (progressive).
+        let sof0 = baseline.windows(2).position(|w| w == [0xFF, 0xC0]).unwrap();
+        let mut progressive = baseline.clone();
+        progressive[sof0 + 1] = 0xC2;
+        assert!(progressive_jpeg(&progressive));
+        assert!(!progressive_jpeg(b"\x89PNG"));
+    }
+
+    #[test]
+    fn sixteen_bit_and_float_pixels_become_8_bit_rgba() {
+        let mut raw = Vec::new();
+        for v in [65535u16, 0, 32768, 65535] {
+            raw.extend_from_slice(&v.to_ne_bytes());
+        }
+        let mut out = [0u8; 4];
+        to_rgba8(ColorType::Rgba16, &raw, &mut out).unwrap();
+        assert_eq!(out, [255, 0, 128, 255]);
+        let mut out = [0u8; 8];
+        to_rgba8(ColorType::La16, &raw, &mut out).unwrap();
+        assert_eq!(out, [255, 255, 255, 0, 128, 128, 128, 255]);
+        let floats: Vec<u8> = [1.5f32, 0.5, -1.0].iter().flat_map(|f| f.to_ne_bytes()).collect();
+        let mut out = [0u8; 4];
+        to_rgba8(ColorType::Rgb32F, &floats, &mut out).unwrap();
+        assert_eq!(out, [255, 128, 0, 255]);
     }
 
     #[test]

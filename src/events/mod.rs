@@ -25,6 +25,8 @@ struct Tx {
     conn: Option<Conn>,
     /// The staff member whose login opened it (staff streams).
     admin_id: Option<i64>,
+    /// A kitchen login's stream (it may use the slots kept for kitchens).
+    kitchen: bool,
 }
 
 impl Tx {
@@ -98,6 +100,9 @@ pub struct Fanout {
     pub published: AtomicI64,
 }
 
+/// Staff stream slots of a store that only kitchen logins may take (of `max_staff_streams`).
+pub const KITCHEN_RESERVED: u64 = 2;
+
 /// Who a stream belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Audience {
@@ -142,16 +147,19 @@ impl Fanout {
         (g.staff, g.tables)
     }
 
-    /// Registers a stream, or refuses it with 409 `limit_reached`.
+    /// Registers a stream, or refuses it with 409 `limit_reached`. Of a store's staff
+    /// slots, the last [`KITCHEN_RESERVED`] are kept for kitchen logins (`kitchen`), so that
+    /// dashboards open in many tabs never leave the kitchen display without its stream.
     pub fn subscribe(
         self: &Arc<Fanout>,
         store_id: &str,
         audience: Audience,
         conn: Option<Conn>,
         admin_id: Option<i64>,
+        kitchen: bool,
     ) -> Result<Subscription, AppError> {
         let (queue, rx) = mpsc::channel(QUEUE_LEN);
-        let tx = Tx { queue, conn, admin_id };
+        let tx = Tx { queue, conn, admin_id, kitchen };
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut g = self.inner.lock().expect("hub lock");
         let replacing = match &audience {
@@ -166,7 +174,11 @@ impl Fanout {
         let subs = inner.stores.entry(store_id.to_string()).or_default();
         match &audience {
             Audience::Staff => {
-                if self.max_staff_per_store > 0 && subs.staff.len() as u64 >= self.max_staff_per_store {
+                let max = self.max_staff_per_store;
+                let reserved = KITCHEN_RESERVED.min(max.saturating_sub(1));
+                let others = subs.staff.values().filter(|t| !t.kitchen).count() as u64;
+                let full = subs.staff.len() as u64 >= max || (!kitchen && others + reserved >= max);
+                if max > 0 && full {
                     self.stats.refused.inc();
                     return Err(AppError::LimitReached { limit: "max_staff_streams", value: self.max_staff_per_store });
                 }

@@ -65,6 +65,8 @@ pub struct Who {
     pub audience: Audience,
     /// The staff member whose login opens it (so that a password change can end it).
     pub admin_id: Option<i64>,
+    /// A kitchen login (a kitchen display): it may take the staff slots kept for kitchens.
+    pub kitchen: bool,
 }
 
 /// Opens a stream for `audience` of `store_id`. Limits are checked before anything is sent.
@@ -76,7 +78,7 @@ pub async fn open(
     resume_from: Option<i64>,
     conn: Option<Conn>,
 ) -> AppResult<Response> {
-    let Who { store_id, audience, admin_id } = who;
+    let Who { store_id, audience, admin_id, kitchen } = who;
     let store_id = store_id.as_str();
     if *shutdown.borrow() {
         return Err(AppError::Unavailable("the server is shutting down".into()));
@@ -85,7 +87,7 @@ pub async fn open(
     if let Some(c) = &conn {
         c.set_streaming();
     }
-    let sub = fanout.subscribe(store_id, audience.clone(), conn, admin_id)?;
+    let sub = fanout.subscribe(store_id, audience.clone(), conn, admin_id, kitchen)?;
     let (head, floor) = db::read(pool, |c| Ok((db::events::head(c)?, db::events::floor(c)?))).await?;
 
     let mut first = format!("retry: {RETRY_MS}\n");

@@ -48,9 +48,7 @@ async fn create(
     if reason.chars().count() > 200 {
         return Err(AppError::validation("reason", "must be at most 200 characters"));
     }
-    if reason.chars().any(char::is_control) {
-        return Err(AppError::validation("reason", "must not contain control characters"));
-    }
+    crate::domain::shown_text("reason", &reason, false)?;
     let (call, created) = st.writer.write(move |ctx| db::calls::create(ctx, &t.store_id, t.table_id, &reason)).await?;
     Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, axum::Json(call)))
 }

@@ -224,10 +224,11 @@ async fn pay(
     if b.tendered.is_some() && b.method != "cash" {
         return Err(AppError::validation("tendered", "is for cash payments"));
     }
-    if let Some(r) = &b.reference
-        && (r.chars().count() > 50 || r.chars().any(char::is_control))
-    {
-        return Err(AppError::validation("reference", "must be at most 50 characters"));
+    if let Some(r) = &b.reference {
+        if r.chars().count() > 50 {
+            return Err(AppError::validation("reference", "must be at most 50 characters"));
+        }
+        crate::domain::shown_text("reference", r, false)?;
     }
     if b.amount.is_some_and(|v| !(1..=100_000_000).contains(&v)) {
         return Err(AppError::validation("amount", "must be from 1 to 100000000"));

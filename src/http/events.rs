@@ -55,7 +55,8 @@ async fn staff_events(
     Query(q): Query<StreamQuery>,
 ) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
-    let who = sse::Who { store_id: a.store_id, audience: Audience::Staff, admin_id: Some(a.admin_id) };
+    let kitchen = a.role == crate::domain::Role::Kitchen;
+    let who = sse::Who { store_id: a.store_id, audience: Audience::Staff, admin_id: Some(a.admin_id), kitchen };
     sse::open(&st.fanout, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
 }
 
@@ -71,6 +72,6 @@ async fn table_events(
     Query(q): Query<StreamQuery>,
 ) -> AppResult<Response> {
     let from = sse::last_event_id(&headers, q.last_event_id.as_deref())?;
-    let who = sse::Who { store_id: t.store_id, audience: Audience::Table(t.table_id), admin_id: None };
+    let who = sse::Who { store_id: t.store_id, audience: Audience::Table(t.table_id), admin_id: None, kitchen: false };
     sse::open(&st.fanout, &st.pool, st.shutdown.clone(), who, from, conn.map(|c| c.0)).await
 }

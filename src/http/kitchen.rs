@@ -85,8 +85,10 @@ fn station_fields(b: &StationBody, creating: bool) -> AppResult<StationFields> {
     match (&b.name, creating) {
         (Some(n), _) => {
             let n = n.trim();
-            if n.is_empty() || n.chars().count() > 30 || n.chars().any(char::is_control) {
+            if n.is_empty() || n.chars().count() > 30 {
                 e.insert("name".into(), "must be 1 to 30 characters".into());
+            } else if let Err(AppError::Validation(m)) = crate::domain::shown_text("name", n, true) {
+                e.extend(m);
             }
             f.name = Some(n.to_string());
         }

@@ -143,19 +143,10 @@ async fn image_card(State(st): State<AppState>, Path(id): Path<i64>, headers: He
     Ok(([(header::CONTENT_TYPE, jpeg), (header::ETAG, etag_v), (header::CACHE_CONTROL, cache)], card).into_response())
 }
 
-/// Decodes a photo and crops it to its card, one photo at a time, off the async threads.
+/// Decodes a photo and crops it to its card, one photo at a time, on the photo thread.
 async fn make_card(st: &AppState, data: bytes::Bytes) -> AppResult<Vec<u8>> {
-    use crate::domain::photo::{self, PhotoError};
-    // The turn is held by the decoding itself: a request that times out or is dropped
-    // leaves its decode running, and the next photo waits for it, not for the request.
-    let turn = st.photos.clone().acquire_owned().await.map_err(AppError::internal)?;
-    let made = tokio::task::spawn_blocking(move || {
-        let made = photo::card(&data);
-        drop(turn);
-        made
-    })
-    .await
-    .map_err(AppError::internal)?;
+    use crate::domain::photo::PhotoError;
+    let made = st.photos.card(data).await.map_err(AppError::internal)?;
     made.map_err(|e| match e {
         PhotoError::TooLarge => AppError::PayloadTooLarge(e.to_string()),
         PhotoError::Unreadable(_) => {

@@ -101,13 +101,20 @@ async fn place(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let max = st.config.limits.max_active_orders;
+    let (max, per_table) = (st.config.limits.max_active_orders, st.config.limits.max_active_orders_per_table);
     let limits = st.limits.clone();
     let placed = st
         .writer
         .write(move |ctx| {
             let rate_key = (t.store_id.clone(), t.table_id);
-            let new = OrderRequest { table_id: t.table_id, key: &key, lines: &lines, guests, max_active: max };
+            let new = OrderRequest {
+                table_id: t.table_id,
+                key: &key,
+                lines: &lines,
+                guests,
+                max_active: max,
+                max_active_per_table: per_table,
+            };
             db::flows::place_order(ctx, &t.store_id, &new, || limits.orders.check(&rate_key))
         })
         .await?;

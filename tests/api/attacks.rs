@@ -172,7 +172,7 @@ async fn no_photo_within_the_limits_or_beyond_them_takes_more_than_64_mb_and_the
     for (name, data, want) in cases {
         let t = Instant::now();
         let (status, body) = upload(&client, &srv, &token, item, data).await;
-        println!("{name}: {} bytes, {status} in {:?}", data.len(), t.elapsed());
+        println!("{name}: {} bytes, {status} in {:?}, rss now {} KiB", data.len(), t.elapsed(), rss_kib(pid));
         assert_eq!(status, want, "{name}: {body}");
         if want == StatusCode::PAYLOAD_TOO_LARGE {
             assert_eq!(body["error"]["code"], "payload_too_large", "{name}: {body}");
@@ -181,6 +181,7 @@ async fn no_photo_within_the_limits_or_beyond_them_takes_more_than_64_mb_and_the
     // Six in a row, the way an owner photographs a menu.
     for _ in 0..6 {
         assert_eq!(upload(&client, &srv, &token, item, &sideways).await.0, StatusCode::OK);
+        println!("in a row: rss now {} KiB", rss_kib(pid));
     }
     // Three at once, each abandoned by its sender after 50 ms: the photos are still made one at
     // a time (the turn belongs to the decoding, not to the request).
@@ -397,4 +398,134 @@ async fn a_burst_of_guesses_sent_at_once_gets_no_more_real_checks_than_guesses_s
     assert_eq!(right, StatusCode::UNAUTHORIZED, "the right password got through behind 40 wrong ones");
     // Another address is not affected.
     assert_eq!(login_from(&app, &client_from([127, 0, 0, 78]), ADMIN_PASSWORD).await, StatusCode::OK);
+}
+
+// ---------------------------------------------------------------------------------------
+// Text that hides or flips itself
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test]
+async fn names_and_notes_that_hide_or_flip_text_are_refused_and_nothing_is_written() {
+    let app = TestApp::spawn().await;
+    let menu = crate::helpers::store_with_menu(&app, "a", 1).await;
+    let before = app.get("/api/v1/admin/menu-items", Some(&menu.admin)).await.body;
+    for name in ["\u{200B}\u{200B}", "\u{3164}", "Beer\u{202E}reeB", "\u{2066}콜라\u{2069}"] {
+        let r = app
+            .post(
+                "/api/v1/admin/menu-items",
+                Some(&menu.admin),
+                json!({"category_id": menu.category, "name": name, "price": 1000}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {}", r.body);
+        assert!(r.body["error"]["fields"]["name"].is_string(), "{}", r.body);
+    }
+    let r = app.post("/api/v1/admin/categories", Some(&menu.admin), json!({"name": "\u{FEFF}"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    let r = app
+        .post(
+            "/api/v1/admin/staff",
+            Some(&menu.admin),
+            json!({"username": "kim", "display_name": "\u{3164}\u{3164}", "role": "server", "password": "long-enough-1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    assert_eq!(app.get("/api/v1/admin/menu-items", Some(&menu.admin)).await.body, before);
+    // A guest's note that reverses what the kitchen reads ("not spicy" shown as "spicy").
+    let table = app.table_token("a", 1).await;
+    let r = crate::helpers::into_resp(
+        app.client
+            .post(app.url("/api/v1/orders"))
+            .bearer_auth(&table)
+            .header("idempotency-key", "rlo-1")
+            .json(&json!({"items": [{"menu_item_id": menu.stew, "quantity": 1, "note": "안 \u{202E}맵게"}]}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+    // Ordinary names in any script, emoji with joiners included, still work.
+    for name in ["김치찌개 2", "Café", "👨\u{200D}🍳 정식", "עברית"] {
+        let r = app
+            .post(
+                "/api/v1/admin/menu-items",
+                Some(&menu.admin),
+                json!({"category_id": menu.category, "name": name, "price": 1000}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{name:?}: {}", r.body);
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Connections, streams and the active-order limit shared fairly
+// ---------------------------------------------------------------------------------------
+
+/// Whether the server closes a fresh connection from `from` without answering.
+async fn closed_at_once(port: u16, from: [u8; 4]) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sock = tokio::net::TcpSocket::new_v4().unwrap();
+    sock.bind(std::net::SocketAddr::from((from, 0))).unwrap();
+    let mut s = sock.connect(std::net::SocketAddr::from(([127, 0, 0, 1], port))).await.unwrap();
+    let _ = s.write_all(b"GET /healthz HTTP/1.1\r\nhost: box\r\n\r\n").await;
+    let mut buf = [0u8; 64];
+    match tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await {
+        Ok(Ok(0)) | Ok(Err(_)) => true,
+        Ok(Ok(_)) => false,
+        Err(_) => panic!("neither answered nor closed"),
+    }
+}
+
+#[tokio::test]
+async fn one_address_cannot_hold_every_connection_and_others_are_answered_at_once() {
+    let app = TestApp::spawn_with(|c| c.limits.max_connections_per_address = 20).await;
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let sock = tokio::net::TcpSocket::new_v4().unwrap();
+        sock.bind(std::net::SocketAddr::from(([127, 0, 0, 9], 0))).unwrap();
+        held.push(sock.connect(std::net::SocketAddr::from(([127, 0, 0, 1], app.port))).await.unwrap());
+    }
+    // The 21st and later from that address are closed before any work…
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    for _ in 0..50 {
+        assert!(closed_at_once(app.port, [127, 0, 0, 9]).await);
+    }
+    // …while everyone else is answered at once.
+    let t = Instant::now();
+    assert!(!closed_at_once(app.port, [127, 0, 0, 10]).await);
+    let health = client_from([127, 0, 0, 11]).get(app.url("/healthz")).send().await.unwrap();
+    assert!(health.status().is_success());
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    // Letting go frees the address's slots.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while closed_at_once(app.port, [127, 0, 0, 9]).await {
+        assert!(Instant::now() < deadline, "the address's connections were not given back");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn one_table_spamming_orders_cannot_use_up_the_stores_active_order_limit() {
+    let app = TestApp::spawn_with(|c| {
+        c.limits.max_active_orders = 10;
+        c.limits.max_active_orders_per_table = 3;
+    })
+    .await;
+    let menu = crate::helpers::store_with_menu(&app, "a", 2).await;
+    let (spam, other) = (app.table_token("a", 1).await, app.table_token("a", 2).await);
+    for i in 0..3 {
+        assert_eq!(app.order(&spam, &format!("s{i}"), &[(menu.cola, 1)]).await.status, StatusCode::CREATED);
+    }
+    for i in 3..20 {
+        let r = app.order(&spam, &format!("s{i}"), &[(menu.cola, 1)]).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+        assert_eq!(r.body["error"]["limit"], "max_active_orders_per_table");
+        assert_eq!(r.body["error"]["value"], 3);
+    }
+    // The rest of the store orders as usual.
+    for i in 0..3 {
+        assert_eq!(app.order(&other, &format!("o{i}"), &[(menu.stew, 1)]).await.status, StatusCode::CREATED);
+    }
 }

@@ -454,7 +454,8 @@ async fn shutdown_finishes_within_a_second_even_with_a_client_that_stopped_readi
 
 #[tokio::test]
 async fn a_staff_stream_beyond_the_store_limit_is_refused_and_a_closed_one_frees_its_slot() {
-    let app = TestApp::spawn_with(|c| c.limits.max_staff_streams = 2).await;
+    // Four staff slots: two for anyone, the last two kept for kitchen displays.
+    let app = TestApp::spawn_with(|c| c.limits.max_staff_streams = 4).await;
     let menu = store_with_menu(&app, "a", 1).await;
     let other = store_with_menu(&app, "b", 1).await;
     let (first, _) = Sse::open(&app, STAFF, &menu.admin).await;
@@ -463,19 +464,40 @@ async fn a_staff_stream_beyond_the_store_limit_is_refused_and_a_closed_one_frees
     let refused = Sse::try_open(&app, STAFF, Some(&menu.admin), Via::Header, None)
         .await
         .err()
-        .expect("a third staff stream is refused");
+        .expect("a third dashboard stream is refused");
     assert_eq!(refused.status, StatusCode::CONFLICT);
     assert_eq!(refused.code(), "limit_reached");
     assert_eq!(refused.body["error"]["limit"], "max_staff_streams");
-    assert_eq!(refused.body["error"]["value"], 2);
+    assert_eq!(refused.body["error"]["value"], 4);
     assert!(refused.header("content-type").unwrap().starts_with("application/json"), "refused before streaming");
     assert_eq!(app.state.fanout.stats.refused.get(), 1);
+
+    // The kitchen display still gets its stream (two of them), and no more.
+    let r = app
+        .post(
+            "/api/v1/admin/staff",
+            Some(&menu.admin),
+            json!({"username": "kitchen", "role": "kitchen", "password": "kitchen-pass-1"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+    let login = app
+        .post(
+            "/api/v1/auth/admin/login",
+            None,
+            json!({"store_id": "a", "username": "kitchen", "password": "kitchen-pass-1"}),
+        )
+        .await;
+    let kitchen = login.body["token"].as_str().unwrap().to_string();
+    let (_k1, _) = Sse::open(&app, STAFF, &kitchen).await;
+    let (_k2, _) = Sse::open(&app, STAFF, &kitchen).await;
+    assert!(Sse::try_open(&app, STAFF, Some(&kitchen), Via::Header, None).await.is_err(), "all four slots taken");
 
     // The limit is per store.
     let (_b, _) = Sse::open(&app, STAFF, &other.admin).await;
 
     drop(first);
-    eventually("the closed stream frees its slot", || app.state.fanout.counts().0 == 2).await;
+    eventually("the closed stream frees its slot", || app.state.fanout.counts().0 == 4).await;
     let (mut again, _) = Sse::open(&app, STAFF, &menu.admin).await;
     let m = marker(&app, &menu).await;
     assert_eq!(again.until_marker(m).await.len(), 1);

@@ -152,6 +152,7 @@ async fn a_full_disk_under_load_loses_nothing_and_answers_match_what_is_on_disk(
         .arg(&data)
         .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
         .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0")
         .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0");
     let server = Server::spawn(cmd);
@@ -329,6 +330,7 @@ fn start_at(data: &Path, listen: &str) -> Server {
         .arg(data)
         .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
         .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
+        .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0")
         .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
         .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0");
     Server::spawn(cmd)
@@ -472,7 +474,8 @@ fn dashboards_that_vanish_from_the_network_free_their_stream_slots() {
         .args(["--demo", "--no-mdns", "--listen", &listen, "--data-dir"])
         .arg(data.path())
         .env("TABLEORDER_DEAD_PEER_TIMEOUT_SECS", "4")
-        .env("TABLEORDER_MAX_STAFF_STREAMS", "3");
+        // Five staff slots: three for dashboards, two kept for kitchen displays.
+        .env("TABLEORDER_MAX_STAFF_STREAMS", "5");
     ns.server = Some(Server::spawn(cmd));
     let base = format!("http://{listen}");
     let login = curl(

@@ -80,6 +80,7 @@ impl BoxProc {
             .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
             .env("TABLEORDER_BOX_LOGINS_PER_MINUTE", "0")
             .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
+            .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0")
             .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
             .envs(self.env.iter().map(|(k, v)| (k, v)));
         if self.demo {

@@ -342,7 +342,7 @@ async fn pruning_while_a_stream_replays_sends_resync_instead_of_skipping_events(
             .await;
         assert_eq!(r.status, StatusCode::OK);
     }
-    let who = sse::Who { store_id: "a".into(), audience: Audience::Staff, admin_id: None };
+    let who = sse::Who { store_id: "a".into(), audience: Audience::Staff, admin_id: None, kitchen: false };
     let resp =
         sse::open(&app.state.fanout, &app.state.pool, app.state.shutdown.clone(), who, Some(0), None).await.unwrap();
     let mut body = resp.into_body().into_data_stream();
