@@ -26,6 +26,8 @@ export const KINDS = [
   'day_closed',
   'backup_downloaded',
   'update_applied',
+  'settings_changed',
+  'login_locked',
 ];
 const kindName = (k) => (has('audit.kind.' + k) ? t('audit.kind.' + k) : k);
 const tableN = (n) => t('dash.tableN', { n });
@@ -53,6 +55,8 @@ export function describe(e) {
       return staffChange(d);
     case 'backup_downloaded':
       return t('audit.d.backup', { name: d.name || '' });
+    case 'login_locked':
+      return t('audit.d.loginLocked', { name: d.account || '', address: d.address || '', until: d.until ? dateTime(d.until) : '' });
     default:
       return genericDetail(d);
   }
@@ -104,6 +108,27 @@ export function auditView({ api, can }) {
       ...list.map(([id, name]) => h('option', { value: id }, twice(name) ? `${name} #${id}` : name)),
     );
     sel.value = people.has(Number(value)) ? value : '';
+  }
+
+  // Logins refused right now (an account locked for one address after wrong passwords).
+  async function showLocks() {
+    const box = $('#audit-locks', root);
+    if (!box) return;
+    try {
+      const locks = await api.get('/api/v1/admin/login-locks');
+      box.hidden = !locks.length;
+      box.replaceChildren(
+        h('strong', t('audit.locksNow')),
+        h(
+          'ul',
+          ...locks.map((l) =>
+            h('li', { dataset: { lockAddress: l.address } }, t('audit.lockLine', { name: l.name, address: l.address, until: dateTime(l.locked_until), n: l.refused })),
+          ),
+        ),
+      );
+    } catch {
+      box.hidden = true;
+    }
   }
 
   async function search() {
@@ -182,7 +207,13 @@ export function auditView({ api, can }) {
         ),
         h('button.primary', { type: 'submit' }, t('history.search')),
       );
-      el.replaceChildren(h('div.st-intro.audit-intro', h('h2', t('audit.title')), h('p.muted', t('audit.help'))), form, h('div#audit-list.panel.table-list.audit-list'));
+      el.replaceChildren(
+        h('div.st-intro.audit-intro', h('h2', t('audit.title')), h('p.muted', t('audit.help'))),
+        h('div#audit-locks.audit-locks', { role: 'status', hidden: true }),
+        form,
+        h('div#audit-list.panel.table-list.audit-list'),
+      );
+      showLocks();
       drawPeople();
       learnStaff();
       search();
