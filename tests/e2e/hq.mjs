@@ -1,5 +1,7 @@
 // The chain hub's HQ page in Chromium, against hub process 2 while box 1 sends to hub
-// process 1 (so box 1's orders reach the page's live feed through Redis).
+// process 1 (so box 1's orders reach the page's live feed through Redis); then box 1 takes
+// payments and closes its day, and the page shows net sales, payments by method, the closed
+// day (and its CSV) and the discount in the audit list.
 // usage: tests/e2e/hq.sh (starts PostgreSQL, Redis, two hub processes and two boxes, then this)
 //
 //   HQ_HUB          the hub process the page is opened on
@@ -663,6 +665,89 @@ step('a reload keeps the login (and the language)', async () => {
   await page.locator('#app [data-action=lang]').click();
   await until('Korean', () => document.documentElement.lang === 'ko', null, () => page.getAttribute('html', 'lang'));
   assert.equal(await page.locator('.page-head h1').innerText(), '본사 현황');
+});
+
+// What box 1 took and closed, as the HQ page must show it.
+let closed;
+const methods = {};
+step('box 1 takes payments (10 % off one check first) and closes its day: HQ shows net sales, payments by method, the closed day, the discount', async () => {
+  const admin = box1.admin;
+  const open = (await ok(BOX1, 'GET', '/api/v1/admin/tables', { token: admin })).filter((tb) => tb.session);
+  assert.ok(open.length >= 2, 'box 1 has open checks');
+  for (const tb of open) {
+    const sid = tb.session.id;
+    if (tb.number === 1) await ok(BOX1, 'POST', `/api/v1/admin/sessions/${sid}/adjustments`, { token: admin, body: { kind: 'discount', percent: 10, reason: '단골 할인' } }, [201]);
+    const c = await ok(BOX1, 'GET', `/api/v1/admin/sessions/${sid}/check`, { token: admin });
+    const pays = tb.number === 1 ? [['cash', 20000, 50000], ['card', c.total - 20000]] : [['transfer', c.total]];
+    for (const [method, amount, tendered] of pays) {
+      const body = { method, amount, ...(tendered ? { tendered } : {}) };
+      await ok(BOX1, 'POST', `/api/v1/admin/sessions/${sid}/payments`, { token: admin, body, headers: { 'Idempotency-Key': `hq-e2e-pay-${process.pid}-${sid}-${method}` } }, [201]);
+      methods[method] ??= { count: 0, amount: 0 };
+      methods[method].count += 1;
+      methods[method].amount += amount;
+    }
+    await ok(BOX1, 'POST', `/api/v1/admin/tables/${tb.id}/end-session`, { token: admin, body: {} }, [200]);
+  }
+  closed = await ok(BOX1, 'POST', '/api/v1/admin/days/close', { token: admin, body: { counted_cash: methods.cash.amount } }, [200]);
+  assert.equal(closed.cash.difference, 0);
+  await uploaded('the payments and the closed day');
+  await page.locator('#btn-refresh').click();
+
+  // Net sales beside the sales, by store: the closed day's.
+  await page.locator('.sales-card').scrollIntoViewIfNeeded();
+  await until(
+    'the net sales of box 1 in the sales report',
+    ([name, net]) => [...document.querySelectorAll('#sales-table tbody tr')].some((tr) => tr.querySelector('.key')?.textContent === name && tr.querySelector('td.net')?.textContent === net),
+    [STORE1_NAME, won(closed.net)],
+    () => page.locator('#sales-table').innerText(),
+  );
+  assert.equal(await page.locator('#sales-table thead th', { hasText: '순매출' }).count(), 1);
+  // Payments by method: what was taken, by method.
+  const payRows = () => page.evaluate(() => Object.fromEntries([...document.querySelectorAll('#payments tbody tr')].map((tr) => [tr.dataset.method, [tr.children[1].textContent, tr.querySelector('.money').textContent]])));
+  const wantPay = Object.fromEntries(Object.entries(methods).map(([m, x]) => [m, [String(x.count), won(x.amount)]]));
+  await until('the payments by method', (w) => JSON.stringify(Object.fromEntries([...document.querySelectorAll('#payments tbody tr')].map((tr) => [tr.dataset.method, [tr.children[1].textContent, tr.querySelector('.money').textContent]]))) === JSON.stringify(w), wantPay, payRows);
+  assert.match(await page.locator('#payments tr[data-method="cash"] th').innerText(), /현금/);
+  assert.match(await page.locator('#payments tr[data-method="transfer"] th').innerText(), /계좌이체/);
+  // Each store's closed days: box 1's, with its figures.
+  const day = page.locator(`#days tr[data-store="${STORE1}"][data-day-id="${closed.id}"]`);
+  await day.waitFor();
+  assert.equal((await day.locator('td.money').innerText()).trim(), won(closed.net));
+  assert.match(await day.innerText(), new RegExp(STORE1_NAME.replace(/[()]/g, '\\$&')));
+  assert.equal(await page.locator(`#days tr[data-store="${STORE2}"]`).count(), 0, 'box 2 closed no day');
+  // The discount and box 2's cancelled order in the audit list, with who did it and why.
+  const disc = page.locator(`#audit tr[data-store="${STORE1}"][data-kind="discount_added"]`).first();
+  await disc.waitFor();
+  assert.match(await disc.innerText(), /할인[\s\S]*1번 테이블[\s\S]*전체 10%[\s\S]*사유: 단골 할인[\s\S]*admin/);
+  await page.locator(`#audit tr[data-store="${STORE2}"][data-kind="order_cancelled"]`).first().waitFor();
+  // One kind, one store.
+  await page.locator('#audit-kind').selectOption('discount_added');
+  await until('the audit list of discounts only', () => [...document.querySelectorAll('#audit tbody tr')].length > 0 && [...document.querySelectorAll('#audit tbody tr')].every((tr) => tr.dataset.kind === 'discount_added'), null, () => page.locator('#audit').innerText());
+  await page.locator('#audit-kind').selectOption('');
+  // The closed days as CSV.
+  const link = page.locator('#days-csv');
+  assert.match(await link.getAttribute('href'), /^\/hub\/v1\/days\.csv\?/);
+  const [dl] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const buf = fs.readFileSync(await dl.path());
+  assert.deepEqual([...buf.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'a BOM for Excel');
+  const lines = buf.subarray(3).toString('utf8').trim().split('\n');
+  assert.match(lines[0], /^store_id,business_date,orders,/);
+  const row = lines.find((l) => l.startsWith(`${STORE1},${closed.business_date},`));
+  assert.ok(row, `box 1's day in the CSV: ${lines.join(' | ')}`);
+  assert.ok(row.split(',').includes(String(closed.net)), `its net in the CSV: ${row}`);
+  // The new cards: axe-core, three sizes (the whole page), English.
+  await axeCheck('payments, days and audit (ko)');
+  for (const [w, h] of SIZES) await shoot('money', w, h, { full: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('#app [data-action=lang]').click();
+  await until('English', () => document.documentElement.lang === 'en', null, () => page.getAttribute('html', 'lang'));
+  await page.locator('#pay-h', { hasText: 'Payments by method' }).waitFor();
+  assert.match(await page.locator('#payments tr[data-method="card"] th').innerText(), /Card/);
+  assert.match(await disc.innerText(), /Discount[\s\S]*Table 1[\s\S]*Whole check 10%[\s\S]*Reason: 단골 할인/);
+  await axeCheck('payments, days and audit (en)');
+  await shoot('money-en', 390, 844, { full: true });
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('#app [data-action=lang]').click();
+  await until('Korean', () => document.documentElement.lang === 'ko', null, () => page.getAttribute('html', 'lang'));
 });
 
 step('logout returns to the login form, for good', async () => {

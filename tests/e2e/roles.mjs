@@ -215,7 +215,11 @@ step('the owner turns on "몇 분이세요?" in the store settings', async () =>
   const s = (await api.call('GET', '/api/v1/admin/settings', { token: ownerTk.token })).data;
   assert.equal(s.ask_guests, true);
   assert.equal(s.pin_idle_minutes, 5);
-  assert.ok(await form.locator('fieldset.settings-later [name=checkout]').isDisabled(), 'checkout settings are shown, not changed, for now');
+  // The checkout settings are the owner's to change (checkout.mjs turns them on); 'end when
+  // paid' waits for checkout on.
+  assert.ok(await form.locator('[name=checkout]').isEnabled(), 'checkout can be changed');
+  assert.equal(await form.locator('[name=checkout]').inputValue(), 'off');
+  assert.ok(await form.locator('[name=end_when_paid]').isDisabled(), 'end_when_paid waits for checkout on');
   await checkBoth(owner, 'roles-settings', () => owner.locator('form.settings-form').waitFor());
 });
 

@@ -4,7 +4,7 @@
 # and a fake network printer, the kitchen display, printer trouble (tests/e2e/kitchen.mjs),
 # then every screen in Korean and English with axe-core and screenshots (tests/e2e/screens.mjs),
 # then roles, shared terminals and PINs, a manager's approval, guests and moving tables
-# (tests/e2e/roles.mjs).
+# (tests/e2e/roles.mjs), then the check, payments and the business day (tests/e2e/checkout.mjs).
 #
 #   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -101,6 +101,10 @@ node "$HERE/screens.mjs" "$BASE" || status=$?
 # (it adds staff and turns on the guests question, which it turns off again at the end).
 echo "e2e: roles"
 node "$HERE/roles.mjs" "$BASE" || status=$?
+# The check, splits and payments with a fake receipt printer, the day's close and its report,
+# last (it closes the business day; it puts checkout, end_when_paid and the printer back).
+echo "e2e: checkout"
+node "$HERE/checkout.mjs" "$BASE" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$WORK/server.log" >&2

@@ -12,6 +12,12 @@ export class ApiError extends Error {
     this.limit = error.limit ?? null;
     this.value = error.value ?? null;
     this.retryAfter = Number.isFinite(error.retry_after_s) ? error.retry_after_s : null;
+    // A manager's approval ("required" or "wrong_pin"; the box's older answers say it only in
+    // their message: pinpad.js reads both), a check's balance (unpaid_balance) and the tables
+    // still open (open_sessions).
+    this.approval = error.approval ?? null;
+    this.balance = Number.isFinite(error.balance) ? error.balance : null;
+    this.tables = Array.isArray(error.tables) ? error.tables : null;
   }
   get network() {
     return this.status === 0;

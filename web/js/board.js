@@ -1,6 +1,7 @@
 // Dashboard: the orders board — a card per table with its latest orders, guests and open
-// staff calls, the tables-in-use / all toggle and the table picker, and the calls panel
-// above it. A card opens the table's dialog (table-dialog.js); staff.js keeps the state.
+// staff calls (a bill request says 계산 요청 with a receipt), the tables-in-use / all toggle and
+// the table picker, and the calls panel above it. A card opens the table's dialog
+// (table-dialog.js), a bill request the check (check.js); staff.js keeps the state.
 import { h, $, $$, won, hm, icon, toast, errorText, orderItemsEl, orderNotesEl } from './ui.js';
 import { t } from './i18n.js';
 import { guestsText } from './guests.js';
@@ -15,8 +16,14 @@ export const ordersOf = (state, tableId) =>
 // The filter chosen before on this device, else (a phone) the tables in use or (bigger) all.
 export const savedFilter = (phone) => localStorage.getItem(FILTER_KEY) || (phone ? 'active' : 'all');
 
-// ctx: {api, state, scheduleRender, openTable(id)}
-export function boardView({ api, state, scheduleRender, openTable }) {
+// A staff call as it reads on the board: a bill request (계산 요청) with a receipt, any
+// other call with a bell.
+export const isBill = (c) => c.reason === 'bill';
+export const callIcon = (c) => icon(isBill(c) ? 'receipt' : 'bell');
+export const callWord = (c) => (isBill(c) ? t('dash.billing') : t('dash.calling'));
+
+// ctx: {api, state, scheduleRender, openTable(id), openCheck(tableId)}
+export function boardView({ api, state, scheduleRender, openTable, openCheck }) {
   // The pulse keeps its phase across re-renders: a negative delay resumes it where it was.
   function pulseStyle(id) {
     const since = state.fresh.get(id);
@@ -62,7 +69,7 @@ export function boardView({ api, state, scheduleRender, openTable }) {
       if (!['all', 'active', ...ids].includes(state.filter)) state.filter = 'all';
       const inUse = state.tables.filter((x) => x.session);
       // The toggle between tables in use and all tables, with how many each shows.
-      for (const b of $$('.seg-btn')) {
+      for (const b of $$('.seg-btn[data-filter]')) {
         const f = b.dataset.filter;
         b.setAttribute('aria-pressed', String(state.filter === f));
         $('.seg-label', b).textContent = f === 'active' ? t('dash.active') : t('dash.all');
@@ -125,7 +132,7 @@ export function boardView({ api, state, scheduleRender, openTable }) {
     return h(
       'article.tcard',
       {
-        class: (s ? 'busy' : 'idle') + (cardPulse ? ' fresh' : '') + (calls.length ? ' calling' : ''),
+        class: (s ? 'busy' : 'idle') + (cardPulse ? ' fresh' : '') + (calls.some((c) => !isBill(c)) ? ' calling' : calls.length ? ' billing' : ''),
         style: cardPulse || undefined,
         dataset: { tableId: tb.id, tableNumber: tb.number },
         onclick: () => openTable(tb.id),
@@ -137,9 +144,9 @@ export function boardView({ api, state, scheduleRender, openTable }) {
         h('span.spacer'),
         h('strong.ttotal', s ? won(s.total) : ''),
       ),
-      calls.length
-        ? h('p.tcard-call', { dataset: { callId: calls[0].id } }, icon('bell'), h('strong', t('dash.calling')), h('span', hm(calls[0].created_at)))
-        : null,
+      ...calls.map((c) =>
+        h('p.tcard-call', { class: isBill(c) ? 'bill' : '', dataset: { callId: c.id, reason: isBill(c) ? 'bill' : 'call' } }, callIcon(c), h('strong', callWord(c)), h('span', hm(c.created_at))),
+      ),
       s ? h('ul.orows', rows) : h('p.tcard-empty', t('dash.free')),
       s
         ? h(
@@ -163,10 +170,13 @@ export function boardView({ api, state, scheduleRender, openTable }) {
       ...calls.map((c) =>
         h(
           'div.call',
-          { dataset: { callId: c.id } },
+          { class: isBill(c) ? 'bill' : '', dataset: { callId: c.id, tableNumber: c.table_number, reason: isBill(c) ? 'bill' : 'call' } },
           h('strong', t('dash.tableN', { n: c.table_number })),
           h('span.muted', hm(c.created_at)),
-          c.reason ? h('span', c.reason) : null,
+          isBill(c) ? h('span.call-what', callIcon(c), t('calls.bill')) : c.reason ? h('span', c.reason) : null,
+          isBill(c) && state.tables.some((tb) => tb.id === c.table_id && tb.session)
+            ? h('button.small', { type: 'button', 'data-action': 'open-check', onclick: () => openCheck(c.table_id) }, icon('receipt'), t('check.open'))
+            : null,
           h('button.small.primary', { type: 'button', 'data-action': 'ack', onclick: () => ackCall(c) }, icon('check'), t('calls.ack')),
         ),
       ),

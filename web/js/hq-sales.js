@@ -1,16 +1,22 @@
-// Sales report: a date range, a group-by switch, a table with totals, a bar chart and the
-// CSV export of the range's orders.
-import { $, $$, h, won, count, ymd, addDays, parseDay, dayLabel, shortDay, errorText } from './ui.js';
+// Sales report: a date range, a group-by switch, a table with totals and net sales (the
+// closed business days' figures after discounts, 서비스, voids and refunds), a bar chart and the
+// CSV export of the range's orders. The payments, closed days and audit cards (hq-days.js,
+// hq-audit.js) follow the same range (onRangeChange).
+import { $, $$, h, won, count, ymd, addDays, parseDay, dayLabel, shortDay, errorText, drawChart } from './ui.js';
 import { t } from './i18n.js';
 import { query } from './api.js';
 import { api, token } from './hq-session.js';
 import { stores, storeName, onStoresChange } from './hq-stores.js';
-import { drawChart } from './hq-chart.js';
 
 const CHART_TOP = 12; // stores and items beyond these are in the table only
 const MAX_FILL_DAYS = 93; // days without sales are drawn as 0 up to this range
 
 const state = { from: '', to: '', group: 'store', rows: [], shown: null, csvStore: '' };
+const rangeListeners = [];
+// The range the report is of, for the cards that follow it.
+export const salesRange = () => (validRange() ? { from: state.from, to: state.to } : null);
+export const onRangeChange = (fn) => rangeListeners.push(fn);
+let lastRange = '';
 let seq = 0;
 let chartWidth = 0;
 
@@ -20,6 +26,8 @@ export function initSales() {
   if (['store', 'item', 'day'].includes(saved)) state.group = saved;
   form.elements.group_by.value = state.group;
   setRange(6);
+  // The cards that follow the range load themselves at the start (hq.js); later changes tell them.
+  lastRange = `${state.from}|${state.to}`;
   form.addEventListener('change', (e) => {
     if (e.target.name === 'group_by') {
       state.group = e.target.value;
@@ -82,6 +90,11 @@ export async function loadSales() {
   markPreset();
   renderRange();
   renderCsv();
+  const key = validRange() ? `${state.from}|${state.to}` : '';
+  if (key !== lastRange) {
+    lastRange = key;
+    for (const fn of rangeListeners) fn(salesRange());
+  }
   const err = $('#sales-error');
   if (!validRange()) {
     err.textContent = parseDay(state.from) && parseDay(state.to) ? t('sales.badRange') : '';
@@ -158,7 +171,10 @@ function renderTable() {
     box.replaceChildren(h('p.empty', t('sales.none')));
     return;
   }
-  const sum = rows.reduce((a, r) => ({ orders: a.orders + r.orders, quantity: a.quantity + r.quantity, total: a.total + r.total }), { orders: 0, quantity: 0, total: 0 });
+  const sum = rows.reduce((a, r) => ({ orders: a.orders + r.orders, quantity: a.quantity + r.quantity, total: a.total + r.total, net: a.net + (r.net || 0) }), { orders: 0, quantity: 0, total: 0, net: 0 });
+  // Net sales come from closed business days (by store and day; none by item).
+  const withNet = group !== 'item';
+  const net = (v) => (v == null ? h('span.muted', { title: t('sales.netNone') }, '–') : won(v));
   const share = (v) => (sum.total ? `${((v / sum.total) * 100).toFixed(1)}%` : '');
   const today = ymd();
   // Days without sales are in the chart (as gaps) but not in the table.
@@ -170,18 +186,21 @@ function renderTable() {
       h('th.r', { scope: 'col' }, t('sales.orders')),
       h('th.r', { scope: 'col' }, t('sales.quantity')),
       h('th.r', { scope: 'col' }, t('sales.total')),
+      withNet ? h('th.r', { scope: 'col', title: t('sales.netHelp') }, t('sales.net')) : null,
       h('th.r.share', { scope: 'col' }, t('sales.share')))),
     h('tbody', listed.map((r) => h('tr', { class: group === 'day' && r.key === today ? 'is-today' : null },
       h('th', { scope: 'row' }, h('span.key', keyLabel(group, r.key)), group === 'store' && storeName(r.key) !== r.key ? h('span.muted.small.key-id', r.key) : null),
       h('td.r.num', count(r.orders)),
       h('td.r.num', count(r.quantity)),
       h('td.r.num.money', won(r.total)),
+      withNet ? h('td.r.num.net', { dataset: { net: r.net ?? '' } }, net(r.net)) : null,
       h('td.r.num.share.muted', share(r.total))))),
     h('tfoot', h('tr',
       h('th', { scope: 'row' }, t('sales.sum')),
       group === 'item' ? h('td.r.muted', { title: t('sales.ordersNA') }, '–') : h('td.r.num', count(sum.orders)),
       h('td.r.num', count(sum.quantity)),
       h('td.r.num.money', won(sum.total)),
+      withNet ? h('td.r.num.net', net(listed.some((r) => r.net != null) ? sum.net : null)) : null,
       h('td.r.share')))));
 }
 

@@ -1,4 +1,6 @@
-// HQ page of the chain hub: login, stores, the live order feed over SSE and the sales report.
+// HQ page of the chain hub: login, stores, the live order feed over SSE, the sales report with
+// net sales, payments by method and each store's closed days (hq-days.js), and the voids,
+// discounts and refunds of the stores' audit trails (hq-audit.js).
 // It speaks Korean and English with its own strings (strings-hq.js) and keeps its own choice.
 import './strings-hq.js';
 import { openStream, query } from './api.js';
@@ -8,6 +10,8 @@ import { api, token, getSession, setSession, setUnauthorizedHandler } from './hq
 import { loadStores, render as renderStores } from './hq-stores.js';
 import { initFeed, loadFeed, applyEvent, clearFeed, rerenderFeed } from './hq-feed.js';
 import { initSales, loadSales, includesToday, renderCsv, rerenderSales } from './hq-sales.js';
+import { initDays, loadDays, rerenderDays } from './hq-days.js';
+import { initAudit, loadAudit, rerenderAudit } from './hq-audit.js';
 
 const EVENT_TYPES = ['order_created', 'order_updated', 'order_cancelled', 'session_ended'];
 const REFRESH_MS = 30_000;
@@ -153,6 +157,8 @@ function start() {
     initialised = true;
     initFeed();
     initSales();
+    initDays();
+    initAudit();
   }
   renderToday();
   renderStores();
@@ -162,12 +168,18 @@ function start() {
   loadStores();
   loadFeed();
   loadSales();
+  loadDays();
+  loadAudit();
   loadHealth();
   timers.push(
     setInterval(() => {
       loadStores();
       loadHealth();
-      if (includesToday()) loadSales();
+      if (includesToday()) {
+        loadSales();
+        loadDays();
+        loadAudit();
+      }
       renderToday();
     }, REFRESH_MS),
     // "최근 연결 20초 전" and the online dots move with the clock, between refreshes.
@@ -214,6 +226,8 @@ $('#btn-refresh').addEventListener('click', () => {
   loadStores();
   loadFeed();
   loadSales();
+  loadDays();
+  loadAudit();
   loadHealth();
 });
 onLangChange(() => {
@@ -224,6 +238,8 @@ onLangChange(() => {
   renderStores();
   rerenderFeed();
   rerenderSales();
+  rerenderDays();
+  rerenderAudit();
   loadHealth();
 });
 

@@ -1,7 +1,8 @@
 // The PIN pad: large keys (64 px and more) for a shared terminal's login and for a manager's
 // approval, and the same PIN typed on a keyboard. The field takes no on-screen keyboard of
-// the device (inputmode none): the pad is the keyboard.
-import { h, icon } from './ui.js';
+// the device (inputmode none): the pad is the keyboard. withApproval() runs an action that a
+// server may do only with a manager's PIN (a discount, 서비스, a void).
+import { h, icon, errorText } from './ui.js';
 import { t } from './i18n.js';
 
 export const PIN_MIN = 4;
@@ -117,5 +118,43 @@ export function pinDialog({ title, help = '', submitKey, submit }) {
     document.body.append(dlg);
     dlg.showModal();
     pad.focus();
+  });
+}
+
+// What a 403 says about a manager's approval: 'required' (send it again with a manager's or
+// owner's PIN), 'wrong_pin' (the PIN sent is no manager's), or null (some other refusal). The
+// box names it in `error.approval`; answers without that field say it in their message only.
+export function approvalState(e) {
+  if (!e || e.status !== 403) return null;
+  if (e.approval === 'required' || e.approval === 'wrong_pin') return e.approval;
+  const m = e.message || '';
+  if (/wrong approval PIN/i.test(m)) return 'wrong_pin';
+  if (/approval_pin/.test(m)) return 'required';
+  return null;
+}
+
+// Runs `send(pin)`: first without a PIN; when the box asks for a manager's approval, the
+// "매니저 승인" pad opens on this screen and the action goes again with the PIN typed, until it
+// is a manager's (a wrong one says so and waits for another) or the pad is cancelled.
+// Resolves with send's answer, or null when cancelled; the first call's other errors are
+// thrown, later ones show on the pad (`errText(e)` words them; errorText by default).
+export async function withApproval({ send, help = '', submitKey = 'approve.go', errText = errorText }) {
+  try {
+    return await send(undefined);
+  } catch (e) {
+    if (approvalState(e) !== 'required') throw e;
+  }
+  return pinDialog({
+    title: t('approve.title'),
+    help,
+    submitKey,
+    submit: async (pin) => {
+      try {
+        return await send(pin);
+      } catch (e) {
+        if (approvalState(e)) throw new Error(t('approve.wrong'));
+        throw new Error(errText(e));
+      }
+    },
   });
 }

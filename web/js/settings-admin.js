@@ -1,7 +1,8 @@
 // Dashboard: the store's settings (owner) — whether the tablets ask how many guests before a
-// visit's first order, and how long a shared terminal stays with a person before it locks.
-// The checkout and business-day settings are shown as they are; they belong to the check
-// and day-closing screens, which come later, so they cannot be changed here yet.
+// visit's first order, how long a shared terminal stays with a person before it locks, and
+// the check and the business day: whether a visit must be paid before it ends (checkout),
+// whether the last payment ends it by itself (end_when_paid, with checkout on), and the hour
+// at which a business day nobody closed ends (day_cutoff_hour).
 import { h, $, icon, toast, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
 import { fieldError } from './forms.js';
@@ -42,24 +43,29 @@ export function settingsView({ api, login }) {
         h('p.muted.settings-help', t('settings.idleHelp')),
       ),
       h(
-        'section.panel.sys-section.settings-section.later',
-        h('h3', icon('receipt'), t('settings.checkout'), h('span.chip', t('settings.later'))),
-        h('p.muted.settings-help', t('settings.laterHelp')),
+        'section.panel.sys-section.settings-section',
+        h('h3', icon('receipt'), t('settings.checkout')),
         h(
-          'fieldset.settings-later',
-          { disabled: true },
+          'fieldset.settings-checkout',
           h('legend.sr-only', t('settings.checkout')),
           h(
             'label.field.settings-num',
             h('span', t('settings.checkoutMode')),
-            h('select', { name: 'checkout' }, ...['off', 'on'].map((v) => h('option', { value: v, selected: s.checkout === v }, t('settings.checkout.' + v)))),
+            h(
+              'select',
+              { name: 'checkout', onchange: (e) => (e.target.form.elements.end_when_paid.disabled = e.target.value !== 'on') },
+              ...['off', 'on'].map((v) => h('option', { value: v, selected: s.checkout === v }, t('settings.checkout.' + v))),
+            ),
           ),
-          h('label.field.inline.check-row', h('input', { type: 'checkbox', name: 'end_when_paid', checked: !!s.end_when_paid }), h('span', t('settings.endWhenPaid'))),
+          h('p.muted.settings-help', t('settings.checkoutHelp')),
+          h('label.field.inline.check-row', h('input', { type: 'checkbox', name: 'end_when_paid', checked: !!s.end_when_paid, disabled: s.checkout !== 'on' }), h('span', t('settings.endWhenPaid'))),
+          h('p.muted.settings-help', t('settings.endWhenPaidHelp')),
           h(
             'label.field.settings-num',
             h('span', t('settings.cutoff')),
-            h('span.num-unit', h('input', { type: 'number', name: 'day_cutoff_hour', min: 0, max: 23, value: s.day_cutoff_hour }), h('span', t('settings.hour'))),
+            h('span.num-unit', h('input', { type: 'number', name: 'day_cutoff_hour', min: 0, max: 23, step: 1, inputmode: 'numeric', value: s.day_cutoff_hour }), h('span', t('settings.hour'))),
           ),
+          h('p.muted.settings-help', t('settings.cutoffHelp')),
         ),
       ),
       h('p.form-error', { role: 'alert' }),
@@ -74,13 +80,23 @@ export function settingsView({ api, login }) {
     clearFieldErrors(form);
     const raw = form.elements.pin_idle_minutes.value.trim();
     const idle = Number(raw);
-    if (!/^\d+$/.test(raw) || idle < IDLE_MIN || idle > IDLE_MAX) {
-      return showFieldErrors(form, fieldError({ pin_idle_minutes: t('reason.int', { min: IDLE_MIN, max: IDLE_MAX }) }));
-    }
+    const errs = {};
+    if (!/^\d+$/.test(raw) || idle < IDLE_MIN || idle > IDLE_MAX) errs.pin_idle_minutes = t('reason.int', { min: IDLE_MIN, max: IDLE_MAX });
+    const rawHour = form.elements.day_cutoff_hour.value.trim();
+    const hour = Number(rawHour);
+    if (!/^\d+$/.test(rawHour) || hour > 23) errs.day_cutoff_hour = t('reason.hour');
+    if (Object.keys(errs).length) return showFieldErrors(form, fieldError(errs));
+    const checkout = form.elements.checkout.value;
     const btn = $('button[type=submit]', form);
     btn.disabled = true;
     try {
-      const s = await api.patch('/api/v1/admin/settings', { ask_guests: form.elements.ask_guests.checked, pin_idle_minutes: idle });
+      const s = await api.patch('/api/v1/admin/settings', {
+        ask_guests: form.elements.ask_guests.checked,
+        pin_idle_minutes: idle,
+        checkout,
+        end_when_paid: checkout === 'on' && form.elements.end_when_paid.checked,
+        day_cutoff_hour: hour,
+      });
       login.remember({ settings: s });
       toast(t('common.saved'), 'ok');
     } catch (err) {

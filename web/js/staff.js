@@ -1,16 +1,21 @@
 // The staff dashboard: login, the live state (tables, orders, calls) and its stream, the
 // printer banner (printers.js), sounds (chime.js), what each role sees (roles.js). The orders
-// board: board.js; a table's dialog: table-dialog.js. The other pages: history.js,
+// board: board.js; a table's dialog: table-dialog.js; its check: check.js. The other pages:
+// history.js, day.js (opening and closing the business day), reports.js (day reports),
 // menu-admin.js, options-admin.js, stations-admin.js, soldout.js, admin.js (tables),
 // people-admin.js (staff accounts), terminals-admin.js, audit.js, settings-admin.js, system.js.
 import './strings-staff.js';
+import './strings-check.js';
 import { openStream, createSync } from './api.js';
 import { h, $, $$, icon, fillIcons, toast, errorText, setConn, setTimeZone } from './ui.js';
 import { t, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
 import { staffLogin } from './staff-login.js';
 import { can, roleName } from './roles.js';
 import { tableDialog } from './table-dialog.js';
-import { boardView, ordersOf, savedFilter } from './board.js';
+import { checkScreen } from './check.js';
+import { dayView } from './day.js';
+import { reportsView } from './reports.js';
+import { boardView, ordersOf, savedFilter, isBill } from './board.js';
 import { soldOutView } from './soldout.js';
 import { peopleView } from './people-admin.js';
 import { terminalsView } from './terminals-admin.js';
@@ -49,6 +54,7 @@ const state = {
 let stream = null;
 let current = null; // the mounted view
 let dialog = null; // the table dialog (table-dialog.js)
+let check = null; // the check screen (check.js)
 const notify = (type, d) => current && current.onEvent && current.onEvent(type, d);
 
 // ---------- auth ----------
@@ -63,6 +69,7 @@ function stop() {
   state.view = null;
   sound.show(false);
   $('#table-dialog').close();
+  $('#check-dialog').close();
 }
 
 // ---------- data ----------
@@ -127,23 +134,44 @@ function startStream() {
       resync: () => {
         sync.reload();
         notify('resync');
+        check.onEvent('resync', {});
       },
       order_created: sync.wrap((d) => {
         applyOrder(d, true);
         chime('order');
+        check.onEvent('order_created', d);
       }),
-      order_updated: sync.wrap((d) => applyOrder(d, false)),
-      order_cancelled: sync.wrap((d) => applyOrder(d, false)),
-      session_ended: sync.wrap(endSession),
+      order_updated: sync.wrap((d) => {
+        applyOrder(d, false);
+        check.onEvent('order_updated', d);
+      }),
+      order_cancelled: sync.wrap((d) => {
+        applyOrder(d, false);
+        check.onEvent('order_cancelled', d);
+      }),
+      session_ended: sync.wrap((d) => {
+        endSession(d);
+        check.onEvent('session_ended', d);
+      }),
       call_created: sync.wrap((d) => {
         state.calls.set(d.id, d);
         chime('call');
-        toast(t('calls.new', { n: d.table_number }), 'warn', 6000);
+        toast(t(isBill(d) ? 'calls.newBill' : 'calls.new', { n: d.table_number }), 'warn', 6000);
       }),
+      // A payment, an adjustment or a refund: the check on screen reads itself again.
+      check_changed: (d) => {
+        check.onEvent('check_changed', d);
+        notify('check_changed', d);
+      },
+      day_closed: (d) => {
+        toast(t('day.closedToast', { date: d.business_date || '' }), 'ok', 6000);
+        notify('day_closed', d);
+      },
       call_acked: sync.wrap((d) => state.calls.delete(d.id)),
       table_changed: sync.wrap((d) => {
         applyTable(d);
         notify('table_changed', d);
+        check.onEvent('table_changed', d);
       }),
       // Its orders (order_updated) and both tables (table_changed) come as events of their own.
       session_moved: sync.wrap(() => {}),
@@ -186,6 +214,8 @@ const NEEDS = {
   orders: 'floor',
   soldout: 'floor',
   history: 'manager',
+  day: 'manager',
+  reports: 'manager',
   menu: 'manager',
   options: 'manager',
   stations: 'manager',
@@ -197,12 +227,14 @@ const NEEDS = {
   system: 'manager',
 };
 // Pages that live under another's tab in the top bar.
-const NAV_OF = { options: 'menu', stations: 'menu', terminals: 'staff' };
+const NAV_OF = { options: 'menu', stations: 'menu', terminals: 'staff', reports: 'day' };
 // Each page's name (the page's one h1, for screen readers; the tabs show it to the eye).
 const TITLES = {
   orders: 'nav.orders',
   soldout: 'nav.soldout',
   history: 'nav.history',
+  day: 'day.title',
+  reports: 'rep.title',
   menu: 'nav.menu',
   options: 'menu.tabOptions',
   stations: 'menu.tabStations',
@@ -289,8 +321,21 @@ function boot() {
   const auth = () => login.auth() || {};
   const storeName = () => auth().store_name || auth().store_id || '';
   const ctx = { api, state, scheduleRender, printers, store: () => auth().store_id, storeName, can: allowed, login };
-  dialog = tableDialog({ api, state, sync, scheduleRender, applyOrder, endSession, tableOrders: (id) => ordersOf(state, id) });
-  views.orders = boardView({ api, state, scheduleRender, openTable: (id) => dialog.open(id) });
+  check = checkScreen({
+    api,
+    state,
+    can: allowed,
+    settings: () => auth().settings,
+    onEnded: (r, tableId) => {
+      endSession({ ...r, table_id: tableId });
+      scheduleRender();
+    },
+  });
+  const openCheck = (id) => check.open(id);
+  dialog = tableDialog({ api, state, sync, scheduleRender, applyOrder, endSession, tableOrders: (id) => ordersOf(state, id), openCheck, can: allowed });
+  views.orders = boardView({ api, state, scheduleRender, openTable: (id) => dialog.open(id), openCheck });
+  views.day = dayView({ ...ctx, openCheck });
+  views.reports = reportsView(ctx);
   views.soldout = soldOutView(ctx);
   views.history = historyView(ctx);
   views.menu = menuView(ctx);
@@ -312,6 +357,7 @@ function boot() {
       drawWho();
       route();
       scheduleRender();
+      check.redraw();
     }
   });
   $('#btn-logout').addEventListener('click', () => login.logout());
@@ -320,6 +366,7 @@ function boot() {
   window.addEventListener('hashchange', route);
   $('#table-dialog').addEventListener('close', () => (state.openTable = null));
   $('#table-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());
+  $('#check-dialog').addEventListener('close', () => check.closed());
 
   login.start();
 }

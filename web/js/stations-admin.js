@@ -1,6 +1,7 @@
 // Dashboard: kitchen stations (주방, 바) and their network printers — add, rename, reorder,
-// delete; connect or disconnect a printer, print a test page, and each printer's live state
-// (kept by printers.js from the event stream).
+// delete; connect or disconnect a printer, print a test page, which printer is the receipt
+// printer (bills, receipts and day reports: one station, else the first with a printer), and
+// each printer's live state (kept by printers.js from the event stream).
 import { h, $, hm, ymd, dateTime, icon, toast, errorText, confirmDialog, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
 import { formDialog, fieldError, changeThen, addByName, bySort } from './forms.js';
@@ -89,6 +90,29 @@ export function stationsView({ api, printers }) {
     );
   }
 
+  // Bills, receipts and day reports print at the station marked receipt, else at the first
+  // station with a printer.
+  function receiptRow(s) {
+    const list = printers.stations();
+    const chosen = list.some((x) => x.receipt);
+    const byDefault = !chosen && list.find((x) => x.printer)?.id === s.id;
+    return h(
+      'div.st-receipt',
+      h(
+        'button.switch.receipt-switch',
+        { type: 'button', role: 'switch', 'aria-checked': String(!!s.receipt), 'data-action': 'toggle-receipt', onclick: () => setReceipt(s, !s.receipt) },
+        h('span.knob'),
+        h('span', t('st.receipt')),
+      ),
+      h('small.muted', s.receipt ? t('st.receiptOn') : byDefault ? t('st.receiptDefault') : t('st.receiptOff')),
+    );
+  }
+
+  async function setReceipt(s, on) {
+    await run(() => api.patch(`/api/v1/admin/stations/${s.id}`, { receipt: on }));
+    toast(on ? t('st.receiptSet', { name: s.name }) : t('common.saved'), 'ok');
+  }
+
   function printerBox(s) {
     const p = s.printer;
     const st = printers.status(s.id);
@@ -110,6 +134,7 @@ export function stationsView({ api, printers }) {
         st && st.waiting ? h('span.st-waiting', t('st.waiting', { n: st.waiting })) : null,
         h('span.muted', st && st.last_printed_at ? t('st.lastPrinted', { time: when(st.last_printed_at) }) : t('st.neverPrinted')),
       ),
+      receiptRow(s),
       test
         ? h(
             'p.test-result',

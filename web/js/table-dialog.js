@@ -1,18 +1,20 @@
 // Dashboard: one table's dialog — its orders (advance, cancel, reprint, move to another
 // table), its guests (인원), moving the party to a free table (이동), joining another party
-// (합석) and ending the visit. A server's cancel of an order being prepared asks for a
-// manager's PIN (매니저 승인) when the box says it needs one, and is sent again with it.
+// (합석), its check (계산: check.js) and ending the visit. A server's cancel of an order being
+// prepared asks for a manager's PIN (매니저 승인) when the box says it needs one, and is sent
+// again with it.
 import { h, $, won, hm, icon, toast, errorText, confirmDialog, optionsLine, noteChip } from './ui.js';
 import { t } from './i18n.js';
-import { pinDialog } from './pinpad.js';
+import { pinDialog, approvalState } from './pinpad.js';
 import { askGuests, guestsText } from './guests.js';
+import { endVisit } from './check-dialogs.js';
 
 const NEXT = { pending: 'preparing', preparing: 'completed' };
 const statusChip = (s) => h('span.status', { class: 'st-' + s }, t('status.' + s));
 
-// ctx: {api, state, sync, scheduleRender, applyOrder, endSession, tableOrders}
+// ctx: {api, state, sync, scheduleRender, applyOrder, endSession, tableOrders, openCheck(tableId), can(level)}
 export function tableDialog(ctx) {
-  const { api, state, sync, scheduleRender, applyOrder, endSession, tableOrders } = ctx;
+  const { api, state, sync, scheduleRender, applyOrder, endSession, tableOrders, openCheck, can } = ctx;
   const dialog = () => $('#table-dialog');
 
   function open(id) {
@@ -71,6 +73,7 @@ export function tableDialog(ctx) {
           h('span.spacer'),
           s ? h('button.danger', { type: 'button', 'data-action': 'end-session', onclick: () => endTableSession(tb) }, t('dash.endSession')) : null,
           h('button', { type: 'button', onclick: () => d.close() }, t('common.close')),
+          s ? h('button.primary', { type: 'button', 'data-action': 'check', onclick: () => (d.close(), openCheck(tb.id)) }, icon('receipt'), t('check.open')) : null,
         ),
       ),
     );
@@ -165,16 +168,13 @@ export function tableDialog(ctx) {
     toast(t('approve.cancelled', { n: o.order_no }), 'ok');
   }
 
+  // With the store's checkout on, a check with a balance ends only by a manager's force
+  // (check-dialogs.js endVisit).
   async function endTableSession(tb) {
     const s = tb.session;
-    const ok = await confirmDialog(t('dash.endConfirm', { n: tb.number }), {
-      ok: t('dash.endSession'),
-      danger: true,
-      detail: s ? t('dash.endDetail', { total: won(s.total), count: s.order_count }) : '',
-    });
-    if (!ok) return;
     try {
-      const r = await api.post(`/api/v1/admin/tables/${tb.id}/end-session`, {});
+      const r = await endVisit({ api, can, table: tb, detail: s ? t('dash.endDetail', { total: won(s.total), count: s.order_count }) : '' });
+      if (!r) return;
       endSession({ ...r, table_id: tb.id });
       dialog().close();
       toast(t('dash.ended', { n: tb.number }), 'ok');
@@ -318,6 +318,6 @@ function pickTable({ title, help, tables, empty, okKey, kind }) {
   });
 }
 
-// The box refuses a server's cancel of an order being prepared until a manager approves it:
-// 403 forbidden naming approval_pin (a wrong PIN says "wrong approval PIN" instead).
-export const needsApproval = (e) => e && e.status === 403 && e.code === 'forbidden' && /approval_pin/.test(e.message || '');
+// The box refuses a server's cancel of an order being prepared until a manager approves it
+// (pinpad.js reads the answer).
+export const needsApproval = (e) => approvalState(e) === 'required';

@@ -1,6 +1,6 @@
 // The guest tablet: menu in four languages, item sheet with options and notes, cart,
-// order placement, my orders, staff call. Drawing lives in table-views.js, the item sheet
-// in sheet.js, the cart's rules in cart.js.
+// order placement, my orders, staff call and the bill. Drawing lives in table-views.js, the
+// item sheet in sheet.js, the cart's rules in cart.js, the calls in table-calls.js.
 import './strings-ja.js';
 import './strings-zh.js';
 import { createApi, openStream, createSync, uuid, NOT_MODIFIED } from './api.js';
@@ -12,6 +12,7 @@ import { renderMenu, renderCart, renderOrders, forgetCards } from './table-views
 import { setupScreen } from './table-setup.js';
 import { fullscreenButton } from './kiosk.js';
 import { askGuests } from './guests.js';
+import { tableCalls } from './table-calls.js';
 
 const CONF_KEY = 'tableorder.tablet';
 const CART_KEY = 'tableorder.cart';
@@ -60,7 +61,6 @@ const state = {
   orderError: null,
   flagged: noFlags(), // item and option ids a refused order named as unavailable
   recheck: new Set(), // keys of lines the server refused as invalid choices
-  calling: false, // a staff call of this table is open (from GET /calls, cleared by call_acked)
   up: false, // the live stream is connected
 };
 let stream = null;
@@ -71,6 +71,8 @@ const sheet = itemSheet({ dialog: $('#item-sheet'), onSubmit: addLine });
 
 let relogging = null;
 const api = createApi({ token: () => conf && conf.token, relogin });
+// 직원 호출 and 계산 요청 (table-calls.js).
+const calls = tableCalls({ api, session: () => ({ id: state.sessionId, total: state.sessionTotal }), onChange: () => render() });
 
 function relogin() {
   if (!conf) return Promise.resolve(false);
@@ -225,17 +227,8 @@ async function loadOrders() {
   }
 }
 
-// Whether staff are on their way: an open call survives a reload of the tablet.
-async function loadCalls() {
-  try {
-    const r = await api.get('/api/v1/calls');
-    state.calling = (r.calls || []).length > 0;
-  } catch {
-    /* unknown: keep what the screen shows */
-  }
-}
-
-const sync = createSync(() => Promise.all([loadMenu(), loadOrders(), loadCalls()]), () => render());
+// Whether staff are on their way (an open call or bill request survives a reload).
+const sync = createSync(() => Promise.all([loadMenu(), loadOrders(), calls.load()]), () => render());
 
 function applyOrder(o) {
   if (o.session_id <= state.endedUpTo) return;
@@ -268,7 +261,7 @@ function guestsLeft() {
   state.sessionId = null;
   state.sessionTotal = 0;
   state.guests = null;
-  state.calling = false;
+  calls.clear();
   setCart([]);
   sheet.close();
   for (const id of ['#cart-sheet', '#lang-menu']) if ($(id).open) $(id).close();
@@ -312,10 +305,7 @@ function startStream() {
       order_cancelled: sync.wrap(applyOrder),
       session_ended: sync.wrap(sessionEnded),
       session_moved: sync.wrap(sessionMoved),
-      call_acked: sync.wrap(() => {
-        if (state.calling) toast(t('call.acked'), 'ok', 6000);
-        state.calling = false;
-      }),
+      call_acked: sync.wrap((d) => calls.acked(d)),
       menu_changed: (d) => {
         loadMenu();
         // Whether guests are asked before the first order may have changed.
@@ -489,21 +479,6 @@ function hideDone() {
   $('#menu').scrollTo({ top: 0 });
 }
 
-async function callStaff() {
-  const btn = $('#btn-call');
-  btn.disabled = true;
-  try {
-    await api.post('/api/v1/calls', {});
-    state.calling = true;
-    toast(t('call.sent'), 'ok', 6000);
-  } catch (e) {
-    toast(errorText(e), 'error');
-  } finally {
-    btn.disabled = false;
-    render();
-  }
-}
-
 // ---------- rendering ----------
 
 // Orders keep the names copied when they were placed (the store's language); a guest reading
@@ -535,9 +510,7 @@ function render() {
     editLine: (l) => sheet.open(menuItem(l.id), state.cart.find((x) => x.key === l.key)),
   });
   renderOrders({ state, itemName: orderItemName, optionNames: orderOptionNames });
-  const call = $('#btn-call');
-  call.classList.toggle('active', state.calling);
-  $('.call-label', call).textContent = state.calling ? t('call.waiting') : t('table.call');
+  calls.render();
 }
 
 // ---------- screens ----------
@@ -574,7 +547,6 @@ async function boot() {
     ready: showKiosk,
   });
   $('#btn-lang').addEventListener('click', openLangMenu);
-  $('#btn-call').addEventListener('click', callStaff);
   $('#btn-orders').addEventListener('click', () => {
     render();
     openSheet('#orders-sheet');
