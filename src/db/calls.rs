@@ -63,33 +63,30 @@ pub fn close_for_table(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> App
     Ok(())
 }
 
-/// Creates a call, or returns the table's call that is still open (a second tap adds nothing).
+/// Creates a call, or returns the table's call that is still open (a second tap adds
+/// nothing). An open bill request is not such a call: a table waiting for its bill may still
+/// need water.
 pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
-    call(ctx, store_id, table_id, reason, None)
+    call(ctx, store_id, table_id, reason, false)
 }
 
 /// The guest asks for the bill (계산 요청): a call with reason `bill`, made even while
-/// another call is open; asking again while it is open answers that one.
+/// another call is open; asking again while it is open answers that one. A table with no
+/// open visit has no bill: 409 `conflict`.
 pub fn request_bill(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> AppResult<(CallDto, bool)> {
-    call(ctx, store_id, table_id, "bill", Some("bill"))
+    call(ctx, store_id, table_id, "bill", true)
 }
 
-/// A call, unless an open one (of reason `same`, when given) answers for it.
-fn call(
-    ctx: &mut WriteCtx,
-    store_id: &str,
-    table_id: i64,
-    reason: &str,
-    same: Option<&str>,
-) -> AppResult<(CallDto, bool)> {
+/// A call, unless an open one of the same kind (bill request or not) answers for it.
+fn call(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str, bill: bool) -> AppResult<(CallDto, bool)> {
     // A deleted table's token may still be alive: it calls nobody, open call or not.
     tables::live_number(ctx.conn, store_id, table_id)?;
     let open: Option<i64> = ctx
         .conn
         .query_row(
             "SELECT id FROM staff_calls WHERE store_id = ?1 AND table_id = ?2 AND acked_at IS NULL
-               AND (?3 IS NULL OR reason = ?3) ORDER BY id DESC LIMIT 1",
-            params![store_id, table_id, same],
+               AND (coalesce(reason, '') = 'bill') = ?3 ORDER BY id DESC LIMIT 1",
+            params![store_id, table_id, bill],
             |r| r.get(0),
         )
         .optional()?;
@@ -97,6 +94,9 @@ fn call(
         return Ok((get(ctx.conn, store_id, id)?, false));
     }
     let session = tables::open_session_id(ctx.conn, store_id, table_id)?;
+    if bill && session.is_none() {
+        return Err(AppError::Conflict("the table has no open visit to bill".into()));
+    }
     ctx.conn.execute(
         "INSERT INTO staff_calls (store_id, table_id, session_id, reason, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![store_id, table_id, session, reason, ctx.now_ms],

@@ -154,7 +154,8 @@ pub struct SalesRow {
     pub quantity: i64,
     pub total: i64,
     /// By store or day: the net sales of the closed business days in the range (after
-    /// discounts, comps, voids and refunds); null by item.
+    /// discounts, comps, voids and refunds); null by item, and where no business day in the
+    /// range is closed yet (nothing to count is not the same as a day that made nothing).
     pub net: Option<i64>,
 }
 
@@ -219,9 +220,6 @@ pub async fn sales(
                 Some(row) => row.net = Some(v),
                 None => out.push(SalesRow { key: k, orders: 0, quantity: 0, total: 0, net: Some(v) }),
             }
-        }
-        for row in &mut out {
-            row.net.get_or_insert(0);
         }
         out.sort_by(|a, b| a.key.cmp(&b.key));
     }

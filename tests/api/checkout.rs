@@ -527,12 +527,22 @@ async fn the_bill_and_the_receipt_print_on_the_receipt_printer() {
         .await;
     assert_eq!(counter.body["receipt"], true);
     let t1 = app.table_token("a", 1).await;
+    // A table with no visit has no bill to ask for.
+    let none = app.post("/api/v1/bill-request", Some(&t1), json!({})).await;
+    assert_eq!((none.status, none.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("conflict")));
     let o = order(&app, &t1, "o", &[(s.m.stew, 2)]).await;
     let sid = o["session_id"].as_i64().unwrap();
     // The guest asks for the bill: a call with reason `bill`.
     let call = app.post("/api/v1/bill-request", Some(&t1), json!({})).await;
     assert_eq!((call.status, call.body["reason"].as_str()), (StatusCode::CREATED, Some("bill")));
+    assert_eq!(call.body["session_id"], json!(sid));
     assert_eq!(app.post("/api/v1/bill-request", Some(&t1), json!({})).await.status, StatusCode::OK);
+    // Waiting for the bill, the table may still need water: that is a call of its own.
+    let water = app.post("/api/v1/calls", Some(&t1), json!({"reason": "물"})).await;
+    assert_eq!(water.status, StatusCode::CREATED, "{}", water.body);
+    assert_ne!(water.body["id"], call.body["id"]);
+    let open = app.get("/api/v1/admin/calls?open=true", Some(&s.server)).await;
+    assert_eq!(open.body.as_array().unwrap().len(), 2, "{}", open.body);
     let r =
         app.post(&format!("/api/v1/admin/sessions/{sid}/print-bill"), Some(&s.server), json!({"kind": "bill"})).await;
     assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.body);

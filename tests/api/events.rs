@@ -760,3 +760,71 @@ async fn shutdown_with_open_streams_finishes_within_a_second() {
         s.assert_ends(&format!("stream {i}")).await;
     }
 }
+
+/// A staff stream on a raw connection: on a fresh one, or (`reuse`) on a keep-alive
+/// connection that served a request first, as a browser's EventSource often does. Answers
+/// the socket once the stream said hello, or the status line it was refused with.
+async fn raw_stream(port: u16, token: &str, reuse: bool) -> Result<tokio::net::TcpStream, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let mut buf = vec![0u8; 4096];
+    if reuse {
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
+        let mut got = String::new();
+        // The whole answer (its length is known) before the next request.
+        while !(got.contains("\r\n\r\n") && got.trim_end().ends_with('}')) {
+            let n = s.read(&mut buf).await.unwrap();
+            assert!(n > 0, "closed after {got}");
+            got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    }
+    let req = format!("GET /api/v1/admin/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\n\r\n");
+    s.write_all(req.as_bytes()).await.unwrap();
+    let mut got = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let n = tokio::time::timeout_at(deadline, s.read(&mut buf)).await.expect("an answer").unwrap();
+        got.push_str(&String::from_utf8_lossy(&buf[..n]));
+        if got.contains("event: hello") {
+            return Ok(s);
+        }
+        if n == 0 || (got.contains("\r\n\r\n") && !got.starts_with("HTTP/1.1 200")) {
+            return Err(got.lines().next().unwrap_or("").to_string());
+        }
+    }
+}
+
+#[tokio::test]
+async fn streams_closed_by_their_clients_give_their_slots_back_at_once() {
+    // Twelve staff slots: ten for dashboards, two kept for kitchen displays.
+    let app = TestApp::spawn_with(|c| c.limits.max_staff_streams = 12).await;
+    let menu = store_with_menu(&app, "a", 1).await;
+    let mut open = Vec::new();
+    for i in 0..10 {
+        open.push(raw_stream(app.port, &menu.admin, i % 2 == 1).await.expect("a slot is free"));
+    }
+    assert!(raw_stream(app.port, &menu.admin, false).await.unwrap_err().contains("409"));
+    // Five dashboards reload (their streams closed: both fresh and reused connections)…
+    open.drain(..5);
+    // …and open their streams again at once: each gets one within a second.
+    let started = Instant::now();
+    let mut again = 0;
+    while again < 5 {
+        match raw_stream(app.port, &menu.admin, again % 2 == 0).await {
+            Ok(s) => {
+                open.push(s);
+                again += 1;
+            }
+            Err(e) => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(1),
+                    "slots still held after {:?}: {e}",
+                    started.elapsed()
+                );
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    }
+    println!("five closed streams' slots back within {:?}", started.elapsed());
+    assert_eq!(app.state.fanout.counts().0, 10);
+}
