@@ -668,6 +668,8 @@ step('an item sold out while the tablet was cut off: the refusal names it in Eng
 step('a staff call: the table card says so with a bell; the tablet still shows it after a reload; acknowledging clears both', async () => {
   await staff.locator('.nav a[data-view=orders]').click();
   await tablet.locator('#btn-call').click();
+  // 직원 호출 asks what is needed; "just staff" is a call without a reason.
+  await tablet.locator('#call-sheet [data-reason=""]').click();
   await tablet.locator('#btn-call.active').waitFor();
   const badge = card3().locator('.tcard-call');
   await badge.waitFor();
@@ -684,6 +686,7 @@ step('a staff call: the table card says so with a bell; the tablet still shows i
   assert.ok(!(await card3().evaluate((e) => e.classList.contains('calling'))));
   // Called again, and the guests leave before anyone comes (the next step ends the session).
   await tablet.locator('#btn-call').click();
+  await tablet.locator('#call-sheet [data-reason=""]').click();
   await badge.waitFor();
 });
 
@@ -691,7 +694,8 @@ step('staff ends table 3’s session; the tablet’s My orders empties and speak
   await staff.locator('.nav a[data-view=orders]').click();
   await card3().click();
   await staff.locator('#table-dialog [data-action=end-session]').click();
-  await staff.locator('dialog.confirm [data-action=confirm]').click();
+  // Orders still open are completed first (the confirm names them).
+  await staff.locator('dialog.confirm [data-action=confirm], .end-dialog [data-action=end-complete-all]').click();
   await staff.locator('.tcard.idle[data-table-number="3"]').waitFor();
   await tablet.locator('#btn-orders').click();
   await tablet.locator('#orders-list .empty').waitFor();

@@ -582,7 +582,7 @@ step('the board with guests on the cards, in Korean and English', async () => {
 step('the owner ends table 7’s visit; history shows its guests', async () => {
   await owner.locator('.tcard[data-table-number="7"]').click();
   await owner.locator('#table-dialog[open] [data-action=end-session]').click();
-  await owner.locator('dialog.confirm [data-action=confirm]').click();
+  await owner.locator('dialog.confirm [data-action=confirm], .end-dialog [data-action=end-complete-all]').click();
   await owner.locator('.tcard.idle[data-table-number="7"]').waitFor();
   await owner.locator('.nav a[data-view=history]').click();
   const visit = owner.locator('.hsession', { has: owner.locator('.hguests[data-guests="6"]') }).first();

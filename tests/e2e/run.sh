@@ -4,7 +4,8 @@
 # and a fake network printer, the kitchen display, printer trouble (tests/e2e/kitchen.mjs),
 # then every screen in Korean and English with axe-core and screenshots (tests/e2e/screens.mjs),
 # then roles, shared terminals and PINs, a manager's approval, guests and moving tables
-# (tests/e2e/roles.mjs), then the check, payments and the business day (tests/e2e/checkout.mjs).
+# (tests/e2e/roles.mjs), then the check, payments and the business day (tests/e2e/checkout.mjs),
+# then an evening's rough edges and a fresh box's first run (tests/e2e/night.mjs).
 #
 #   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -38,6 +39,12 @@ fi
 [ -x "$CHROMIUM" ] || cannot_run "$CHROMIUM is still missing"
 if ! dpkg -s fonts-nanum >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-nanum >/dev/null || echo "e2e: no Korean font installed; screenshots may show boxes" >&2
+fi
+# Japanese and Chinese (the tablet's other languages) need a CJK font of their own.
+if ! dpkg -s fonts-noto-cjk >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+    || { apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; } \
+    || echo "e2e: no Japanese/Chinese font installed; those screenshots may show boxes" >&2
 fi
 command -v node >/dev/null || cannot_run "node is missing"
 command -v npm >/dev/null || cannot_run "npm is missing"
@@ -105,6 +112,10 @@ node "$HERE/roles.mjs" "$BASE" || status=$?
 # last (it closes the business day; it puts checkout, end_when_paid and the printer back).
 echo "e2e: checkout"
 node "$HERE/checkout.mjs" "$BASE" || status=$?
+# An evening's rough edges (quick picks for calls, ending visits with open orders, the kitchen in
+# an outage, …), last; it starts a fresh box of its own from the same binary for the first run.
+echo "e2e: night"
+node "$HERE/night.mjs" "$BASE" "$BIN" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$WORK/server.log" >&2

@@ -2,8 +2,8 @@
 // staff calls (a bill request says 계산 요청 with a receipt), the tables-in-use / all toggle and
 // the table picker, and the calls panel above it. A card opens the table's dialog
 // (table-dialog.js), a bill request the check (check.js); staff.js keeps the state.
-import { h, $, $$, won, hm, icon, toast, errorText, orderItemsEl, orderNotesEl } from './ui.js';
-import { t } from './i18n.js';
+import { h, $, $$, won, hm, icon, toast, errorText, orderNotesEl } from './ui.js';
+import { t, has } from './i18n.js';
 import { guestsText } from './guests.js';
 
 const FILTER_KEY = 'tableorder.filter';
@@ -20,10 +20,21 @@ export const savedFilter = (phone) => localStorage.getItem(FILTER_KEY) || (phone
 // other call with a bell.
 export const isBill = (c) => c.reason === 'bill';
 export const callIcon = (c) => icon(isBill(c) ? 'receipt' : 'bell');
-export const callWord = (c) => (isBill(c) ? t('dash.billing') : t('dash.calling'));
+export const callWord = (c) => (isBill(c) ? t('dash.billing') : c.reason ? `${t('dash.calling')} · ${callReason(c)}` : t('dash.calling'));
+// What the guests asked for: the tablet's quick picks (water, plates, cutlery, wipes) in the
+// dashboard's language, any other reason as it came.
+export const callReason = (c) => (c.reason && has('callReason.' + c.reason) ? t('callReason.' + c.reason) : c.reason || '');
 
-// ctx: {api, state, scheduleRender, openTable(id), openCheck(tableId)}
-export function boardView({ api, state, scheduleRender, openTable, openCheck }) {
+// Every line of an order, one under another: "김치찌개 (매운맛) × 2".
+function orderLines(o) {
+  return o.items.map((i) => {
+    const opts = (i.options || []).map((x) => x.name);
+    return h('span.oi', h('span.oi-name', i.name), opts.length ? h('span.oopts', ` (${opts.join(' · ')})`) : null, h('span.oi-qty', ` × ${i.quantity}`));
+  });
+}
+
+// ctx: {api, state, scheduleRender, openTable(id), openCheck(tableId), can(level)}
+export function boardView({ api, state, scheduleRender, openTable, openCheck, can = () => false }) {
   // The pulse keeps its phase across re-renders: a negative delay resumes it where it was.
   function pulseStyle(id) {
     const since = state.fresh.get(id);
@@ -95,10 +106,24 @@ export function boardView({ api, state, scheduleRender, openTable, openCheck }) 
         state.filter === 'all' ? true : state.filter === 'active' ? tb.session || tableCalls(tb.id).length : String(tb.id) === state.filter,
       );
       const grid = $('#grid');
-      if (!shown.length) grid.replaceChildren(h('p.empty', state.tables.length ? t('dash.noActive') : t('dash.noTables')));
+      if (!state.tables.length) grid.replaceChildren(firstSteps());
+      else if (!shown.length) grid.replaceChildren(h('p.empty', t('dash.noActive')));
       else grid.replaceChildren(...shown.map(tableCard));
     },
   };
+
+  // A new store has no tables yet: what to do next, in order, with the way to each page (for
+  // those who may use it).
+  function firstSteps() {
+    const step = (key, href) => h('li', h('span', t(key)), href && can('manager') ? h('a.button.small', { href }, t(key + 'Go')) : null);
+    return h(
+      'section.first-steps.panel',
+      { dataset: { empty: 'store' } },
+      h('h2', t('start.title')),
+      h('p.muted', t('dash.noTables')),
+      h('ol', step('start.menu', '#menu'), step('start.tables', '#tables'), step('start.tablets', null)),
+    );
+  }
 
   // "3" on the card, "3번 테이블" / "Table 3" to a screen reader.
   function tableName(n) {
@@ -123,7 +148,7 @@ export function boardView({ api, state, scheduleRender, openTable, openCheck }) 
         'li.orow',
         { class: 'st-' + o.status + (pulse ? ' fresh' : ''), style: pulse || undefined, dataset: { orderId: o.id, status: o.status } },
         h('span.ono', `#${o.order_no}`),
-        h('span.oitems', orderItemsEl(o)),
+        h('span.oitems', orderLines(o)),
         h('span.otime', hm(o.created_at)),
         statusChip(o.status),
         orderNotesEl(o),
@@ -142,12 +167,12 @@ export function boardView({ api, state, scheduleRender, openTable, openCheck }) 
         h('button.tcard-open', { type: 'button', 'aria-haspopup': 'dialog' }, ...tableName(tb.number)),
         live ? h('span.badge.live-count', { title: t('dash.openOrders') }, live) : null,
         h('span.spacer'),
-        h('strong.ttotal', s ? won(s.total) : ''),
+        s ? h('strong.ttotal', won(s.total)) : h('span.tcard-empty', t('dash.free')),
       ),
       ...calls.map((c) =>
         h('p.tcard-call', { class: isBill(c) ? 'bill' : '', dataset: { callId: c.id, reason: isBill(c) ? 'bill' : 'call' } }, callIcon(c), h('strong', callWord(c)), h('span', hm(c.created_at))),
       ),
-      s ? h('ul.orows', rows) : h('p.tcard-empty', t('dash.free')),
+      s ? h('ul.orows', rows) : null,
       s
         ? h(
             'footer.tcard-foot',
@@ -173,7 +198,7 @@ export function boardView({ api, state, scheduleRender, openTable, openCheck }) 
           { class: isBill(c) ? 'bill' : '', dataset: { callId: c.id, tableNumber: c.table_number, reason: isBill(c) ? 'bill' : 'call' } },
           h('strong', t('dash.tableN', { n: c.table_number })),
           h('span.muted', hm(c.created_at)),
-          isBill(c) ? h('span.call-what', callIcon(c), t('calls.bill')) : c.reason ? h('span', c.reason) : null,
+          isBill(c) ? h('span.call-what', callIcon(c), t('calls.bill')) : c.reason ? h('span.call-what.call-reason', callIcon(c), callReason(c)) : null,
           isBill(c) && state.tables.some((tb) => tb.id === c.table_id && tb.session)
             ? h('button.small', { type: 'button', 'data-action': 'open-check', onclick: () => openCheck(c.table_id) }, icon('receipt'), t('check.open'))
             : null,

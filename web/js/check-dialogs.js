@@ -3,9 +3,10 @@
 // with the store's checkout on, a check with a balance is ended only by a manager, by force
 // and with a reason. Every reason can be typed or picked from quick chips. A server's
 // adjustment goes through a manager's PIN on the spot (pinpad.js withApproval).
-import { h, $, won, icon, toast, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
+import { h, $, won, icon, toast, errorText, confirmDialog, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
 import { formDialog, fieldError } from './forms.js';
+import { pinDialog, approvalState } from './pinpad.js';
 
 export const REASON_MAX = 100;
 const DISCOUNT_PERCENTS = [5, 10, 20, 30, 50];
@@ -198,9 +199,26 @@ export function refundDialog({ payment, send }) {
 // check with a balance is refused (409 unpaid_balance): a manager may end it by force with a
 // reason (audited); anyone else is told what is left to pay. Resolves with the box's answer
 // (the ended session), or null when nothing ended.
+//
+// Orders still 대기중 or 준비중 are named first, with the choice to complete them all or to
+// cancel them all before the visit ends (a server's cancel of one being prepared goes through
+// a manager's PIN, asked once); nothing ends while one of them could not be settled.
 export async function endVisit({ api, can, table, detail = '' }) {
-  const ok = await confirmDialog(t('dash.endConfirm', { n: table.number }), { ok: t('dash.endSession'), danger: true, detail });
-  if (!ok) return null;
+  let open = [];
+  try {
+    const all = await api.get(`/api/v1/admin/orders?table_id=${encodeURIComponent(table.id)}`);
+    open = all.filter((o) => o.table_id === table.id && UNFINISHED.includes(o.status)).sort((a, b) => a.id - b.id);
+  } catch {
+    /* unknown: the box still ends the visit as it is */
+  }
+  if (open.length) {
+    const choice = await unfinishedDialog({ table, orders: open, detail });
+    if (!choice) return null;
+    if (!(await settle(api, open, choice))) return null;
+  } else {
+    const ok = await confirmDialog(t('dash.endConfirm', { n: table.number }), { ok: t('dash.endSession'), danger: true, detail });
+    if (!ok) return null;
+  }
   try {
     return await api.post(`/api/v1/admin/tables/${table.id}/end-session`, {});
   } catch (e) {
@@ -225,6 +243,98 @@ export async function endVisit({ api, can, table, detail = '' }) {
       },
     });
   }
+}
+
+const UNFINISHED = ['pending', 'preparing'];
+
+// The confirm when orders are not finished: each named (number, lines, status), and three ways
+// on — back, cancel them all and end, complete them all and end. Resolves 'complete', 'cancel'
+// or null.
+function unfinishedDialog({ table, orders, detail }) {
+  return new Promise((resolve) => {
+    const dlg = h(
+      'dialog.dialog.end-dialog',
+      { 'aria-labelledby': 'end-title' },
+      h(
+        'form.dialog-body',
+        { method: 'dialog' },
+        h('h2#end-title.confirm-text', t('dash.endConfirm', { n: table.number })),
+        h('p.end-unfinished', { role: 'alert' }, icon('alert'), h('span', t('end.unfinished', { n: orders.length }))),
+        h(
+          'ul.end-orders',
+          ...orders.map((o) =>
+            h(
+              'li',
+              { dataset: { orderId: o.id, status: o.status } },
+              h('strong', `#${o.order_no}`),
+              h('span.end-lines', o.items.map((i) => `${i.name} × ${i.quantity}`).join(', ')),
+              h('span.status', { class: 'st-' + o.status }, t('status.' + o.status)),
+            ),
+          ),
+        ),
+        detail ? h('p.muted', detail) : null,
+        h(
+          'div.actions.end-actions',
+          h('button', { type: 'submit', value: 'back' }, t('end.back')),
+          h('button.danger', { type: 'submit', value: 'cancel', 'data-action': 'end-cancel-all' }, t('end.cancelAll')),
+          h('button.primary', { type: 'submit', value: 'complete', 'data-action': 'end-complete-all' }, t('end.completeAll')),
+        ),
+      ),
+    );
+    dlg.addEventListener('close', () => {
+      dlg.remove();
+      const v = dlg.returnValue;
+      resolve(v === 'complete' || v === 'cancel' ? v : null);
+    });
+    document.body.append(dlg);
+    dlg.showModal();
+  });
+}
+
+// Completes (대기중 → 준비중 → 완료) or cancels every unfinished order; one the box changed
+// meanwhile counts as settled once it is finished. Resolves true when all are.
+async function settle(api, orders, choice) {
+  let pin; // a manager's PIN, asked once for every cancel that needs it
+  for (const o of orders) {
+    try {
+      if (choice === 'complete') {
+        let cur = o;
+        while (cur.status === 'pending' || cur.status === 'preparing') {
+          cur = await api.patch(`/api/v1/admin/orders/${o.id}`, { status: cur.status === 'pending' ? 'preparing' : 'completed' });
+        }
+      } else {
+        try {
+          await api.del(`/api/v1/admin/orders/${o.id}`, pin ? { body: { approval_pin: pin } } : {});
+        } catch (e) {
+          if (approvalState(e) !== 'required' || pin) throw e;
+          const done = await pinDialog({
+            title: t('approve.title'),
+            help: t('approve.cancelHelp', { n: o.order_no, table: o.table_number }),
+            submitKey: 'approve.ok',
+            submit: async (p) => {
+              try {
+                const r = await api.del(`/api/v1/admin/orders/${o.id}`, { body: { approval_pin: p } });
+                pin = p;
+                return r;
+              } catch (err) {
+                if (approvalState(err)) throw new Error(t('approve.wrong'));
+                throw new Error(errorText(err));
+              }
+            },
+          });
+          if (!done) return false;
+        }
+      }
+    } catch (e) {
+      // Finished meanwhile (another screen, the kitchen's bump): settled all the same.
+      const now = await api.get(`/api/v1/admin/orders?table_id=${encodeURIComponent(o.table_id)}`).catch(() => null);
+      const same = now && now.find((x) => x.id === o.id);
+      if (now && (!same || !UNFINISHED.includes(same.status))) continue;
+      toast(t('end.stepFailed', { n: o.order_no, error: errorText(e, { conflict: t('err.transition') }) }), 'error', 8000);
+      return false;
+    }
+  }
+  return true;
 }
 
 // An adjustment taken back (managers).

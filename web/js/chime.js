@@ -15,8 +15,10 @@ const CHIMES = {
   printer: { notes: [[988, 0], [659, 0.25], [988, 0.55], [659, 0.8]], len: 0.22, type: 'square', gain: 0.12 },
 };
 
-// button: the top bar's on/off toggle; prompt: the banner element under the top bar.
-export function createChime({ button, prompt }) {
+// button: the top bar's on/off toggle; prompt: the banner element under the top bar; key:
+// where the choice is kept (the kitchen display keeps its own).
+export function createChime({ button, prompt, key = SOUND_KEY }) {
+  const SOUND_KEY = key;
   let on = localStorage.getItem(SOUND_KEY) !== 'off';
   let audio = null;
   let last = 0;

@@ -1,6 +1,6 @@
 // Form dialogs of the dashboard's management pages, with field errors from the API shown
 // beside the fields, and the translation fields (English, Japanese, Chinese) that menus use.
-import { h, $, $$, toast, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
+import { h, $, $$, icon, toast, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t, LANG_NAMES } from './i18n.js';
 
 export const MAX_PRICE = 10_000_000;
@@ -190,4 +190,14 @@ export function translationsBody(raw, errs) {
 export function translationsLine(tr) {
   const parts = TR_LANGS.filter((l) => tr && tr[l] && tr[l].name).map((l) => `${l.toUpperCase()} ${tr[l].name}`);
   return parts.length ? h('small.muted.tr-line', parts.join(' · ')) : null;
+}
+
+// The guests' languages (besides the store's own) a name is missing in, and the flag the admin
+// lists show for it ("번역 없음: EN · JA"): guests reading those see the store's own name.
+const GUEST_LANGS = ['en', 'ja', 'zh'];
+export const missingLangs = (tr) => GUEST_LANGS.filter((l) => !(tr && tr[l] && String(tr[l].name || '').trim()));
+export function missingChip(tr) {
+  const missing = missingLangs(tr);
+  if (!missing.length) return null;
+  return h('small.missing-tr', { dataset: { missing: missing.join(' ') }, title: t('menu.missingTrHelp') }, icon('globe'), t('menu.missingTr', { langs: missing.map((l) => l.toUpperCase()).join(' · ') }));
 }

@@ -140,6 +140,25 @@ const ko = {
   'bill.waiting': '계산 요청됨',
   'bill.acked': '직원이 계산 요청을 확인했습니다.',
   'bill.noOrders': '아직 주문한 메뉴가 없습니다.',
+  'staffCheck.title': '직원 확인',
+  'staffCheck.help': '태블릿 설정을 바꾸려면 직원 아이디와 비밀번호를 입력하세요.',
+  'staffCheck.username': '직원 아이디',
+  'staffCheck.password': '비밀번호',
+  'staffCheck.ok': '확인',
+  'staffCheck.required': '아이디와 비밀번호를 모두 입력하세요.',
+  'staffCheck.wrong': '아이디나 비밀번호가 맞지 않습니다.',
+  'cart.soldOutOnly': '품절된 메뉴만 담겨 있음',
+  'call.pickTitle': '무엇을 가져다 드릴까요?',
+  'call.reason.water': '물',
+  'call.reason.plates': '앞접시',
+  'call.reason.cutlery': '수저',
+  'call.reason.wipes': '물티슈',
+  'call.justStaff': '직원만 부르기',
+  'call.sentFor': '{what}{을:what} 요청했습니다. 잠시만 기다려 주세요.',
+  'call.already': '이미 부른 직원이 오는 중입니다: {what}',
+  'call.stillOpen': '이미 부른 직원이 오는 중입니다 ({what}). 오면 함께 말씀해 주세요.',
+  'call.alreadyPlain': '부른 직원이 오는 중입니다.',
+  'call.stillOpenPlain': '이미 부른 직원이 오는 중입니다. 오면 함께 말씀해 주세요.',
   'lang.choose': '언어 선택',
   'menu.details': '자세히 보기',
   'sheet.required': '필수',
@@ -338,6 +357,25 @@ const en = {
   'bill.waiting': 'Bill asked',
   'bill.acked': 'Staff saw your request for the bill.',
   'bill.noOrders': 'Nothing has been ordered yet.',
+  'staffCheck.title': 'Staff only',
+  'staffCheck.help': 'To change this tablet’s setup, enter a staff username and password.',
+  'staffCheck.username': 'Staff username',
+  'staffCheck.password': 'Password',
+  'staffCheck.ok': 'Continue',
+  'staffCheck.required': 'Enter both the username and the password.',
+  'staffCheck.wrong': 'The username or password is wrong.',
+  'cart.soldOutOnly': 'Only sold-out items',
+  'call.pickTitle': 'What can we bring you?',
+  'call.reason.water': 'Water',
+  'call.reason.plates': 'Plates',
+  'call.reason.cutlery': 'Cutlery',
+  'call.reason.wipes': 'Wet wipes',
+  'call.justStaff': 'Just call staff',
+  'call.sentFor': 'Asked for: {what}. Please wait a moment.',
+  'call.already': 'Staff are on their way: {what}',
+  'call.stillOpen': 'Staff are already on their way ({what}). Please tell them when they come.',
+  'call.alreadyPlain': 'Staff are on their way.',
+  'call.stillOpenPlain': 'Staff are already on their way. Please tell them when they come.',
   'lang.choose': 'Language',
   'menu.details': 'Details',
   'sheet.required': 'Required',
@@ -384,6 +422,7 @@ const en = {
 
   'guests.title': 'How many guests?',
   'guests.n': '{n} guests',
+  'guests.n.one': '1 guest',
   'guests.less': 'One fewer',
   'guests.more': 'One more',
   'guests.ok': '{n} · Place order',
@@ -425,10 +464,35 @@ export const has = (key) => (dicts[current][key] ?? en[key] ?? ko[key]) != null;
 export const setLanguages = (langs) => (supported = langs.slice());
 
 // Japanese and Chinese fall back to English, which tourists read more often than Korean.
+// Plurals: with {n} = 1 a language's "<key>.one" wins where it has one ("1 session"). Korean
+// particles follow the word before them: "{을:name}" becomes 을 or 를 as the value of {name}
+// ends (also 이/가, 은/는, 과/와, 으로/로), so no string needs "을(를)".
 export function t(key, vars) {
-  let s = dicts[current][key] ?? (current === 'ko' ? undefined : en[key]) ?? ko[key] ?? key;
-  if (vars) for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, v);
+  const one = vars && Number(vars.n) === 1 ? text(key + '.one') : undefined;
+  let s = one ?? text(key) ?? key;
+  if (vars) {
+    s = s.replace(/\{(을|를|이|가|은|는|과|와|으로|로):(\w+)\}/g, (m, p, k) => (k in vars ? particle(String(vars[k]), p) : m));
+    for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, v);
+  }
   return s;
+}
+const text = (key) => dicts[current][key] ?? (current === 'ko' ? undefined : en[key]) ?? ko[key];
+
+// Which particle fits after a word: by its last Hangul syllable's final consonant, or how its
+// last digit or Latin letter is read (1 일, 2 이; …l, …m, …n end in a consonant).
+const PAIRS = { 을: ['을', '를'], 를: ['을', '를'], 이: ['이', '가'], 가: ['이', '가'], 은: ['은', '는'], 는: ['은', '는'], 과: ['과', '와'], 와: ['과', '와'], 으로: ['으로', '로'], 로: ['으로', '로'] };
+export function particle(word, p) {
+  const [closed, open] = PAIRS[p] || [p, p];
+  const w = word.replace(/[\s"'”’)\]」』.]+$/u, '');
+  const c = w.slice(-1);
+  const code = c.charCodeAt(0);
+  let jong = -1; // 0 = no final consonant, 8 = ㄹ
+  if (code >= 0xac00 && code <= 0xd7a3) jong = (code - 0xac00) % 28;
+  else if (/[0-9]/.test(c)) jong = [1, 8, 0, 16, 0, 0, 1, 8, 8, 0][Number(c)];
+  else if (/[a-z]/i.test(c)) jong = /l/i.test(c) ? 8 : /[mn]/i.test(c) ? 4 : 0;
+  else jong = 0;
+  if (closed === '으로') return jong === 0 || jong === 8 ? open : closed;
+  return jong === 0 ? open : closed;
 }
 
 export function applyI18n(root = document) {

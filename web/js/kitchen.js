@@ -2,7 +2,8 @@
 // with elapsed times, options and notes up front, a bump per ticket and an undo.
 import './strings-kitchen.js';
 import { openStream, createSync } from './api.js';
-import { h, $, $$, toast, errorText } from './ui.js';
+import { h, $, $$, toast, errorText, setConn } from './ui.js';
+import { createChime } from './chime.js';
 import { t, applyI18n, setLangKey, initLangSwitch, onLangChange } from './i18n.js';
 import { staffLogin } from './staff-login.js';
 import { roleOf, roleName } from './roles.js';
@@ -25,6 +26,7 @@ const login = staffLogin({
   onLogout: () => {
     if (stream) stream.stop();
     stream = null;
+    sound.show(false);
     const d = $('#soldout-dialog');
     if (d.open) d.close();
   },
@@ -39,42 +41,16 @@ const state = {
   tickets: new Map(), // id → ticket
   undo: [], // bumped ticket ids, newest last
   printers: new Map(), // station id → printer status, for the stations shown
+  up: null, // the live stream: connected, down (false) or connecting (null)
 };
 let stream = null;
 
 // ---------- sound: a chime made in the browser for new tickets ----------
 
-let soundOn = localStorage.getItem(SOUND_KEY) !== 'off';
-let audio = null;
-function unlockAudio() {
-  const AC = window.AudioContext || window.webkitAudioContext;
-  if (!AC) return;
-  audio ??= new AC();
-  if (audio.state === 'suspended') audio.resume().then(renderSound, () => {});
-  renderSound();
-}
-function chime() {
-  if (!soundOn || !audio || audio.state !== 'running') return;
-  const now = audio.currentTime;
-  for (const [freq, at] of [[659, 0], [880, 0.15], [1319, 0.3]]) {
-    const osc = audio.createOscillator();
-    const gain = audio.createGain();
-    osc.frequency.value = freq;
-    gain.gain.setValueAtTime(0.0001, now + at);
-    gain.gain.exponentialRampToValueAtTime(0.4, now + at + 0.02);
-    gain.gain.exponentialRampToValueAtTime(0.0001, now + at + 0.5);
-    osc.connect(gain).connect(audio.destination);
-    osc.start(now + at);
-    osc.stop(now + at + 0.55);
-  }
-}
-function renderSound() {
-  const b = $('#btn-sound');
-  const blocked = soundOn && (!audio || audio.state !== 'running');
-  b.textContent = !soundOn ? t('sound.off') : blocked ? t('sound.enable') : t('sound.on');
-  b.classList.toggle('warn', blocked);
-  b.setAttribute('aria-pressed', String(soundOn));
-}
+// The dashboard's sounds and its large prompt when the browser holds sound back (chime.js),
+// with the kitchen's own on/off choice.
+const sound = createChime({ button: $('#btn-sound'), prompt: $('#sound-prompt'), key: SOUND_KEY });
+const chime = () => sound.play('order');
 
 // ---------- data ----------
 
@@ -115,7 +91,11 @@ function startStream() {
   if (stream) stream.stop();
   stream = openStream({
     url: login.streamUrl,
-    onStatus: (up) => $('#conn').classList.toggle('up', up),
+    onStatus: (up) => {
+      state.up = up;
+      setConn($('#conn'), up);
+      renderPrinter();
+    },
     beforeReconnect: login.beforeReconnect,
     handlers: {
       hello: (d, { first }) => first && sync.reload(),
@@ -129,6 +109,8 @@ function startStream() {
       ticket_bumped: sync.wrap((tk) => {
         state.tickets.delete(tk.id);
       }),
+      // A visit ended: the box closes its open tickets; the screen reads what is still open.
+      session_ended: () => sync.reload(),
       menu_changed: () => $('#soldout-dialog').open && soldOut.load(),
       printer_changed: (p) => {
         // A station added, renamed, removed or given another printer: read them again.
@@ -172,9 +154,12 @@ async function undo() {
 
 // ---------- rendering ----------
 
+// "12:05" (minutes and seconds) for the first hour, then "1시간 5분" / "1 h 5 min".
 function elapsed(iso) {
   const s = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
-  return { s, text: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}` };
+  if (s < 3600) return { s, text: `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}` };
+  const m = Math.floor(s / 60);
+  return { s, text: t('kds.ageHm', { h: Math.floor(m / 60), m: m % 60 }) };
 }
 
 function card(tk) {
@@ -234,7 +219,7 @@ function render() {
   $('#count').textContent = t('kds.count', { n: list.length });
   $('#btn-undo').disabled = !state.undo.length;
   renderPrinter();
-  renderSound();
+  sound.render();
 }
 
 // The printer chip: the station's printer; on the every-station screen, each printer in
@@ -244,6 +229,14 @@ function renderPrinter() {
   const list = [...state.printers.entries()];
   chip.hidden = !list.length;
   if (!list.length) return;
+  // The box is out of reach: what the printer does now is not known (never a green "OK").
+  if (state.up === false) {
+    chip.className = 'printer-chip unknown';
+    chip.dataset.state = 'unknown';
+    chip.textContent = t('printer.unknownOffline');
+    return;
+  }
+  delete chip.dataset.state;
   // Waiting tickets matter when the printer cannot print; a working one prints them at once.
   const text = (p) => t(`printer.${p.state}`) + (p.state !== 'ok' && p.waiting ? ` · ${t('printer.waiting', { n: p.waiting })}` : '');
   const bad = list.filter(([, p]) => p.state !== 'ok' && p.state !== 'none');
@@ -299,6 +292,8 @@ function openSoldOut() {
 
 function start() {
   renderWho();
+  setConn($('#conn'), null);
+  sound.show(true);
   render();
   sync.reload();
   startStream();
@@ -309,12 +304,10 @@ function boot() {
   initLangSwitch();
   onLangChange(() => {
     render();
+    setConn($('#conn'), state.up);
     if (login.loggedIn()) renderWho();
     if ($('#soldout-dialog').open) soldOut.render();
   });
-  // The login's tap (or Enter) is the touch the browser waits for before it plays sound.
-  $('#login-form').addEventListener('submit', unlockAudio);
-  $('#pin-login form').addEventListener('submit', unlockAudio);
   $('#btn-undo').addEventListener('click', undo);
   $('#btn-station').addEventListener('click', chooseStation);
   $('#btn-soldout').addEventListener('click', openSoldOut);
@@ -322,15 +315,7 @@ function boot() {
   const so = $('#soldout-dialog');
   so.addEventListener('click', (e) => (e.target === so || e.target.closest('[data-close]')) && so.close());
   so.addEventListener('close', () => soldOut.unmount());
-  $('#station-dialog').addEventListener('click', (e) => e.target === e.currentTarget && e.currentTarget.close());
-  $('#btn-sound').addEventListener('click', () => {
-    if (soundOn && (!audio || audio.state !== 'running')) return unlockAudio();
-    soundOn = !soundOn;
-    localStorage.setItem(SOUND_KEY, soundOn ? 'on' : 'off');
-    unlockAudio();
-  });
-  // Browsers start sound only after a touch: the first touch anywhere unlocks it.
-  document.addEventListener('pointerdown', unlockAudio, { once: true });
+  $('#station-dialog').addEventListener('click', (e) => (e.target === e.currentTarget || e.target.closest('[data-close]')) && e.currentTarget.close());
   login.start();
 }
 

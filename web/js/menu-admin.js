@@ -2,11 +2,10 @@
 // groups each item offers). Option groups themselves: options-admin.js.
 import { h, $, won, icon, toast, errorText, confirmDialog } from './ui.js';
 import { t } from './i18n.js';
-import { formDialog, fieldError, changeThen, addByName, checkPrice, bySort, MAX_PRICE, translationsBody } from './forms.js';
+import { formDialog, fieldError, changeThen, addByName, checkPrice, bySort, MAX_PRICE, translationsBody, missingChip } from './forms.js';
+import { MAX_IMAGE, shrinkPhoto } from './photo.js';
 import { moveButtons, sortOrder } from './sortable.js';
 import { setAvailable } from './soldout.js';
-
-const MAX_IMAGE = 2 * 1024 * 1024;
 
 // The tabs above the menu pages: items and categories, option groups, stations and
 // printers; and the way to the kitchen display.
@@ -44,7 +43,13 @@ export function menuView({ api, printers }) {
   let root = null;
   let timer = null;
 
+  // Whether the menu ever came (a failed first load says so instead of "add a category").
+  let loaded = false;
+  let loadError = null;
+  let retry = null;
+
   async function load() {
+    clearTimeout(retry);
     try {
       const [c, i, g, st] = await Promise.all([
         api.get('/api/v1/admin/categories'),
@@ -56,8 +61,13 @@ export function menuView({ api, printers }) {
       items = i.sort(bySort);
       groups = g.sort(bySort);
       stations = st.sort(bySort);
+      loaded = true;
+      loadError = null;
     } catch (e) {
-      toast(errorText(e), 'error');
+      loadError = e;
+      if (loaded) toast(errorText(e), 'error');
+      // Tried again until the box answers (the page fills in by itself).
+      else if (root) retry = setTimeout(load, 4000);
     }
     render();
   }
@@ -69,6 +79,15 @@ export function menuView({ api, printers }) {
 
   function render() {
     if (!root) return;
+    if (!loaded) {
+      // Not "no categories": the menu could not be read (the box is away, or still answering).
+      const msg = loadError
+        ? h('div.load-failed', { role: 'alert', dataset: { state: loadError.network ? 'offline' : 'error' } }, icon('alert'), h('span', loadError.network ? t('menu.offline') : errorText(loadError)), h('button.small', { type: 'button', 'data-action': 'retry', onclick: load }, icon('refresh'), t('common.retry')))
+        : h('p.empty', t('common.loading'));
+      $('#cat-panel', root).replaceChildren(h('h2', t('menu.categories')));
+      $('#item-panel', root).replaceChildren(msg);
+      return;
+    }
     if (!cats.some((c) => c.id === sel)) sel = cats[0]?.id ?? null;
     renderCats();
     renderItems();
@@ -103,7 +122,7 @@ export function menuView({ api, printers }) {
             h(
               'button.cname.ghost',
               { type: 'button', onclick: () => ((sel = c.id), render()) },
-              h('span.cname-text', h('span', c.name), stations.length > 1 ? h('small.cstation', { dataset: { stationId: c.station_id ?? '' } }, icon('print'), catStation(c)) : null),
+              h('span.cname-text', h('span', c.name), stations.length > 1 ? h('small.cstation', { dataset: { stationId: c.station_id ?? '' } }, icon('print'), catStation(c)) : null, missingChip(c.translations)),
               h('span.badge.soft', count(c.id)),
             ),
             ...moveButtons(cats, i, (order) => run(() => api.put('/api/v1/admin/categories/order', sortOrder(order)))),
@@ -171,6 +190,7 @@ export function menuView({ api, printers }) {
         'div.iname',
         h('strong', it.name),
         it.description ? h('small.muted', it.description) : null,
+        missingChip(it.translations),
         groupChips(it),
         it.station_id != null && stationName(it.station_id)
           ? h('small.cstation', { dataset: { stationId: it.station_id }, title: t('menu.station') }, icon('print'), stationName(it.station_id))
@@ -244,6 +264,8 @@ export function menuView({ api, printers }) {
         const errs = {};
         if (!v.name) errs.name = t('v.required');
         const price = checkPrice(v.price, errs);
+        // A phone's photo is made smaller here first; the box's limit stays what it is.
+        if (v.image) v.image = await shrinkPhoto(v.image);
         if (v.image && v.image.size > MAX_IMAGE) errs.image = t('v.imageSize');
         const translations = translationsBody(v.translations, errs);
         if (Object.keys(errs).length) throw fieldError(errs);
@@ -299,6 +321,8 @@ export function menuView({ api, printers }) {
   return {
     mount(el) {
       root = el;
+      // What this page showed before may be long gone: it says "loading" until the box answers.
+      loaded = false;
       el.replaceChildren(
         menuTabs('menu'),
         h('div.menu-admin', h('aside#cat-panel.panel.mpanel'), h('section#item-panel.panel.mpanel', h('p.empty', t('common.loading')))),
@@ -307,6 +331,7 @@ export function menuView({ api, printers }) {
     },
     unmount() {
       root = null;
+      clearTimeout(retry);
     },
     onEvent(type) {
       // A station renamed, added or removed elsewhere: the pickers and chips follow.

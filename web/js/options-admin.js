@@ -3,7 +3,7 @@
 // Which items offer a group is set in the item form (menu-admin.js).
 import { h, $, delta, icon, toast, errorText, confirmDialog } from './ui.js';
 import { t } from './i18n.js';
-import { formDialog, fieldError, changeThen, bySort, MAX_PRICE, translationsBody, translationsLine } from './forms.js';
+import { formDialog, fieldError, changeThen, bySort, MAX_PRICE, translationsBody, translationsLine, missingChip } from './forms.js';
 import { menuTabs, groupRule } from './menu-admin.js';
 import { moveButtons, sortOrder } from './sortable.js';
 import { setAvailable } from './soldout.js';
@@ -54,6 +54,7 @@ export function optionsView({ api }) {
           h('h3', g.name),
           h('span.rule', { class: g.min >= 1 ? 'required' : '' }, groupRule(g)),
           translationsLine(g.translations),
+          missingChip(g.translations),
           h('small.muted.og-users', users.length ? t('og.usedBy', { n: users.length, names: users.map((x) => x.name).join(', ') }) : t('og.unused')),
         ),
         h(
@@ -73,7 +74,7 @@ export function optionsView({ api }) {
     return h(
       'li.orow-opt',
       { class: o.available ? '' : 'soldout', dataset: { optionId: o.id, name: o.name } },
-      h('div.iname', h('strong', o.name), translationsLine(o.translations)),
+      h('div.iname', h('strong', o.name), translationsLine(o.translations), missingChip(o.translations)),
       h('span.num.odelta', { class: o.price_delta < 0 ? 'minus' : o.price_delta ? '' : 'zero', title: o.price_delta ? null : t('og.noCharge') }, delta(o.price_delta)),
       h(
         'button.switch',
@@ -306,3 +307,4 @@ function optionRows() {
     },
   };
 }
+

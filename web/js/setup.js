@@ -4,6 +4,7 @@ import './strings-staff.js';
 import { createApi } from './api.js';
 import { h, $, fillIcons, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t, applyI18n, initLangSwitch, onLangChange } from './i18n.js';
+import { fieldError } from './forms.js';
 
 const api = createApi({ token: () => null });
 const form = $('#setup-form');
@@ -35,11 +36,19 @@ form.addEventListener('submit', async (e) => {
   e.preventDefault();
   clearFieldErrors(form);
   const v = Object.fromEntries(new FormData(form));
+  // Everything that is missing or malformed is said at once, next to its field.
+  const errs = check(v);
+  if (Object.keys(errs).length) {
+    showFieldErrors(form, fieldError(errs));
+    $('.form-error', form).textContent = t('first.fix', { n: Object.keys(errs).length });
+    form.elements[Object.keys(errs)[0]].focus();
+    return;
+  }
   const btn = $('button[type=submit]', form);
   btn.disabled = true;
   try {
-    await api.post('/api/v1/setup', v);
-    created = v.store_id;
+    await api.post('/api/v1/setup', { ...v, store_id: v.store_id.trim(), store_name: v.store_name.trim(), username: v.username.trim() });
+    created = v.store_name.trim() || v.store_id.trim();
     shown = 'done';
     render();
   } catch (err) {
@@ -50,6 +59,16 @@ form.addEventListener('submit', async (e) => {
     btn.disabled = false;
   }
 });
+
+// The rules the box applies, checked here first so that every field's problem shows together.
+function check(v) {
+  const errs = {};
+  for (const k of ['code', 'store_id', 'store_name', 'username', 'password']) if (!String(v[k] || '').trim()) errs[k] = t('v.required');
+  const id = String(v.store_id || '').trim();
+  if (id && !/^[a-z0-9-]{1,32}$/.test(id)) errs.store_id = t('reason.slug');
+  if (v.password && v.password.length < 8) errs.password = t('reason.minChars', { n: 8 });
+  return errs;
+}
 
 async function needed() {
   try {

@@ -15,7 +15,7 @@ import { tableDialog } from './table-dialog.js';
 import { checkScreen } from './check.js';
 import { dayView } from './day.js';
 import { reportsView } from './reports.js';
-import { boardView, ordersOf, savedFilter, isBill } from './board.js';
+import { boardView, ordersOf, savedFilter, isBill, callReason } from './board.js';
 import { soldOutView } from './soldout.js';
 import { peopleView } from './people-admin.js';
 import { terminalsView } from './terminals-admin.js';
@@ -156,7 +156,8 @@ function startStream() {
       call_created: sync.wrap((d) => {
         state.calls.set(d.id, d);
         chime('call');
-        toast(t(isBill(d) ? 'calls.newBill' : 'calls.new', { n: d.table_number }), 'warn', 6000);
+        const what = !isBill(d) && callReason(d);
+        toast(what ? t('calls.newFor', { n: d.table_number, what }) : t(isBill(d) ? 'calls.newBill' : 'calls.new', { n: d.table_number }), 'warn', 6000);
       }),
       // A payment, an adjustment or a refund: the check on screen reads itself again.
       check_changed: (d) => {
@@ -333,7 +334,7 @@ function boot() {
   });
   const openCheck = (id) => check.open(id);
   dialog = tableDialog({ api, state, sync, scheduleRender, applyOrder, endSession, tableOrders: (id) => ordersOf(state, id), openCheck, can: allowed });
-  views.orders = boardView({ api, state, scheduleRender, openTable: (id) => dialog.open(id), openCheck });
+  views.orders = boardView({ api, state, scheduleRender, openTable: (id) => dialog.open(id), openCheck, can: allowed });
   views.day = dayView({ ...ctx, openCheck });
   views.reports = reportsView(ctx);
   views.soldout = soldOutView(ctx);

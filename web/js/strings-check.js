@@ -134,7 +134,7 @@ addStrings({
     'adj.invalid': '입력한 내용을 확인하세요.',
     'adj.remove': '되돌리기',
     'adj.removeOf': '{what} 되돌리기',
-    'adj.removeConfirm': '{what}을(를) 되돌릴까요?',
+    'adj.removeConfirm': '{what}{를:what} 되돌릴까요?',
     'reasons.discount': '단골 할인|쿠폰|직원 할인|이벤트',
     'reasons.comp': '단골 서비스|늦게 나옴|음식 불만|사과',
     'reasons.void': '잘못 주문|나오지 않음|품절|두 번 입력',
@@ -142,7 +142,7 @@ addStrings({
     'reasons.forceEnd': '나중에 계산|외상|손님이 떠남',
     'reasons.forceClose': '늦게까지 영업|내일 계산|테이블 정리 전',
     'approve.go': '승인',
-    'approve.adjHelp': '{what}은(는) 매니저나 사장님의 승인이 필요합니다. PIN을 입력하세요.',
+    'approve.adjHelp': '{what}{는:what} 매니저나 사장님의 승인이 필요합니다. PIN을 입력하세요.',
 
     // Refunds
     'refund.button': '환불',
@@ -317,6 +317,7 @@ addStrings({
     'split.fewer': 'One person fewer',
     'split.more': 'One person more',
     'split.people': '{n} people',
+    'split.people.one': '1 person',
     'split.part': 'Part {i} of {n}',
     'split.paid': 'Paid',
     'split.next': 'Next',

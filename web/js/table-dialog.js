@@ -173,7 +173,7 @@ export function tableDialog(ctx) {
   async function endTableSession(tb) {
     const s = tb.session;
     try {
-      const r = await endVisit({ api, can, table: tb, detail: s ? t('dash.endDetail', { total: won(s.total), count: s.order_count }) : '' });
+      const r = await endVisit({ api, can, table: tb, detail: s ? t('dash.endDetail', { total: won(s.total), n: s.order_count }) : '' });
       if (!r) return;
       endSession({ ...r, table_id: tb.id });
       dialog().close();

@@ -1,9 +1,14 @@
 // The tablet's setup screen: store id, table number and table password, typed in by staff,
 // taken from a setup link (/table?store=…&table=…&password=…), or a setup QR code's one-time
 // code (/table#setup=…, printed from the dashboard's Tables page). A long press on the table
-// label brings it back.
-import { $, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
+// label brings it back, once a staff member of the store has given their username and
+// password (checked by the staff login; the token it answers is not kept).
+import { h, $, icon, errorText, showFieldErrors, clearFieldErrors } from './ui.js';
 import { t } from './i18n.js';
+import { createApi } from './api.js';
+
+// The staff check's own client: a refused password must not make the tablet log in again.
+const staffApi = createApi({ token: () => null });
 
 // The API's field names → the form's.
 const NAMES = { store_id: 'store', table_number: 'table' };
@@ -100,9 +105,64 @@ export function setupScreen({ login, loginWithCode, conf, leave, ready }) {
     return true;
   }
 
+  // Guests must not reach the setup: a staff member of this store logs in first. Resolves true
+  // once the box accepted the username and password.
+  function staffCheck(c) {
+    if (!c || !c.store) return Promise.resolve(true);
+    const old = $('#staff-check');
+    if (old) old.remove();
+    return new Promise((resolve) => {
+      let ok = false;
+      const error = h('p.form-error', { role: 'alert' });
+      const submitBtn = h('button.primary', { type: 'submit', 'data-action': 'staff-check-ok' }, t('staffCheck.ok'));
+      const f = h(
+        'form.dialog-body',
+        { novalidate: true },
+        h('header.staff-check-head', icon('lock'), h('h2#staff-check-title', t('staffCheck.title'))),
+        h('p.muted', t('staffCheck.help')),
+        h('label.field', h('span', t('staffCheck.username')), h('input', { name: 'username', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false', required: true })),
+        h('label.field', h('span', t('staffCheck.password')), h('input', { name: 'password', type: 'password', autocomplete: 'off', required: true })),
+        error,
+        h('div.actions', h('button', { type: 'button', 'data-action': 'staff-check-cancel', onclick: () => dlg.close() }, t('common.cancel')), submitBtn),
+      );
+      const dlg = h('dialog#staff-check.dialog.staff-check', { 'aria-labelledby': 'staff-check-title' }, f);
+      f.addEventListener('submit', async (e) => {
+        e.preventDefault();
+        const username = f.elements.username.value.trim();
+        const password = f.elements.password.value;
+        if (!username || !password) {
+          error.textContent = t('staffCheck.required');
+          return;
+        }
+        submitBtn.disabled = true;
+        error.textContent = '';
+        try {
+          await staffApi.post('/api/v1/auth/admin/login', { store_id: c.store, username, password });
+          ok = true;
+          dlg.close();
+        } catch (err) {
+          f.elements.password.value = '';
+          error.textContent = errorText(err, { unauthorized: t('staffCheck.wrong'), forbidden: t('staffCheck.wrong') });
+          f.elements.password.focus();
+        } finally {
+          submitBtn.disabled = false;
+        }
+      });
+      dlg.addEventListener('close', () => {
+        dlg.remove();
+        resolve(ok);
+      });
+      document.body.append(dlg);
+      dlg.showModal();
+      f.elements.username.focus();
+    });
+  }
+
   form.addEventListener('submit', submit);
   $('#setup-cancel').addEventListener('click', () => conf() && ready());
-  longPress($('#table-label'), 1500, () => show('', true));
+  longPress($('#table-label'), 1500, async () => {
+    if (await staffCheck(conf())) show('', true);
+  });
   // A code opened while the page is already up (the address changed only after the #).
   window.addEventListener('hashchange', fromCode);
   return { show, fromLink, fromCode };

@@ -111,9 +111,10 @@ export function renderCart(ctx) {
   $('#cart-count').textContent = count;
   $('#cart-count').classList.toggle('zero', !count);
   $('#cart-total').textContent = won(total);
-  $('#cart-caption').textContent = count ? t('cart.items', { n: count }) : t('cart.empty');
-  $('#btn-order').disabled = !count;
-  $('#btn-cart').disabled = !count && !state.orderError;
+  $('#cart-caption').textContent = count ? t('cart.items', { n: count }) : lines.length ? t('cart.soldOutOnly') : t('cart.empty');
+  // Sold-out lines alone still open the cart, where they are taken out.
+  $('#btn-order').disabled = !lines.length;
+  $('#btn-cart').disabled = !lines.length && !state.orderError;
 
   const body = $('#cart-lines');
   if (!lines.length) body.replaceChildren(h('p.empty', t('cart.empty')));

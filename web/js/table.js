@@ -498,11 +498,13 @@ function render() {
   $('#page-title').textContent = t('table.pageTitle', { n: conf.table });
   renderMenu({ state, qtyOf, openItem: (it) => sheet.open(it), quickAdd });
   const lines = cartView();
+  // A line that went sold out cannot be ordered: it counts in neither the total nor the button.
+  const orderable = lines.filter((l) => !l.soldOut);
   renderCart({
     state,
     lines,
-    total: lines.reduce((s, l) => s + l.unit * l.qty, 0),
-    count: state.cart.reduce((s, l) => s + l.qty, 0),
+    total: orderable.reduce((s, l) => s + l.unit * l.qty, 0),
+    count: orderable.reduce((s, l) => s + l.qty, 0),
     changeQty,
     placeOrder,
     menuItem,
