@@ -771,7 +771,24 @@ step('setup QR codes: a sheet of every table; a tablet that opens one is set up,
   assert.ok(!first.url().includes('setup='), 'the code leaves the address bar');
   const conf = await first.evaluate(() => JSON.parse(localStorage.getItem('tableorder.tablet')));
   assert.equal(conf.table, 7);
+  assert.ok(conf.device_key && !conf.password, 'a device key, never a password, on a QR-set-up tablet');
   await first.locator('#conn.up').waitFor();
+  // The next morning its login has expired (here: a token the box refuses): the tablet
+  // renews it with its device key and stays table 7, with no setup screen.
+  await first.evaluate(() => {
+    const c = JSON.parse(localStorage.getItem('tableorder.tablet'));
+    c.token = 'expired.token.value';
+    localStorage.setItem('tableorder.tablet', JSON.stringify(c));
+  });
+  const renewed = first.waitForResponse((r) => r.url().endsWith('/api/v1/auth/table/renew') && r.status() === 200);
+  await first.reload();
+  await renewed;
+  await first.locator('#conn.up').waitFor();
+  assert.equal((await first.locator('#table-label').innerText()).trim(), '테이블 7');
+  assert.ok(await first.locator('#setup').isHidden(), 'no setup screen');
+  const after = await first.evaluate(() => JSON.parse(localStorage.getItem('tableorder.tablet')));
+  assert.notEqual(after.token, 'expired.token.value');
+  assert.ok(after.device_key, 'the renewed device key is kept');
   // The same code again on another tablet: used, said so, and the normal setup form.
   const second = await browser('tablet-qr2', { width: 1280, height: 800 });
   await second.goto(url);

@@ -19,7 +19,8 @@ export const savedFilter = (phone) => localStorage.getItem(FILTER_KEY) || (phone
 // A staff call as it reads on the board: a bill request (계산 요청) with a receipt, any
 // other call with a bell.
 export const isBill = (c) => c.reason === 'bill';
-export const callIcon = (c) => icon(isBill(c) ? 'receipt' : 'bell');
+const REASON_ICON = { water: 'water', plates: 'plate', cutlery: 'cutlery', wipes: 'wipe' };
+export const callIcon = (c) => icon(isBill(c) ? 'receipt' : REASON_ICON[c.reason] || 'bell');
 export const callWord = (c) => (isBill(c) ? t('dash.billing') : c.reason ? `${t('dash.calling')} · ${callReason(c)}` : t('dash.calling'));
 // What the guests asked for: the tablet's quick picks (water, plates, cutlery, wipes) in the
 // dashboard's language, any other reason as it came.

@@ -36,7 +36,8 @@ const save = (k, v) => {
   }
 };
 
-// {store, table, password (null after a setup QR code), token, expires_at, table_id, lang, tz}
+// {store, table, password (null after a setup QR code), token, expires_at, table_id, lang, tz,
+//  device_key (a QR-set-up tablet's, to renew its login)}
 let conf = load(CONF_KEY);
 const cached = load(MENU_KEY);
 const noFlags = () => ({ items: new Set(), options: new Set() });
@@ -76,15 +77,20 @@ const calls = tableCalls({ api, session: () => ({ id: state.sessionId, total: st
 
 function relogin() {
   if (!conf) return Promise.resolve(false);
-  // A tablet set up with a QR code has no password to log in again with.
-  if (!conf.password) {
+  // A tablet set up with a QR code has no password: its device key renews its login,
+  // until staff change the table's password or delete the table.
+  if (!conf.password && !conf.device_key) {
     setup.show(t('setup.expired'));
     return Promise.resolve(false);
   }
-  relogging ??= login(conf.store, conf.table, conf.password)
+  const again = () =>
+    conf.password
+      ? login(conf.store, conf.table, conf.password)
+      : api.post('/api/v1/auth/table/renew', { device_key: conf.device_key }, { retried: true }).then((r) => adopt(r, null));
+  relogging ??= again()
     .then(() => true)
     .catch((e) => {
-      if (e.status === 401 || e.status === 404) setup.show(t('setup.rejected'));
+      if (e.status === 401 || e.status === 404) setup.show(t(conf.password ? 'setup.rejected' : 'setup.expired'));
       return false;
     })
     .finally(() => (relogging = null));
@@ -111,7 +117,8 @@ function adopt(r, password) {
   const moved = !conf || conf.store !== store || conf.table_id !== r.table_id;
   const keepLang = !moved && conf.lang;
   const tz = r.timezone || (!moved && conf.tz) || undefined;
-  conf = { store, table: r.table_number, password, token: r.token, expires_at: r.expires_at, table_id: r.table_id, lang: keepLang || undefined, tz };
+  const device_key = r.device_key || (!moved && !password && conf.device_key) || undefined;
+  conf = { store, table: r.table_number, password, token: r.token, expires_at: r.expires_at, table_id: r.table_id, lang: keepLang || undefined, tz, device_key };
   save(CONF_KEY, conf);
   setTimeZone(tz);
   if (moved) {
