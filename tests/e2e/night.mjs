@@ -212,6 +212,7 @@ step('직원 호출 asks what is needed: 물 goes as the reason and the dashboar
   assert.deepEqual(JSON.parse(res.request().postData()), { reason: 'water' });
   await tablet.locator('.toast', { hasText: '물을 요청했습니다' }).waitFor();
   await tablet.locator('#btn-call.active', { hasText: '물' }).waitFor();
+  await check(tablet, 'night-call-sent');
   const open = (await own('GET', '/api/v1/admin/calls?open=true')).data.filter((c) => c.table_number === 4);
   assert.deepEqual(open.map((c) => c.reason), ['water']);
   // The dashboard: the calls panel and the card say what the table asked for.

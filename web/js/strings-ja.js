@@ -116,6 +116,7 @@ addStrings({
     'call.reason.cutlery': 'スプーン・箸',
     'call.reason.wipes': 'おしぼり',
     'call.justStaff': 'スタッフを呼ぶだけ',
+    'call.waitingFor': '{what}を依頼中',
     'call.sentFor': '{what}をお願いしました。少々お待ちください。',
     'call.already': 'スタッフが向かっています：{what}',
     'call.stillOpen': 'スタッフがすでに向かっています（{what}）。来たときに一緒にお伝えください。',

@@ -116,6 +116,7 @@ addStrings({
     'call.reason.cutlery': '餐具',
     'call.reason.wipes': '湿巾',
     'call.justStaff': '只呼叫服务员',
+    'call.waitingFor': '已请求{what}',
     'call.sentFor': '已请求：{what}。请稍候。',
     'call.already': '服务员正在过来：{what}',
     'call.stillOpen': '服务员已经在过来了（{what}），来时请一并告诉他。',

@@ -142,7 +142,7 @@ export function tableCalls({ api, session, onChange }) {
   function render() {
     const call = $('#btn-call');
     call.classList.toggle('active', open.call != null);
-    $('.call-label', call).textContent = open.call != null ? (openReason ? `${t('call.waiting')} · ${reasonName(openReason)}` : t('call.waiting')) : t('table.call');
+    $('.call-label', call).textContent = open.call != null ? (openReason ? t('call.waitingFor', { what: reasonName(openReason) }) : t('call.waiting')) : t('table.call');
     const bill = $('#btn-bill');
     bill.classList.toggle('active', open.bill != null);
     $('.bill-label', bill).textContent = open.bill != null ? t('bill.waiting') : t('table.bill');
