@@ -90,7 +90,15 @@ pub struct Claims {
     /// A PIN login: the shared terminal it was made on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminal_id: Option<i64>,
+    /// A tablet's device key (made when a setup QR code set it up): it opens nothing itself
+    /// and only renews the table's login, until the table's password changes or the table
+    /// is deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub device: bool,
 }
+
+/// A tablet's device key lasts this long unused; each renewal makes a new one.
+pub const DEVICE_KEY_TTL_SECS: i64 = 90 * 24 * 3600;
 
 /// A PIN login on a shared terminal lasts a shift.
 pub const PIN_TOKEN_TTL_SECS: i64 = 12 * 3600;
@@ -120,6 +128,7 @@ impl Claims {
             role: None,
             staff_id: None,
             terminal_id: None,
+            device: false,
             tgen,
             sub: format!("admin:{admin_id}"),
             user_type: UserType::Admin,
@@ -131,12 +140,21 @@ impl Claims {
         }
     }
 
+    /// A tablet's device key for `table_id` (see [`Claims::device`]).
+    pub fn device_key(store_id: &str, table_id: i64, tgen: i64, now_s: i64) -> Claims {
+        let mut c = Claims::table(store_id, table_id, tgen, now_s);
+        c.device = true;
+        c.exp = now_s + DEVICE_KEY_TTL_SECS;
+        c
+    }
+
     /// An HQ user's login on the hub.
     pub fn hq(user_id: i64, now_s: i64) -> Claims {
         Claims {
             role: None,
             staff_id: None,
             terminal_id: None,
+            device: false,
             tgen: 0,
             sub: format!("hq:{user_id}"),
             user_type: UserType::Hq,
@@ -153,6 +171,7 @@ impl Claims {
             role: None,
             staff_id: None,
             terminal_id: None,
+            device: false,
             tgen,
             sub: format!("table:{table_id}"),
             user_type: UserType::Table,

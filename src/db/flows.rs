@@ -133,7 +133,8 @@ pub struct Forced<'a> {
     pub reason: &'a str,
 }
 
-/// Ends a table's session; the guests who called have left, so their calls close with it.
+/// Ends a table's session; the guests who called have left, so their calls close with it,
+/// and so do their kitchen tickets still open.
 /// (Each call's `call_acked` comes before `session_ended`; a table with no open session
 /// is 409 and, the job failing, closes nothing.) With the store's `checkout` on, a check
 /// with a balance is 409 `unpaid_balance` unless a manager forces it with a reason
@@ -163,6 +164,13 @@ pub fn end_session(
         }
     }
     crate::db::calls::close_for_table(ctx, store_id, table_id)?;
+    // The party has left: no ticket of theirs stays up on a kitchen display next to the
+    // next party's (each closed with its `ticket_bumped`; the orders keep their status).
+    if let Some(sid) = tables::open_session_id(ctx.conn, store_id, table_id)? {
+        for o in orders::session_orders(ctx.conn, store_id, sid)? {
+            kitchen::close_open(ctx, store_id, o.id)?;
+        }
+    }
     tables::end_session(ctx, store_id, table_id)
 }
 

@@ -96,6 +96,10 @@ pub struct TableToken {
     pub(crate) table_number: i64,
     /// The store's timezone (IANA name): the tablet shows times in it.
     pub(crate) timezone: String,
+    /// A tablet set up by a setup QR code (or renewing): its device key, kept by the tablet
+    /// to renew this login with `POST /api/v1/auth/table/renew` when it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) device_key: Option<String>,
 }
 
 fn bounded(field: &str, v: &str, max: usize) -> AppResult<()> {
@@ -248,6 +252,7 @@ async fn table_login(
         table_id: c.id,
         table_number: c.number,
         timezone: tz.unwrap_or_else(|| "UTC".into()),
+        device_key: None,
     }))
 }
 

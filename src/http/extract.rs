@@ -135,7 +135,11 @@ fn claims(parts: &Parts, state: &AppState) -> Result<Claims, AppError> {
     // Browsers' EventSource cannot set headers: event streams take `?token=`.
     let token = bearer(parts, parts.uri.path().ends_with("/events"))
         .ok_or_else(|| AppError::Unauthorized("missing bearer token".into()))?;
-    state.keys.verify(&token, state.clock.now_ms() / 1000)
+    let c = state.keys.verify(&token, state.clock.now_ms() / 1000)?;
+    if c.device {
+        return Err(AppError::Unauthorized("a device key only renews a table's login".into()));
+    }
+    Ok(c)
 }
 
 /// A logged-in staff member of `store_id`.

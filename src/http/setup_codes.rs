@@ -3,6 +3,7 @@
 
 use crate::auth::Claims;
 use crate::db;
+use crate::domain::account::UserType;
 use crate::error::{AppError, AppResult};
 use crate::http::auth::{TableToken, login_allowed};
 use crate::http::extract::AdminUser;
@@ -16,7 +17,7 @@ use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(mint)).routes(routes!(redeem))
+    OpenApiRouter::new().routes(routes!(mint)).routes(routes!(redeem)).routes(routes!(renew))
 }
 
 #[derive(Deserialize, ToSchema, Default)]
@@ -160,18 +161,65 @@ async fn redeem(
         st.metrics.logins_failed.inc();
         return Err(AppError::Unauthorized("this setup code is unknown, used already or expired".into()));
     };
-    let store = r.store_id.clone();
+    table_login(&st, r.store_id, r.table_id, r.table_number, r.token_gen).await
+}
+
+/// A table's login with a fresh device key.
+async fn table_login(
+    st: &AppState,
+    store_id: String,
+    table_id: i64,
+    table_number: i64,
+    tgen: i64,
+) -> AppResult<axum::Json<TableToken>> {
+    let store = store_id.clone();
     let timezone =
         db::read(&st.pool, move |c| db::stores::timezone_name(c, &store)).await.unwrap_or_else(|_| "UTC".into());
-    let claims = Claims::table(&r.store_id, r.table_id, r.token_gen, st.clock.now_ms() / 1000);
+    let now_s = st.clock.now_ms() / 1000;
+    let claims = Claims::table(&store_id, table_id, tgen, now_s);
     Ok(axum::Json(TableToken {
         token: st.keys.issue(&claims)?,
         expires_at: db::rfc3339(claims.exp * 1000),
-        store_id: r.store_id,
-        table_id: r.table_id,
-        table_number: r.table_number,
+        device_key: Some(st.keys.issue(&Claims::device_key(&store_id, table_id, tgen, now_s))?),
+        store_id,
+        table_id,
+        table_number,
         timezone,
     }))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RenewRequest {
+    /// The device key a setup code (or the last renewal) gave the tablet.
+    device_key: String,
+}
+
+/// Renews a QR-set-up tablet's login with its device key: a new login and a new device key,
+/// so a tablet in daily use stays set up. 401 once the table's password changed or the
+/// table was deleted (the key is revoked with them), or after 90 days unused.
+#[utoipa::path(post, path = "/api/v1/auth/table/renew", tag = "auth", request_body = RenewRequest,
+    responses((status = 200, body = TableToken), (status = 401), (status = 422), (status = 429)))]
+async fn renew(
+    State(st): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Json(req): Json<RenewRequest>,
+) -> AppResult<axum::Json<TableToken>> {
+    if req.device_key.is_empty() || req.device_key.len() > 4096 {
+        return Err(AppError::validation("device_key", "must be the device key this tablet was given"));
+    }
+    login_allowed(&st, &peer)?;
+    let revoked = || AppError::Unauthorized("this tablet's device key is no longer valid: set it up again".into());
+    let c = st.keys.verify(&req.device_key, st.clock.now_ms() / 1000).map_err(|_| revoked())?;
+    let (true, UserType::Table, Some(table_id)) = (c.device, c.user_type, c.table_id) else {
+        return Err(revoked());
+    };
+    st.accounts.check(&st.pool, UserType::Table, table_id, &c.store_id, c.tgen).await.map_err(|_| revoked())?;
+    let store = c.store_id.clone();
+    let number = db::read(&st.pool, move |conn| db::tables::live_number(conn, &store, table_id))
+        .await
+        .map_err(|e| if matches!(e, AppError::NotFound(_)) { revoked() } else { e })?;
+    table_login(&st, c.store_id, table_id, number, c.tgen).await
 }
 
 #[cfg(test)]

@@ -477,3 +477,39 @@ async fn undoing_a_bump_that_was_not_the_last_leaves_the_order_in_preparation() 
     app.post(&format!("/api/v1/admin/tickets/{bt}/bump"), Some(&k.m.admin), json!({})).await;
     assert_eq!(status().await, "completed");
 }
+
+#[tokio::test]
+async fn ending_a_visit_closes_its_open_tickets_on_every_display() {
+    let app = TestApp::spawn().await;
+    let k = setup(&app, "a", None, None).await;
+    let t1 = app.table_token("a", 1).await;
+    let t2 = app.table_token("a", 2).await;
+    // Table 1: a stew still waiting and a beer being poured; table 2 has its own order.
+    let left = order(&app, &t1, "left", json!([stew_line(&k), {"menu_item_id": k.beer, "quantity": 1}])).await;
+    let stays = order(&app, &t2, "stays", json!([{"menu_item_id": k.pancake, "quantity": 1}])).await;
+    assert_eq!(tickets(&app, &k.m.admin, "").await.len(), 3);
+    let (mut display, _) = Sse::open(&app, "/api/v1/admin/events", &k.m.admin).await;
+    let table1 = left.body["table_id"].as_i64().unwrap();
+    let r = app.post(&format!("/api/v1/admin/tables/{table1}/end-session"), Some(&k.m.admin), json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // The displays hear each of table 1's tickets close, before the visit ends.
+    let mut closed = Vec::new();
+    loop {
+        let f = display.next_frame().await;
+        match f.event.as_str() {
+            "ticket_bumped" => closed.push((f.json()["order_id"].clone(), f.json()["station_id"].clone())),
+            "session_ended" => break,
+            _ => {}
+        }
+    }
+    closed.sort_by_key(|c| c.1.as_i64());
+    assert_eq!(
+        closed,
+        vec![(left.body["id"].clone(), json!(k.kitchen_station)), (left.body["id"].clone(), json!(k.bar_station))]
+    );
+    // Only table 2's ticket is still up; the order itself keeps its status for staff to settle.
+    let open = tickets(&app, &k.m.admin, "").await;
+    assert_eq!(open.iter().map(|t| t["order_id"].clone()).collect::<Vec<_>>(), vec![stays.body["id"].clone()]);
+    let h = app.get(&format!("/api/v1/admin/history?table_id={table1}"), Some(&k.m.admin)).await;
+    assert_eq!(h.body[0]["orders"][0]["status"], "pending", "{}", h.body);
+}

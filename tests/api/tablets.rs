@@ -317,3 +317,63 @@ async fn the_box_serves_its_pages_and_manifests_but_not_the_hubs_hq_page() {
         assert_eq!(app.get(path, None).await.status, StatusCode::NOT_FOUND, "{path}");
     }
 }
+
+#[tokio::test]
+async fn a_tablet_set_up_by_qr_code_stays_set_up_until_its_table_password_changes() {
+    let app = TestApp::spawn().await;
+    let m = store_with_menu(&app, "a", 2).await;
+    let sheet = mint(&app, &m.admin, json!({})).await;
+    let codes = sheet.body["codes"].as_array().unwrap();
+    let t1 = codes[0]["table_id"].as_i64().unwrap();
+    let r = redeem(&app, &code_of(codes[0]["url"].as_str().unwrap())).await;
+    let key = r.body["device_key"].as_str().expect("a device key for a QR-set-up tablet").to_string();
+    // The key itself opens nothing: it only renews the table's login.
+    assert_eq!(app.get("/api/v1/menu", Some(&key)).await.status, StatusCode::UNAUTHORIZED);
+    // A password login is a person typing: it gets no device key.
+    let pw = app
+        .post("/api/v1/auth/table/login", None, json!({"store_id": "a", "table_number": 2, "password": TABLE_PASSWORD}))
+        .await;
+    assert_eq!(pw.status, StatusCode::OK, "{}", pw.body);
+    assert!(pw.body.get("device_key").is_none());
+
+    // The next morning the 16-hour login has expired; the key renews it, with a new key.
+    app.clock.advance(17 * 3600 * 1000);
+    assert_eq!(app.get("/api/v1/menu", Some(r.body["token"].as_str().unwrap())).await.status, StatusCode::UNAUTHORIZED);
+    let renewed = app.post("/api/v1/auth/table/renew", None, json!({"device_key": key})).await;
+    assert_eq!(renewed.status, StatusCode::OK, "{}", renewed.body);
+    assert_eq!((renewed.body["table_id"].as_i64(), renewed.body["table_number"].as_i64()), (Some(t1), Some(1)));
+    let token = renewed.body["token"].as_str().unwrap();
+    assert_eq!(app.order(token, "morning", &[(m.stew, 1)]).await.status, StatusCode::CREATED);
+    // Months of daily use: each renewal's key carries the tablet on.
+    let mut key = renewed.body["device_key"].as_str().unwrap().to_string();
+    for _ in 0..4 {
+        app.clock.advance(60 * 24 * 3600 * 1000);
+        let r = app.post("/api/v1/auth/table/renew", None, json!({"device_key": key})).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        key = r.body["device_key"].as_str().unwrap().to_string();
+    }
+
+    // Staff change table 1's password (a tablet was stolen): its key is revoked with it.
+    let admin = app.admin_token("a").await;
+    let p = app.patch(&format!("/api/v1/admin/tables/{t1}"), Some(&admin), json!({"password": "new-pass-99"})).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let r = app.post("/api/v1/auth/table/renew", None, json!({"device_key": key})).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "unauthorized"));
+    // A deleted table's key too; a garbled one is just refused.
+    let t2 = codes[1]["table_id"].as_i64().unwrap();
+    let k2 = redeem(&app, &code_of(codes[1]["url"].as_str().unwrap())).await;
+    assert_eq!(k2.status, StatusCode::UNAUTHORIZED, "the sheet is older than an hour by now");
+    let fresh = mint(&app, &admin, json!({"table_ids": [t2]})).await;
+    let k2 = redeem(&app, &code_of(fresh.body["codes"][0]["url"].as_str().unwrap())).await;
+    assert_eq!(app.delete(&format!("/api/v1/admin/tables/{t2}"), Some(&admin)).await.status, StatusCode::NO_CONTENT);
+    let r = app.post("/api/v1/auth/table/renew", None, json!({"device_key": k2.body["device_key"]})).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.post("/api/v1/auth/table/renew", None, json!({"device_key": "x.y.z"})).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.post("/api/v1/auth/table/renew", None, json!({"device_key": ""})).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
