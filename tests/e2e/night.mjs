@@ -381,6 +381,8 @@ step('모두 취소하고 종료 cancels the orders first; history keeps none of
   await card(owner, 5).and(owner.locator('.idle')).waitFor();
   const h = (await own('GET', `/api/v1/admin/history?table_id=${tableId[5]}`)).data.find((s) => s.orders.some((o) => o.id === a.id));
   assert.deepEqual(h.orders.map((o) => o.status), ['cancelled', 'cancelled']);
+  // Their tickets, the cancel slips too, leave the kitchen display with the visit.
+  for (const o of [a, b]) await kds.locator(`.ticket[data-order-id="${o.id}"]`).first().waitFor({ state: 'detached' });
   // Back out, nothing changes: a visit with an order still open stays open.
   const c = await order(5, [{ menu_item_id: simple()[0].id, quantity: 1 }]);
   await card(owner, 5).locator(`.orow[data-order-id="${c.id}"]`).waitFor();
@@ -390,8 +392,11 @@ step('모두 취소하고 종료 cancels the orders first; history keeps none of
   await owner.locator('.end-dialog').waitFor({ state: 'detached' });
   assert.ok((await own('GET', '/api/v1/admin/tables')).data.find((x) => x.number === 5).session, 'still open');
   await owner.locator('#table-dialog[open]').press('Escape');
-  await own('DELETE', `/api/v1/admin/orders/${c.id}`);
+  // Ended elsewhere (a script, another screen) with the order still waiting: the display drops
+  // its ticket all the same, no ticket of an ended visit stays up.
+  await kds.locator(`.ticket[data-order-id="${c.id}"]`).first().waitFor();
   await endIfOpen(5);
+  await kds.locator(`.ticket[data-order-id="${c.id}"]`).first().waitFor({ state: 'detached' });
 });
 
 step('the kitchen display in an outage: a full-width banner in words, and no green printer chip', async () => {
