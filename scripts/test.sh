@@ -14,6 +14,8 @@ command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 # The hub's TLS test makes a certificate authority with openssl.
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# The power-cut test mounts a FUSE file system (fusermount3 when the kernel mount is refused).
+command -v fusermount3 >/dev/null 2>&1 || need_apt+=(fuse3)
 python3 -c 'import zeroconf' >/dev/null 2>&1 || need_pip=1
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -15,7 +15,7 @@ pub fn backup_dir(data_dir: &Path) -> PathBuf {
 /// one that [`clean`] removes.
 pub fn vacuum_into(conn: &Connection, path: &Path) -> Result<(), String> {
     let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+    durable::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
     if path.exists() {
         return Err(format!("{} already exists", path.display()));
     }

@@ -61,7 +61,7 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
 
 /// Opens (creating when absent) the database, sets WAL, backs up and migrates.
 pub fn open_and_migrate(data_dir: &Path) -> Result<Connection, String> {
-    std::fs::create_dir_all(data_dir)
+    crate::durable::create_dir_all(data_dir)
         .map_err(|e| format!("cannot create data directory {}: {e}", data_dir.display()))?;
     let path = db_path(data_dir);
     // Every store's orders and staff password hashes: readable by the box's user only,

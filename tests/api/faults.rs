@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-async fn login_table(client: &Client, base: &str, number: i64) -> String {
+pub(crate) async fn login_table(client: &Client, base: &str, number: i64) -> String {
     let r = client
         .post(format!("{base}/api/v1/auth/table/login"))
         .json(&json!({"store_id": "demo", "table_number": number, "password": "1234"}))
@@ -26,7 +26,7 @@ async fn login_table(client: &Client, base: &str, number: i64) -> String {
     r.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string()
 }
 
-async fn login_admin(client: &Client, base: &str) -> String {
+pub(crate) async fn login_admin(client: &Client, base: &str) -> String {
     let r = client
         .post(format!("{base}/api/v1/auth/admin/login"))
         .json(&json!({"store_id": "demo", "username": "admin", "password": "demo1234"}))
@@ -38,7 +38,7 @@ async fn login_admin(client: &Client, base: &str) -> String {
 }
 
 /// The demo menu's item ids and prices (items that need no option choice).
-async fn menu_items(client: &Client, base: &str, token: &str) -> Vec<(i64, i64)> {
+pub(crate) async fn menu_items(client: &Client, base: &str, token: &str) -> Vec<(i64, i64)> {
     let menu: Value =
         client.get(format!("{base}/api/v1/menu")).bearer_auth(token).send().await.unwrap().json().await.unwrap();
     menu["categories"]
@@ -52,7 +52,7 @@ async fn menu_items(client: &Client, base: &str, token: &str) -> Vec<(i64, i64)>
 }
 
 /// Orders in the database by idempotency key: (id, total, lines as "item x qty").
-fn orders_by_key(db: &Path) -> BTreeMap<String, (i64, i64, Vec<String>)> {
+pub(crate) fn orders_by_key(db: &Path) -> BTreeMap<String, (i64, i64, Vec<String>)> {
     let conn = rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let mut out = BTreeMap::new();
     let mut s = conn.prepare("SELECT id, idempotency_key, total FROM orders").unwrap();
@@ -73,7 +73,7 @@ fn orders_by_key(db: &Path) -> BTreeMap<String, (i64, i64, Vec<String>)> {
     out
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 

@@ -18,6 +18,10 @@ mod hub;
 mod kitchen;
 mod options;
 mod orders;
+#[cfg(target_os = "linux")]
+mod powercut;
+#[cfg(target_os = "linux")]
+mod powercut_fs;
 mod printer;
 mod reliability;
 mod security;
