@@ -63,9 +63,13 @@ pub fn close_for_table(ctx: &mut WriteCtx, store_id: &str, table_id: i64) -> App
     Ok(())
 }
 
-/// Creates a call, or returns the table's call that is still open (a second tap adds
-/// nothing). An open bill request is not such a call: a table waiting for its bill may still
-/// need water.
+/// The longest a call's reasons grow to by joining (a reason alone is at most 200).
+const MAX_JOINED: usize = 400;
+
+/// Creates a call, or returns the table's call that is still open: a second tap adds
+/// nothing, a second need (another reason) joins it as `"water, plates"` and the call is
+/// announced again (`call_created`, same id). An open bill request is not such a call: a
+/// table waiting for its bill may still need water.
 pub fn create(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str) -> AppResult<(CallDto, bool)> {
     call(ctx, store_id, table_id, reason, false)
 }
@@ -91,7 +95,24 @@ fn call(ctx: &mut WriteCtx, store_id: &str, table_id: i64, reason: &str, bill: b
         )
         .optional()?;
     if let Some(id) = open {
-        return Ok((get(ctx.conn, store_id, id)?, false));
+        let call = get(ctx.conn, store_id, id)?;
+        // Another need while staff are on their way (water, then plates): it joins the open
+        // call, so nothing asked for is lost, and the screens hear of it again.
+        let had = call.reason.clone();
+        if bill || reason.is_empty() || had.split(", ").any(|r| r == reason) {
+            return Ok((call, false));
+        }
+        let joined = if had.is_empty() { reason.to_string() } else { format!("{had}, {reason}") };
+        if joined.chars().count() > MAX_JOINED {
+            return Ok((call, false));
+        }
+        ctx.conn.execute(
+            "UPDATE staff_calls SET reason = ?3 WHERE store_id = ?1 AND id = ?2",
+            params![store_id, id, joined],
+        )?;
+        let call = get(ctx.conn, store_id, id)?;
+        ctx.emit(NewEvent::new(store_id, Some(table_id), EventType::CallCreated, &call))?;
+        return Ok((call, false));
     }
     let session = tables::open_session_id(ctx.conn, store_id, table_id)?;
     if bill && session.is_none() {

@@ -541,6 +541,12 @@ async fn the_bill_and_the_receipt_print_on_the_receipt_printer() {
     let water = app.post("/api/v1/calls", Some(&t1), json!({"reason": "물"})).await;
     assert_eq!(water.status, StatusCode::CREATED, "{}", water.body);
     assert_ne!(water.body["id"], call.body["id"]);
+    // Then plates too, while staff are on their way: both needs reach staff on the one call.
+    let plates = app.post("/api/v1/calls", Some(&t1), json!({"reason": "앞접시"})).await;
+    assert_eq!((plates.status, plates.body["id"].clone()), (StatusCode::OK, water.body["id"].clone()));
+    assert_eq!(plates.body["reason"], "물, 앞접시");
+    let again = app.post("/api/v1/calls", Some(&t1), json!({"reason": "물"})).await;
+    assert_eq!(again.body["reason"], "물, 앞접시", "asking again for the same adds nothing");
     let open = app.get("/api/v1/admin/calls?open=true", Some(&s.server)).await;
     assert_eq!(open.body.as_array().unwrap().len(), 2, "{}", open.body);
     let r =

@@ -894,7 +894,7 @@ async fn a_staff_call_is_created_once_listed_while_open_and_acknowledged() {
     assert!(r.body["acked_at"].is_null());
 
     // A second tap while it is open answers the same call.
-    let again = call_staff(&app, &t1, json!({"reason": "bill"})).await;
+    let again = call_staff(&app, &t1, json!({"reason": "물 좀 주세요"})).await;
     assert_eq!(again.status, StatusCode::OK);
     assert_eq!(id(&again), call);
     // An empty body is a call without a reason.

@@ -20,11 +20,17 @@ export const savedFilter = (phone) => localStorage.getItem(FILTER_KEY) || (phone
 // other call with a bell.
 export const isBill = (c) => c.reason === 'bill';
 const REASON_ICON = { water: 'water', plates: 'plate', cutlery: 'cutlery', wipes: 'wipe' };
-export const callIcon = (c) => icon(isBill(c) ? 'receipt' : REASON_ICON[c.reason] || 'bell');
+export const callIcon = (c) => icon(isBill(c) ? 'receipt' : REASON_ICON[(c.reason || '').split(', ')[0]] || 'bell');
 export const callWord = (c) => (isBill(c) ? t('dash.billing') : c.reason ? `${t('dash.calling')} · ${callReason(c)}` : t('dash.calling'));
 // What the guests asked for: the tablet's quick picks (water, plates, cutlery, wipes) in the
 // dashboard's language, any other reason as it came.
-export const callReason = (c) => (c.reason && has('callReason.' + c.reason) ? t('callReason.' + c.reason) : c.reason || '');
+// A call the table added to while staff were on their way carries its reasons joined: "water, plates".
+export const callReason = (c) =>
+  (c.reason || '')
+    .split(', ')
+    .filter(Boolean)
+    .map((r) => (has('callReason.' + r) ? t('callReason.' + r) : r))
+    .join(', ');
 
 // Every line of an order, one under another: "김치찌개 (매운맛) × 2".
 function orderLines(o) {

@@ -95,7 +95,9 @@ export function tableCalls({ api, session, onChange }) {
     if (!d.open) d.showModal();
   }
 
-  const reasonName = (r) => (r && REASONS.includes(r) ? t('call.reason.' + r) : r || t('call.justStaff'));
+  const oneName = (r) => (REASONS.includes(r) ? t('call.reason.' + r) : r);
+  // A call the table added to carries its reasons joined: "water, plates".
+  const reasonName = (r) => (r ? r.split(', ').map(oneName).join(', ') : t('call.justStaff'));
 
   async function callStaff(reason) {
     const btn = $('#btn-call');
@@ -106,8 +108,10 @@ export function tableCalls({ api, session, onChange }) {
       open.call = c.id;
       if (c.reason === 'bill') open.bill = c.id;
       else openReason = c.reason || null;
-      // The box keeps one open call per table: a second pick is answered with the first.
-      if (before === c.id && (c.reason || null) !== (reason || null)) toast(c.reason ? t('call.stillOpen', { what: reasonName(c.reason) }) : t('call.stillOpenPlain'), 'info', 8000);
+      // The box keeps one open call per table: another need joins it (its reasons joined);
+      // a plain call while one is open is answered with that one.
+      const joined = !!reason && (c.reason || '').split(', ').includes(reason);
+      if (before === c.id && !joined && (c.reason || null) !== (reason || null)) toast(c.reason ? t('call.stillOpen', { what: reasonName(c.reason) }) : t('call.stillOpenPlain'), 'info', 8000);
       else toast(reason ? t('call.sentFor', { what: reasonName(reason) }) : t('call.sent'), 'ok', 6000);
     } catch (e) {
       toast(errorText(e), 'error');
