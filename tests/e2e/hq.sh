@@ -3,7 +3,8 @@
 # 127.0.0.1 with free ports, PostgreSQL 15 and Redis of its own, two hub processes sharing
 # them, and two boxes linked to the hub (the demo store on hub process 1, a second store on
 # hub process 2), then drives the HQ page of hub process 2 in Chromium (tests/e2e/hq.mjs),
-# so that box 1's orders reach the page's live feed across processes through Redis.
+# so that box 1's orders reach the page's live feed across processes through Redis; then a third
+# box whose texts hold stored scripts, which the HQ page shows as text (tests/e2e/hq-xss.mjs).
 #
 #   TABLEORDER_BIN  binary (default target/debug/tableorder, built with the hub; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -220,6 +221,24 @@ status=0
 HQ_HUB="$HUB2" HQ_OTHER_HUB="$HUB1" HQ_BOX1="$BOX1" HQ_BOX2="$BOX2" HQ_STORE2="$STORE2" \
   HQ_USER="$HQ_USER" HQ_PASSWORD="$HQ_PASSWORD" HQ_BOX_PASSWORD="$BOX_PASSWORD" \
   node "$HERE/hq.mjs" || status=$?
+
+# Stored scripts on the HQ page (tests/e2e/hq-xss.mjs): box 3, started only now (hq.mjs counts
+# two stores), its store named with a script, sending to the page's hub process.
+if [ "$status" = 0 ]; then
+  STORE3=xss
+  STORE3_NAME="$(cd "$HERE" && node --input-type=module -e 'import { F } from "./xss-payloads.mjs"; process.stdout.write(F.store);')" ||
+    fail "cannot read the payloads"
+  read -r BOX3_PORT < <(node -e 'const s = require("net").createServer(); s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });')
+  TABLEORDER_ADMIN_PASSWORD="$BOX_PASSWORD" "$BIN" store create --id "$STORE3" --name "$STORE3_NAME" --admin admin \
+    --data-dir "$WORK/box3" >"$WORK/box3-create.log" 2>&1 || fail "store create ($STORE3) failed"
+  TOKEN3="$("$BIN" hub box add --store "$STORE3" --name "box 3" --database-url "$DB" 2>>"$WORK/hub-cli.log")" ||
+    fail "hub box add ($STORE3) failed"
+  start_box 3 "$BOX3_PORT" "$HUB2" "$TOKEN3"
+  BOX3="http://127.0.0.1:$BOX3_PORT"
+  wait_http "$BOX3/healthz" "$BOX3_PID" "box 3"
+  HQ_HUB="$HUB2" HQ_BOX3="$BOX3" HQ_STORE3="$STORE3" HQ_USER="$HQ_USER" HQ_PASSWORD="$HQ_PASSWORD" \
+    HQ_BOX_PASSWORD="$BOX_PASSWORD" node "$HERE/hq-xss.mjs" || status=$?
+fi
 if [ "$status" != 0 ]; then show_logs; fi
 say "done in $((SECONDS - t0)) s"
 exit "$status"

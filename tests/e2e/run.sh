@@ -5,7 +5,8 @@
 # then every screen in Korean and English with axe-core and screenshots (tests/e2e/screens.mjs),
 # then roles, shared terminals and PINs, a manager's approval, guests and moving tables
 # (tests/e2e/roles.mjs), then the check, payments and the business day (tests/e2e/checkout.mjs),
-# then an evening's rough edges and a fresh box's first run (tests/e2e/night.mjs).
+# then an evening's rough edges and a fresh box's first run (tests/e2e/night.mjs), then stored
+# scripts shown as text on every screen (tests/e2e/xss.mjs).
 #
 #   TABLEORDER_BIN  server binary (default target/debug/tableorder; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
@@ -116,6 +117,10 @@ node "$HERE/checkout.mjs" "$BASE" || status=$?
 # an outage, …), last; it starts a fresh box of its own from the same binary for the first run.
 echo "e2e: night"
 node "$HERE/night.mjs" "$BASE" "$BIN" || status=$?
+# Stored scripts in every text staff and guests write show as text on every screen and on paper;
+# on a box of its own from the same binary (its store's name is set at its first run).
+echo "e2e: xss"
+node "$HERE/xss.mjs" "$BIN" || status=$?
 if [ "$status" != 0 ]; then
   echo "e2e: server log (last 40 lines):" >&2
   tail -n 40 "$WORK/server.log" >&2

@@ -474,7 +474,9 @@ export function t(key, vars) {
   let s = one ?? text(key) ?? key;
   if (vars) {
     s = s.replace(/\{(을|를|이|가|은|는|과|와|으로|로):(\w+)\}/g, (m, p, k) => (k in vars ? particle(String(vars[k]), p) : m));
-    for (const [k, v] of Object.entries(vars)) s = s.replaceAll(`{${k}}`, v);
+    // One pass, each value put in as it is: a name holding "{n}" or "$&" is not read as a
+    // placeholder or a replacement pattern.
+    s = s.replace(/\{(\w+)\}/g, (m, k) => (Object.hasOwn(vars, k) ? String(vars[k]) : m));
   }
   return s;
 }
