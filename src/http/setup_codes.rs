@@ -208,18 +208,22 @@ async fn renew(
     if req.device_key.is_empty() || req.device_key.len() > 4096 {
         return Err(AppError::validation("device_key", "must be the device key this tablet was given"));
     }
-    login_allowed(&st, &peer)?;
-    let revoked = || AppError::Unauthorized("this tablet's device key is no longer valid: set it up again".into());
-    let c = st.keys.verify(&req.device_key, st.clock.now_ms() / 1000).map_err(|_| revoked())?;
-    let (true, UserType::Table, Some(table_id)) = (c.device, c.user_type, c.table_id) else {
-        return Err(revoked());
+    // A key is signed and cannot be guessed: only one that fails counts against the
+    // address's login attempts (every tablet renewing in the morning is not guessing).
+    let renewed = async {
+        let c = st.keys.verify(&req.device_key, st.clock.now_ms() / 1000).ok()?;
+        let (true, UserType::Table, Some(table_id)) = (c.device, c.user_type, c.table_id) else { return None };
+        st.accounts.check(&st.pool, UserType::Table, table_id, &c.store_id, c.tgen).await.ok()?;
+        let store = c.store_id.clone();
+        let number = db::read(&st.pool, move |conn| db::tables::live_number(conn, &store, table_id)).await.ok()?;
+        Some((c.store_id, table_id, number, c.tgen))
     };
-    st.accounts.check(&st.pool, UserType::Table, table_id, &c.store_id, c.tgen).await.map_err(|_| revoked())?;
-    let store = c.store_id.clone();
-    let number = db::read(&st.pool, move |conn| db::tables::live_number(conn, &store, table_id))
-        .await
-        .map_err(|e| if matches!(e, AppError::NotFound(_)) { revoked() } else { e })?;
-    table_login(&st, c.store_id, table_id, number, c.tgen).await
+    let Some((store_id, table_id, number, tgen)) = renewed.await else {
+        login_allowed(&st, &peer)?;
+        st.metrics.logins_failed.inc();
+        return Err(AppError::Unauthorized("this tablet's device key is no longer valid: set it up again".into()));
+    };
+    table_login(&st, store_id, table_id, number, tgen).await
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! What an attacker on the Wi-Fi, or a faulty world, tried against the box, each held.
 
+use crate::helpers::store_with_menu;
 use crate::proc::Server;
 use crate::support::client::{rss_kib, sample_peak};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage, Rgba};
@@ -162,9 +163,21 @@ async fn no_photo_within_the_limits_or_beyond_them_takes_more_than_64_mb_and_the
 
     let stop = Arc::new(AtomicBool::new(false));
     let peak = sample_peak(pid, stop.clone());
-    let cases: [(&str, &[u8], StatusCode); 5] = [
+    // A 40-byte lossless WebP whose header says 16383×16383 (a gigabyte of pixels).
+    let webp_bomb: Vec<u8> = [
+        &b"RIFF"[..],
+        &32u32.to_le_bytes(),
+        b"WEBPVP8L",
+        &20u32.to_le_bytes(),
+        &[0x2f],
+        &(16382u32 | (16382 << 14)).to_le_bytes(),
+        &[0u8; 15],
+    ]
+    .concat();
+    let cases: [(&str, &[u8], StatusCode); 6] = [
         ("8192×1 strip", &strip, StatusCode::OK),
         ("8192×8192 16-bit", &deep, StatusCode::PAYLOAD_TOO_LARGE),
+        ("16383×16383 WebP", &webp_bomb, StatusCode::PAYLOAD_TOO_LARGE),
         ("1800×1800 16-bit", &deep_ok, StatusCode::OK),
         ("12 MP JPEG", &phone, StatusCode::OK),
         ("12 MP JPEG turned", &sideways, StatusCode::OK),
@@ -528,4 +541,56 @@ async fn one_table_spamming_orders_cannot_use_up_the_stores_active_order_limit()
     for i in 0..3 {
         assert_eq!(app.order(&other, &format!("o{i}"), &[(menu.stew, 1)]).await.status, StatusCode::CREATED);
     }
+}
+
+#[tokio::test]
+async fn guessing_setup_codes_or_device_keys_is_limited_per_address() {
+    let app = TestApp::spawn_with(|c| c.limits.logins_per_minute = 5).await;
+    let m = store_with_menu(&app, "a", 2).await;
+    let sheet = app.post("/api/v1/admin/tables/setup-codes", Some(&m.admin), json!({})).await;
+    let real = sheet.body["codes"][0]["url"].as_str().unwrap().split_once("#setup=").unwrap().1.to_string();
+    let guesser = client_from([127, 0, 0, 91]);
+    let redeem = |c: reqwest::Client, body: Value, path: &'static str| {
+        let url = app.url(path);
+        async move { c.post(url).json(&body).send().await.unwrap().status() }
+    };
+    // Five wrong codes, then the right one from the same address: refused, limited.
+    let mut seen = Vec::new();
+    for i in 0..5 {
+        seen.push(redeem(guesser.clone(), json!({"code": format!("{i:032x}")}), "/api/v1/auth/table/setup").await);
+    }
+    assert!(seen.iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{seen:?}");
+    assert_eq!(
+        redeem(guesser.clone(), json!({"code": real}), "/api/v1/auth/table/setup").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Device keys share the limit.
+    assert_eq!(
+        redeem(guesser.clone(), json!({"device_key": "a.b.c"}), "/api/v1/auth/table/renew").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another address (a real tablet) sets itself up with the code meanwhile.
+    let tablet = client_from([127, 0, 0, 92]);
+    assert_eq!(redeem(tablet, json!({"code": real}), "/api/v1/auth/table/setup").await, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_tablet_opening_stream_after_stream_takes_no_staff_slot() {
+    let app = TestApp::spawn_with(|c| c.limits.max_staff_streams = 3).await;
+    let m = store_with_menu(&app, "a", 1).await;
+    let t1 = app.table_token("a", 1).await;
+    // Twenty streams of one tablet: each replaces the one before; the table holds one.
+    let mut held = Vec::new();
+    for _ in 0..20 {
+        let r = app.client.get(app.url("/api/v1/events")).bearer_auth(&t1).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        held.push(r);
+    }
+    assert_eq!(app.state.fanout.counts(), (0, 1));
+    // The table's token opens no staff stream, and the staff's slots are all there.
+    let r = app.client.get(app.url("/api/v1/admin/events")).bearer_auth(&t1).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = app.client.get(app.url("/api/v1/admin/events")).bearer_auth(&m.admin).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(app.state.fanout.counts(), (1, 1));
 }

@@ -42,6 +42,11 @@ fn signal(pid: u32, sig: &str) {
     assert!(st.success(), "kill -{sig} {pid}");
 }
 
+/// A GET with a token, its JSON answer.
+async fn get_json(client: &Client, url: String, token: &str) -> Value {
+    client.get(url).bearer_auth(token).send().await.unwrap().json().await.unwrap()
+}
+
 /// Waits until every thread of `pid` has stopped (a signal is delivered to each thread on
 /// its way back from the kernel, a moment after `kill` returns).
 fn wait_stopped(pid: u32) {
@@ -158,15 +163,7 @@ async fn power_cuts_under_load_lose_nothing_acknowledged_and_the_box_always_star
     let client = Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
     let admin = login_admin(&client, &base).await;
     // Every station prints on the fake printer.
-    let stations: Value = client
-        .get(format!("{base}/api/v1/admin/stations"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stations: Value = get_json(&client, format!("{base}/api/v1/admin/stations"), &admin).await;
     for s in stations.as_array().unwrap() {
         let r = client
             .patch(format!("{base}/api/v1/admin/stations/{}", s["id"]))
@@ -367,8 +364,7 @@ async fn power_cuts_under_load_lose_nothing_acknowledged_and_the_box_always_star
     assert!(all.len() > cuts * 2, "only {} orders in {cuts} cuts", all.len());
 
     // Photos: each acknowledged one is on the menu and its picture is served whole.
-    let menu: Value =
-        client.get(format!("{base}/api/v1/menu")).bearer_auth(&tables[0]).send().await.unwrap().json().await.unwrap();
+    let menu: Value = get_json(&client, format!("{base}/api/v1/menu"), &tables[0]).await;
     let menu_items: Vec<&Value> =
         menu["categories"].as_array().unwrap().iter().flat_map(|c| c["items"].as_array().unwrap().iter()).collect();
     for id in &a.photos {
@@ -382,15 +378,7 @@ async fn power_cuts_under_load_lose_nothing_acknowledged_and_the_box_always_star
     }
 
     // Backups: every acknowledged one is listed, and every listed one restores.
-    let list: Value = client
-        .get(format!("{base}/api/v1/admin/backups"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = get_json(&client, format!("{base}/api/v1/admin/backups"), &admin).await;
     let listed: Vec<String> =
         list.as_array().unwrap().iter().map(|b| b["name"].as_str().unwrap().to_string()).collect();
     for name in a.backups.iter().rev().take(3) {
@@ -417,15 +405,8 @@ async fn power_cuts_under_load_lose_nothing_acknowledged_and_the_box_always_star
     }
 
     // Closed days stay closed, with the figures they were closed with.
-    let days: Value = client
-        .get(format!("{base}/api/v1/admin/days?from=2000-01-01&to=2100-01-01"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let days: Value =
+        get_json(&client, format!("{base}/api/v1/admin/days?from=2000-01-01&to=2100-01-01"), &admin).await;
     for (id, net) in &a.days {
         let d = days
             .as_array()
@@ -434,15 +415,7 @@ async fn power_cuts_under_load_lose_nothing_acknowledged_and_the_box_always_star
             .find(|d| d["id"] == *id)
             .unwrap_or_else(|| panic!("day {id} is gone: {days}"));
         assert!(d["closed_at"].is_string(), "day {id} was closed: {d}");
-        let report: Value = client
-            .get(format!("{base}/api/v1/admin/days/{id}/report"))
-            .bearer_auth(&admin)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let report: Value = get_json(&client, format!("{base}/api/v1/admin/days/{id}/report"), &admin).await;
         assert_eq!(report["net"].as_i64(), Some(*net), "day {id}'s report changed");
     }
 
