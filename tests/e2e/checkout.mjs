@@ -252,6 +252,8 @@ step(`table ${TABLE} orders and asks for the bill (계산 요청): the tablet sa
   const ask = tablet.locator('dialog.confirm[open]');
   assert.equal((await ask.locator('.confirm-text').innerText()).trim(), '계산을 요청할까요?');
   assert.match(await ask.innerText(), new RegExp(`총 주문 금액 ${wonText(total)}`));
+  // The dashboard's notice lasts seconds: watched for from the moment the guest asks.
+  const serverToast = server.locator('.toast', { hasText: `${TABLE}번 테이블 계산 요청` }).waitFor();
   await ask.locator('[data-action=confirm]').click();
   await tablet.locator('.toast', { hasText: '계산을 요청했습니다' }).waitFor();
   await tablet.locator('#btn-bill.active', { hasText: '계산 요청됨' }).waitFor();
@@ -279,7 +281,7 @@ step(`table ${TABLE} orders and asks for the bill (계산 요청): the tablet sa
   assert.ok(await card.evaluate((e) => e.classList.contains('billing')));
   const call = server.locator(`#calls-panel .call[data-reason="bill"][data-table-number="${TABLE}"]`);
   assert.match(await call.innerText(), new RegExp(`${TABLE}번 테이블[\\s\\S]*계산 요청`));
-  await server.locator('.toast', { hasText: `${TABLE}번 테이블 계산 요청` }).waitFor();
+  await serverToast;
   await check(server, 'checkout-board');
 });
 

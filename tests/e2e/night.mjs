@@ -473,6 +473,8 @@ step('staff buttons during service are at least 44 px: an order’s actions, the
   await card(owner, 6).click();
   const dlg = owner.locator('#table-dialog[open]');
   await dlg.locator('.oblock').first().waitFor();
+  // The order's buttons follow its status, which may still be arriving on a busy machine.
+  await dlg.locator('.oblock .actions button').first().waitFor();
   const small = async (sel, label) => {
     const hs = await owner.locator(sel).evaluateAll((bs) => bs.filter((b) => b.offsetParent).map((b) => [b.textContent.trim() || b.getAttribute('aria-label'), b.getBoundingClientRect().height]));
     assert.ok(hs.length, `${label}: no buttons found`);
