@@ -95,6 +95,36 @@ pub fn backup(out: &Path, settings: Settings) -> Result<(), String> {
 }
 
 /// `tableorder healthcheck`: GET /healthz, success on 200.
+/// `tableorder update verify`: checks a release and says what it is, or why it is refused.
+pub fn update_verify(
+    binary: &std::path::Path,
+    signature: Option<&std::path::Path>,
+    public_keys: &[String],
+    rollback: bool,
+) -> Result<(), String> {
+    // A key given as a file name is read from it.
+    let keys: Vec<String> = public_keys
+        .iter()
+        .map(|k| match std::fs::read_to_string(k) {
+            Ok(text) if std::path::Path::new(k).is_file() => text,
+            _ => k.clone(),
+        })
+        .collect();
+    let keys = crate::update::trusted_keys(&keys)?;
+    if keys.is_empty() {
+        return Err("no trusted release key: this binary has none built in; give one with --public-key".into());
+    }
+    let sig_path = signature
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from(format!("{}.minisig", binary.display())));
+    let bin = std::fs::read(binary).map_err(|e| format!("cannot read {}: {e}", binary.display()))?;
+    let sig = std::fs::read_to_string(&sig_path).map_err(|e| format!("cannot read {}: {e}", sig_path.display()))?;
+    let r = crate::update::verify(&bin, &sig, &keys, crate::update::this_arch(), env!("CARGO_PKG_VERSION"), rollback)
+        .map_err(|e| format!("release refused: {e}"))?;
+    println!("release {} for {}: signature good", r.version, r.target);
+    Ok(())
+}
+
 pub fn healthcheck(url: &str) -> Result<(), String> {
     let rest = url.strip_prefix("http://").ok_or("only http:// URLs are supported")?;
     let (hostport, base) = rest.split_once('/').map(|(h, p)| (h, format!("/{p}"))).unwrap_or((rest, "/".into()));

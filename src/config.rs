@@ -64,11 +64,37 @@ pub enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Signed releases.
+    Update {
+        #[command(subcommand)]
+        command: UpdateCommand,
+    },
     /// Run or manage a chain hub (every store's orders in PostgreSQL).
     #[cfg(feature = "hub")]
     Hub {
         #[command(subcommand)]
         command: HubCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UpdateCommand {
+    /// Check a release (a binary and its minisign signature) before it is installed: signed
+    /// by a trusted key, a tableorder release for this box's kind of board, newer than this
+    /// binary unless `--rollback`. Prints the release's version and target; exit 1 if refused.
+    Verify {
+        /// The release's binary.
+        #[arg(long)]
+        binary: PathBuf,
+        /// Its signature (default: BINARY.minisig).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        /// More trusted keys besides the built-in ones: a minisign public key, or a file holding one.
+        #[arg(long = "public-key", env = "TABLEORDER_UPDATE_PUBLIC_KEYS", value_delimiter = ';')]
+        public_keys: Vec<String>,
+        /// Accept a release that is not newer (going back on purpose).
+        #[arg(long)]
+        rollback: bool,
     },
 }
 

@@ -42,5 +42,6 @@ pub mod receipt;
 pub mod serve;
 pub mod state;
 pub mod tasks;
+pub mod update;
 pub mod uplink;
 pub mod wire;

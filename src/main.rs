@@ -3,7 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use tableorder::app::App;
-use tableorder::config::{AdminCommand, Cli, Command, StoreCommand};
+use tableorder::config::{AdminCommand, Cli, Command, StoreCommand, UpdateCommand};
 use tableorder::{cli, db, mdns};
 
 // mimalloc returns freed memory to the system promptly: after a burst of logins (19 MiB
@@ -25,6 +25,9 @@ fn main() -> ExitCode {
         Command::Config { settings } => settings.resolve().map(|c| print!("{}", c.to_toml())),
         Command::Admin { command: AdminCommand::ResetPassword { store, username, settings } } => {
             cli::reset_password(&store, &username, settings)
+        }
+        Command::Update { command: UpdateCommand::Verify { binary, signature, public_keys, rollback } } => {
+            cli::update_verify(&binary, signature.as_deref(), &public_keys, rollback)
         }
         #[cfg(feature = "hub")]
         Command::Hub { command } => tableorder::hub::cli::run(command, || Box::pin(shutdown_signal())),

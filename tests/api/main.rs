@@ -28,3 +28,4 @@ mod security;
 mod staff;
 mod store_setup;
 mod tablets;
+mod update;
