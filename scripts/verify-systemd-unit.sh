@@ -69,6 +69,8 @@ check_unit() {
     src=$1 unit_name=$2 args=$3
     [ -f "$src" ] || fail "unit file not found: $src"
     sed "s|^ExecStart=/usr/bin/tableorder |ExecStart=$binary |" "$src" > "$tmp/$unit_name"
+    # The socket unit the appliance's service receives its port from.
+    cp "$here/../systemd/tableorder.socket" "$tmp/tableorder.socket"
     grep -q "^ExecStart=$binary $args\$" "$tmp/$unit_name" || fail "ExecStart line not found in $src"
 
     echo "== systemd-analyze verify $unit_name"
@@ -104,6 +106,10 @@ check_unit() {
 }
 
 check_unit "$unit_src" "$unit_name" "serve"
+echo "== systemd-analyze verify tableorder.socket"
+out=$(cd "$tmp" && systemd-analyze verify --man=no "$tmp/tableorder.socket" 2>&1) || { printf '%s\n' "$out" >&2; fail "tableorder.socket does not verify"; }
+[ -z "$out" ] || { printf '%s\n' "$out" >&2; fail "tableorder.socket: systemd-analyze verify printed warnings"; }
+echo "verify: OK (no warnings)"
 # The hub's template unit, as one of its instances (its EnvironmentFile is required, so
 # a placeholder is pointed at; the real one lives in /etc/tableorder/hub.env).
 hub_src=${HUB_UNIT:-$here/../systemd/tableorder-hub@.service}

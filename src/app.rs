@@ -35,6 +35,10 @@ pub struct App {
 #[derive(Default)]
 pub struct Options {
     pub clock: Option<Clock>,
+    /// A socket already listening (handed over by the release before, or by systemd).
+    pub listener: Option<std::net::TcpListener>,
+    /// Where the update task asks `main` to switch releases.
+    pub switcher: Option<Arc<crate::update::switch::Switcher>>,
 }
 
 impl App {
@@ -102,8 +106,15 @@ impl App {
         };
 
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
-        let listener =
-            TcpListener::bind(config.listen).await.map_err(|e| format!("cannot listen on {}: {e}", config.listen))?;
+        let listener = match opts.listener {
+            Some(l) => {
+                l.set_nonblocking(true).map_err(|e| format!("cannot use the listening socket: {e}"))?;
+                TcpListener::from_std(l).map_err(|e| format!("cannot use the listening socket: {e}"))?
+            }
+            None => TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| format!("cannot listen on {}: {e}", config.listen))?,
+        };
 
         let setup_code = first_run_code(&pool)?;
         let limits = RateLimits::new(&config.limits);
@@ -128,6 +139,7 @@ impl App {
             uplink,
             pin_key: Arc::new(pin_key),
             photos: Arc::new(crate::photos::Photos::start()),
+            switcher: opts.switcher.unwrap_or_default(),
         };
         Ok(App { listener, state, shutdown_tx, started })
     }

@@ -119,9 +119,84 @@ pub fn update_verify(
         .unwrap_or_else(|| std::path::PathBuf::from(format!("{}.minisig", binary.display())));
     let bin = std::fs::read(binary).map_err(|e| format!("cannot read {}: {e}", binary.display()))?;
     let sig = std::fs::read_to_string(&sig_path).map_err(|e| format!("cannot read {}: {e}", sig_path.display()))?;
-    let r = crate::update::verify(&bin, &sig, &keys, crate::update::this_arch(), env!("CARGO_PKG_VERSION"), rollback)
+    let r = crate::update::verify(&bin, &sig, &keys, crate::update::this_arch(), crate::version::get(), rollback)
         .map_err(|e| format!("release refused: {e}"))?;
     println!("release {} for {}: signature good", r.version, r.target);
+    Ok(())
+}
+
+/// `tableorder update apply`: verifies and installs a release, then asks for the switch.
+pub fn update_apply(
+    binary: &std::path::Path,
+    signature: Option<&std::path::Path>,
+    when: &str,
+    rollback: bool,
+    settings: Settings,
+) -> Result<(), String> {
+    use crate::update::{self, state::When};
+    let config = settings.resolve()?;
+    let when = match when {
+        "now" => When::Now,
+        "idle" => When::Idle,
+        other => return Err(format!("--when is now or idle, not {other:?}")),
+    };
+    let keys = update::trusted_keys(&config.update_public_keys)?;
+    if keys.is_empty() {
+        return Err("no trusted release key: this binary has none built in; set update_public_keys".into());
+    }
+    let sig_path = signature
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from(format!("{}.minisig", binary.display())));
+    let sig = std::fs::read_to_string(&sig_path).map_err(|e| format!("cannot read {}: {e}", sig_path.display()))?;
+    let staged =
+        update::staging_path(&config.data_dir).map_err(|e| format!("cannot write to the data directory: {e}"))?;
+    std::fs::copy(binary, &staged).map_err(|e| {
+        let _ = std::fs::remove_file(&staged);
+        format!("cannot copy {}: {e}", binary.display())
+    })?;
+    let r = update::install(&config.data_dir, &staged, &sig, &keys, rollback).map_err(|e| e.to_string())?;
+    update::request(&config.data_dir, Some(r.version.clone()), when, rollback)
+        .map_err(|e| format!("cannot record the update: {e}"))?;
+    println!(
+        "release {} installed; the box switches to it {} (a box that is not running: at its next start)",
+        r.version,
+        if when == When::Now { "now" } else { "when no visit is open or the day is closed" }
+    );
+    Ok(())
+}
+
+/// `tableorder update status`.
+pub fn update_status(settings: Settings) -> Result<(), String> {
+    let config = settings.resolve()?;
+    let st = crate::update::state::load(&config.data_dir);
+    let name = |b: &crate::update::state::Build| {
+        st.version_of(b).map(|v| if b.is_none() { format!("{v} (packaged)") } else { v }).unwrap_or_else(|| "-".into())
+    };
+    println!("current:  {}", name(&st.current));
+    println!(
+        "previous: {}",
+        if st.previous.is_some() || st.current.is_some() { name(&st.previous) } else { "-".into() }
+    );
+    println!(
+        "state:    {}",
+        serde_json::to_value(st.phase).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default()
+    );
+    if let Some(p) = &st.pending {
+        println!("pending:  {} ({:?})", name(&p.to), p.when);
+    }
+    if let Some(e) = &st.last_error {
+        println!("last error: {e}");
+    }
+    Ok(())
+}
+
+/// `tableorder update rollback`: back to the build that ran before, now.
+pub fn update_rollback(settings: Settings) -> Result<(), String> {
+    let config = settings.resolve()?;
+    let to = crate::update::rollback_target(&config.data_dir)?;
+    crate::update::request(&config.data_dir, to.clone(), crate::update::state::When::Now, true)
+        .map_err(|e| format!("cannot record the rollback: {e}"))?;
+    println!("going back to {}", to.unwrap_or_else(|| "the packaged binary".into()));
     Ok(())
 }
 

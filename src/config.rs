@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 #[derive(Parser, Debug)]
 #[command(
     name = "tableorder",
-    version,
+    version = crate::version::get(),
     about = "Restaurant table ordering on one box: guest tablets, live staff dashboard, no internet needed"
 )]
 pub struct Cli {
@@ -95,6 +95,52 @@ pub enum UpdateCommand {
         /// Accept a release that is not newer (going back on purpose).
         #[arg(long)]
         rollback: bool,
+    },
+    /// Verify a release, install it under DATA_DIR/releases and have the box switch to it
+    /// (the running server does, without refusing a connection; otherwise its next start).
+    Apply {
+        /// The release's binary.
+        binary: PathBuf,
+        /// Its signature (default: BINARY.minisig).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        /// When to switch: now, or idle (no open visit, or the day closed).
+        #[arg(long, default_value = "now")]
+        when: String,
+        /// Accept a release that is not newer (going back on purpose).
+        #[arg(long)]
+        rollback: bool,
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// What runs, what ran before, and how the last update went.
+    Status {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Go back to the release that ran before.
+    Rollback {
+        #[command(flatten)]
+        settings: Settings,
+    },
+    /// Watches a new release through its probation (started by the box itself).
+    #[command(hide = true)]
+    Guard {
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        pid: u32,
+        #[arg(long)]
+        health: Option<std::net::SocketAddr>,
+        #[arg(long)]
+        probation_secs: u64,
+        #[arg(long)]
+        listen_fd: Option<i32>,
+        #[arg(long)]
+        systemd: bool,
+        /// The packaged binary and its arguments.
+        #[arg(last = true)]
+        fallback: Vec<std::ffi::OsString>,
     },
 }
 
@@ -356,6 +402,14 @@ pub struct Settings {
     /// Free disk (MB) that must remain beyond the database's size for a backup to be made [default: 64].
     #[arg(long, env = "TABLEORDER_BACKUP_MIN_FREE_MB")]
     pub backup_min_free_mb: Option<u64>,
+    /// Minisign public keys (base64, separated by ';') trusted for releases besides the ones
+    /// built in.
+    #[arg(long, env = "TABLEORDER_UPDATE_PUBLIC_KEYS")]
+    pub update_public_keys: Option<String>,
+    /// Seconds a new release must stay healthy before it is kept; failing sooner, the box
+    /// goes back to the previous release [default: 120].
+    #[arg(long, env = "TABLEORDER_UPDATE_PROBATION_SECS")]
+    pub update_probation_secs: Option<u64>,
 }
 
 macro_rules! layer {
@@ -402,7 +456,9 @@ impl Settings {
             header_timeout_secs,
             dead_peer_timeout_secs,
             backup_min_interval_secs,
-            backup_min_free_mb
+            backup_min_free_mb,
+            update_public_keys,
+            update_probation_secs
         )
     }
 
@@ -488,6 +544,18 @@ impl Settings {
             },
             backup_min_interval_secs: s.backup_min_interval_secs.unwrap_or(60),
             backup_min_free_mb: s.backup_min_free_mb.unwrap_or(64),
+            update_public_keys: {
+                let keys: Vec<String> = s
+                    .update_public_keys
+                    .unwrap_or_default()
+                    .split(';')
+                    .map(|k| k.trim().to_string())
+                    .filter(|k| !k.is_empty())
+                    .collect();
+                crate::update::parse_keys(&keys).map_err(|e| format!("update_public_keys: {e}"))?;
+                keys
+            },
+            update_probation_secs: s.update_probation_secs.unwrap_or(120).max(1),
             hash_concurrency: s.hash_concurrency.unwrap_or(2).max(1),
             header_timeout_secs: s.header_timeout_secs.unwrap_or(10).max(1),
             dead_peer_timeout_secs: s.dead_peer_timeout_secs.unwrap_or(60).max(3),
@@ -578,6 +646,8 @@ pub struct Config {
     pub hub: Option<HubLink>,
     pub backup_min_interval_secs: u64,
     pub backup_min_free_mb: u64,
+    pub update_public_keys: Vec<String>,
+    pub update_probation_secs: u64,
     pub hash_concurrency: u64,
     pub header_timeout_secs: u64,
     pub dead_peer_timeout_secs: u64,
@@ -614,6 +684,11 @@ impl Config {
                     }
                     "max_size" | "min_idle" | "timeout_secs" | "max_lifetime_secs" => (format!("pool_{k}"), v),
                     "mdns" => ("no_mdns".into(), serde_json::Value::Bool(!v.as_bool().unwrap_or(true))),
+                    "update_public_keys" => {
+                        let keys: Vec<String> =
+                            v.as_array().into_iter().flatten().filter_map(|k| k.as_str().map(String::from)).collect();
+                        (k, serde_json::Value::String(keys.join(";")))
+                    }
                     _ => (k, v),
                 };
                 out.push_str(&format!("{k} = {v}\n"));

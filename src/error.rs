@@ -59,6 +59,10 @@ pub enum AppError {
     /// or sold-out options (`option_ids`).
     #[error("{message}")]
     ItemUnavailable { message: String, ids: Vec<i64>, option_ids: Vec<i64> },
+    /// 422 with the refusal's own code (`bad_signature`, `wrong_target`, `not_newer`): a
+    /// release the box will not install.
+    #[error("{message}")]
+    UpdateRefused { code: &'static str, message: String },
     /// 413 `payload_too_large`.
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -93,7 +97,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Validation(_) | AppError::UpdateRefused { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::Unauthorized(_) | AppError::PinRefused { .. } => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) | AppError::Locked(_) | AppError::Approval { .. } => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -117,6 +121,7 @@ impl AppError {
         match self {
             AppError::BadRequest(_) => "bad_request",
             AppError::Validation(_) => "validation_failed",
+            AppError::UpdateRefused { code, .. } => code,
             AppError::Unauthorized(_) | AppError::PinRefused { .. } => "unauthorized",
             AppError::Forbidden(_) | AppError::Approval { .. } => "forbidden",
             AppError::Locked(_) => "locked",

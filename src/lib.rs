@@ -44,4 +44,5 @@ pub mod state;
 pub mod tasks;
 pub mod update;
 pub mod uplink;
+pub mod version;
 pub mod wire;

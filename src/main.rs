@@ -29,6 +29,22 @@ fn main() -> ExitCode {
         Command::Update { command: UpdateCommand::Verify { binary, signature, public_keys, rollback } } => {
             cli::update_verify(&binary, signature.as_deref(), &public_keys, rollback)
         }
+        Command::Update { command: UpdateCommand::Apply { binary, signature, when, rollback, settings } } => {
+            cli::update_apply(&binary, signature.as_deref(), &when, rollback, settings)
+        }
+        Command::Update { command: UpdateCommand::Status { settings } } => cli::update_status(settings),
+        Command::Update { command: UpdateCommand::Rollback { settings } } => cli::update_rollback(settings),
+        Command::Update {
+            command: UpdateCommand::Guard { data_dir, pid, health, probation_secs, listen_fd, systemd, fallback },
+        } => tableorder::update::guard::run(tableorder::update::guard::Plan {
+            data_dir,
+            pid,
+            health,
+            probation: std::time::Duration::from_secs(probation_secs),
+            listen_fd,
+            systemd,
+            fallback,
+        }),
         #[cfg(feature = "hub")]
         Command::Hub { command } => tableorder::hub::cli::run(command, || Box::pin(shutdown_signal())),
     };
@@ -42,7 +58,22 @@ fn main() -> ExitCode {
 }
 
 fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), String> {
+    use tableorder::update::switch;
     let config = settings.resolve()?;
+    // The socket first: handed over by the release before this one, or by systemd.
+    let listener = match switch::inherited_listener()? {
+        Some(l) => l,
+        None => switch::bind(config.listen)?,
+    };
+    let probation = match switch::at_start(&config.data_dir) {
+        switch::Start::Serve { probation } => probation,
+        switch::Start::Exec(program) => return Err(exec_release(&program, &listener)),
+    };
+    let handoff = listener.try_clone().map_err(|e| format!("cannot keep the listening socket: {e}"))?;
+    let data_dir = config.data_dir.clone();
+    let probation_secs = config.update_probation_secs;
+    let switcher = std::sync::Arc::new(switch::Switcher::default());
+    let switched = switcher.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Blocking work is database reads (the pool holds at most pool_max_size connections)
@@ -52,15 +83,28 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     rt.block_on(async move {
-        let app = App::build(config.clone()).await?;
+        let opts = tableorder::app::Options { listener: Some(listener), switcher: Some(switcher.clone()), ..Default::default() };
+        let app = App::build_with(config.clone(), opts).await?;
+        if probation {
+            tracing::info!(secs = probation_secs, "this release is on probation");
+        }
         // Listen for SIGTERM from here on: one arriving right after READY=1 must still
         // stop the server cleanly rather than kill it.
-        let stop = shutdown_signal();
+        let stop = {
+            let term = shutdown_signal();
+            let switcher = switcher.clone();
+            async move {
+                tokio::select! {
+                    _ = term => {}
+                    _ = switcher.asked() => {}
+                }
+            }
+        };
         if demo {
             seed_demo(&app).await?;
         }
         let port = app.port();
-        tracing::info!(addr = %app.local_addr(), startup_ms = app.startup_time().as_millis() as u64, version = env!("CARGO_PKG_VERSION"), "ready");
+        tracing::info!(addr = %app.local_addr(), startup_ms = app.startup_time().as_millis() as u64, version = tableorder::version::get(), "ready");
         let _mdns = if config.mdns {
             let st = app.state().pool.clone();
             let stores = db::read(&st, |c| Ok(db::stores::store_ids(c)?)).await.unwrap_or_default();
@@ -77,8 +121,27 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         app.run_until(stop).await?;
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
-        Ok(())
-    })
+        Ok::<(), String>(())
+    })?;
+    drop(rt);
+    match switched.take() {
+        Some(target) => Err(switch::exec_into(&data_dir, &handoff, target, probation_secs)),
+        None => Ok(()),
+    }
+}
+
+/// Runs the release the box has switched to, in this process, on the same socket.
+fn exec_release(program: &std::path::Path, listener: &std::net::TcpListener) -> String {
+    use std::os::unix::process::CommandExt;
+    use tableorder::update::switch;
+    tracing::info!(program = %program.display(), "starting the installed release");
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(std::env::args_os().skip(1)).env(switch::RUN_ENV, "switched");
+    if let Err(e) = switch::hand_on(&mut cmd, listener, std::process::id()) {
+        return format!("cannot hand on the listening socket: {e}");
+    }
+    let e = cmd.exec();
+    format!("cannot start {}: {e}", program.display())
 }
 
 /// Logs to stderr. Colours only on a terminal; under journald (`JOURNAL_STREAM` names

@@ -21,7 +21,7 @@ impl Advertiser {
         let host = format!("{name}.local.");
         let mut props = HashMap::new();
         props.insert("path".to_string(), "/".to_string());
-        props.insert("version".to_string(), env!("CARGO_PKG_VERSION").to_string());
+        props.insert("version".to_string(), crate::version::get().to_string());
         props.insert("stores".to_string(), store_ids.join(","));
         let mut fullnames = Vec::new();
         for ty in SERVICE_TYPES {

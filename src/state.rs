@@ -45,6 +45,8 @@ pub struct AppState {
     /// Menu photos are made into cards one at a time, on a thread of their own (a big
     /// photo takes tens of MB while decoded).
     pub photos: Arc<crate::photos::Photos>,
+    /// A release switch that is due (the server stops and `main` hands over to it).
+    pub switcher: Arc<crate::update::switch::Switcher>,
 }
 
 /// Serialises API backups and spaces them out.

@@ -30,6 +30,7 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
     if state.config.backup_interval_hours > 0 {
         set.spawn(scheduled_backups(state.clone()));
     }
+    set.spawn(switch_when_due(state.clone()));
     if let Some(interval) = watchdog_interval() {
         set.spawn(watchdog(state, interval));
     }
@@ -179,5 +180,40 @@ async fn watchdog(st: AppState, every: Duration) {
         } else {
             tracing::error!(db_ok, writer_ok, "health check failed; not feeding the watchdog");
         }
+    }
+}
+
+/// Watches for an installed release waiting for its moment (asked for through the API, the
+/// CLI or the hub) and, when it comes (`now`, or `idle`: no open visit, or the day closed),
+/// asks `main` to switch: the server stops taking requests and hands over to it.
+async fn switch_when_due(st: AppState) {
+    let data_dir = st.config.data_dir.clone();
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut waiting_logged = false;
+    loop {
+        tick.tick().await;
+        let dir = data_dir.clone();
+        let Ok(state) = tokio::task::spawn_blocking(move || crate::update::state::load(&dir)).await else { continue };
+        let Some(p) = state.pending else {
+            waiting_logged = false;
+            continue;
+        };
+        if p.when == crate::update::state::When::Idle {
+            match db::read(&st.pool, |c| Ok(db::stores::is_idle(c)?)).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    if !waiting_logged {
+                        tracing::info!(release = ?p.to, "update waits until no visit is open or the day is closed");
+                        waiting_logged = true;
+                    }
+                    continue;
+                }
+                Err(_) => continue,
+            }
+        }
+        tracing::info!(release = ?p.to, rollback = p.rollback, "switching release now");
+        st.switcher.ask(crate::update::switch::Target { to: p.to, rollback: p.rollback });
+        return;
     }
 }

@@ -39,7 +39,7 @@ pub fn apply(conn: &mut Connection, data_dir: &Path, migrations: &[(&str, &str)]
     if version > latest {
         return Err(format!(
             "the database has schema version {version}, newer than this binary (tableorder {}) supports (schema version {latest}); install a newer tableorder or restore a backup",
-            env!("CARGO_PKG_VERSION")
+            crate::version::get()
         ));
     }
     if version == latest {

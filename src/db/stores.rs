@@ -246,6 +246,17 @@ pub fn store_count(conn: &Connection) -> rusqlite::Result<i64> {
     conn.query_row("SELECT count(*) FROM stores", [], |r| r.get(0))
 }
 
+/// The box is idle (a moment to switch releases): no visit is open at any table of any
+/// store, or no store has its business day open.
+pub fn is_idle(conn: &Connection) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM table_sessions WHERE ended_at IS NULL)
+             OR NOT EXISTS (SELECT 1 FROM business_days WHERE closed_at IS NULL)",
+        [],
+        |r| r.get(0),
+    )
+}
+
 /// The store's settings (defaults for whatever is not set).
 pub fn settings(conn: &Connection, store_id: &str) -> AppResult<crate::domain::settings::StoreSettings> {
     let json: String = conn

@@ -46,7 +46,7 @@ async fn healthz(State(st): State<AppState>) -> impl IntoResponse {
         status: if ok { "ok" } else { "degraded" },
         db: if db_ok { "ok" } else { "error" },
         writer: if writer_ok { "ok" } else { "error" },
-        version: env!("CARGO_PKG_VERSION"),
+        version: crate::version::get(),
     };
     (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }
@@ -124,7 +124,7 @@ async fn system(admin: AdminUser, State(st): State<AppState>) -> AppResult<Json<
     let p = st.pool.state();
     let (staff, table) = st.fanout.counts();
     Ok(Json(SystemStatus {
-        version: env!("CARGO_PKG_VERSION"),
+        version: crate::version::get(),
         uptime_s: st.started.elapsed().as_secs(),
         db_bytes: db_bytes(&st),
         pool: PoolStatus {

@@ -16,6 +16,7 @@ pub mod setup_codes;
 pub mod sorting;
 pub mod staff;
 pub mod tables;
+pub mod update;
 pub mod web;
 
 use crate::error::AppError;
@@ -70,13 +71,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(calls::router())
         .merge(events::router())
         .merge(backups::router())
+        .merge(update::router())
         .merge(staff::router())
         .merge(check::router())
 }
 
 pub fn router(state: AppState) -> Router {
     let (api, mut doc) = api().split_for_parts();
-    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc.info.version = crate::version::get().to_string();
     let doc_json = doc.to_json().expect("the OpenAPI document serialises");
     api.route(
         "/api/v1/openapi.json",

@@ -36,7 +36,7 @@ pub fn run(
                 };
                 let hub = Hub::build(cfg).await?;
                 let stop = shutdown();
-                tracing::info!(addr = %hub.local_addr(), version = env!("CARGO_PKG_VERSION"), "hub ready");
+                tracing::info!(addr = %hub.local_addr(), version = crate::version::get(), "hub ready");
                 let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
                 hub.run_until(stop).await?;
                 let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);

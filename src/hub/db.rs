@@ -64,7 +64,7 @@ pub async fn migrate(pool: &Pool) -> Result<i64, String> {
     if version > latest {
         return Err(format!(
             "the hub database has schema version {version}, newer than this binary (tableorder {}) supports (schema version {latest}); install a newer tableorder",
-            env!("CARGO_PKG_VERSION")
+            crate::version::get()
         ));
     }
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(version as usize) {

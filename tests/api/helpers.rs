@@ -76,7 +76,9 @@ impl TestApp {
         config.limits.orders_per_minute = 0;
         tweak(&mut config);
         let clock = Clock::system();
-        let app = App::build_with(config, Options { clock: Some(clock.clone()) }).await.expect("server builds");
+        let app = App::build_with(config, Options { clock: Some(clock.clone()), ..Default::default() })
+            .await
+            .expect("server builds");
         let port = app.port();
         let state = app.state().clone();
         let (tx, rx) = oneshot::channel::<()>();

@@ -64,7 +64,7 @@ async fn healthz(State(st): State<HubState>) -> Response {
         "status": if ok { "ok" } else { "degraded" },
         "db": if db_ok { "ok" } else { "error" },
         "redis": redis,
-        "version": env!("CARGO_PKG_VERSION"),
+        "version": crate::version::get(),
         "live_clients": st.live.clients(),
     });
     // Only a process without its database is out of service: without Redis it still takes
