@@ -16,6 +16,11 @@ command -v haproxy >/dev/null 2>&1 || need_apt+=(haproxy)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The power-cut test mounts a FUSE file system (fusermount3 when the kernel mount is refused).
 command -v fusermount3 >/dev/null 2>&1 || need_apt+=(fuse3)
+# Updates: releases are signed with minisign, stripped with binutils' strip, and the box is
+# socket-activated as systemd does it with systemd-socket-activate.
+command -v minisign >/dev/null 2>&1 || need_apt+=(minisign)
+command -v strip >/dev/null 2>&1 || need_apt+=(binutils)
+command -v systemd-socket-activate >/dev/null 2>&1 || need_apt+=(systemd)
 python3 -c 'import zeroconf' >/dev/null 2>&1 || need_pip=1
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
