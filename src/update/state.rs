@@ -51,6 +51,9 @@ pub struct Probation {
     pub since_ms: i64,
     /// Why it failed, when the guard saw it fail.
     pub failure: Option<String>,
+    /// The newest schema the build it replaced knows (going back needs a database it can open).
+    #[serde(default)]
+    pub from_schema: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]

@@ -87,11 +87,25 @@ pub fn at_start(data_dir: &Path) -> Start {
         if let Some(p) = st.probation.take() {
             let why =
                 p.failure.unwrap_or_else(|| "it stopped during its probation (it exited, or the box restarted)".into());
-            tracing::error!(release = ?p.to, back_to = ?p.from, reason = %why, "the new release failed; going back");
-            st.current = p.from;
-            st.previous = p.to;
-            st.phase = Phase::RolledBack;
-            st.last_error = Some(why);
+            match p.from_schema.map(|s| database_for(data_dir, s)).unwrap_or(Ok(None)) {
+                Ok(restored) => {
+                    tracing::error!(release = ?p.to, back_to = ?p.from, reason = %why, "the new release failed; going back");
+                    st.current = p.from;
+                    st.previous = p.to;
+                    st.phase = Phase::RolledBack;
+                    st.last_error = Some(match restored {
+                        Some(backup) => {
+                            format!("{why}; its database changes were undone from {backup} (nothing was written since)")
+                        }
+                        None => why,
+                    });
+                }
+                Err(cannot) => {
+                    tracing::error!(release = ?p.to, reason = %why, %cannot, "the new release failed, and the box cannot go back");
+                    st.phase = Phase::Failed;
+                    st.last_error = Some(format!("{why}; {cannot}; the box stays on the new release"));
+                }
+            }
         }
         // A package newer than the installed release (an upgrade by apt) wins.
         if let (Some(v), Some(pv)) = (&st.current, &st.packaged_version)
@@ -123,6 +137,52 @@ pub fn at_start(data_dir: &Path) -> Start {
         tracing::error!(error = %e, "cannot read or write the release state; serving this binary");
         Start::Serve { probation: false }
     })
+}
+
+/// Makes the database one the build going back (which knows schemas up to `schema`) can
+/// open. Additive changes need nothing (`Ok(None)`). Otherwise the backup made just before
+/// migrating is put back, but only while nothing was written since (`Ok(Some(backup))`);
+/// with changes written since, the box cannot go back without losing them (`Err`).
+pub fn database_for(data_dir: &Path, schema: i64) -> Result<Option<String>, String> {
+    use crate::db::{backup, migrate};
+    let path = crate::db::db_path(data_dir);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let read = |p: &Path| -> rusqlite::Result<(i64, i64, Option<i64>)> {
+        let c = rusqlite::Connection::open_with_flags(p, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let head: Option<i64> = c.query_row("SELECT max(id) FROM events", [], |r| r.get(0)).unwrap_or(None);
+        Ok((migrate::floor(&c)?, migrate::current(&c)?, head))
+    };
+    let (floor, version, head) = read(&path).map_err(|e| format!("the database cannot be read: {e}"))?;
+    if floor <= schema {
+        return Ok(None);
+    }
+    let prefix = format!("pre-migrate-v{schema}-to-v{version}-");
+    let Some(b) = backup::list(data_dir).into_iter().find(|b| b.name.starts_with(&prefix)) else {
+        return Err(format!("its schema change cannot be undone (no {prefix}… backup)"));
+    };
+    let from = backup::backup_dir(data_dir).join(&b.name);
+    let (_, _, backup_head) = read(&from).map_err(|e| format!("the backup {} cannot be read: {e}", b.name))?;
+    if backup_head != head {
+        return Err(
+            "orders or changes were written under it since its schema change, which the previous release cannot read"
+                .into(),
+        );
+    }
+    // Nothing was written since the backup: put it back whole. The journal is emptied into
+    // the database first, so that at no moment (a power cut included) does a journal of
+    // the one database sit beside the other.
+    rusqlite::Connection::open(&path)
+        .and_then(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get::<_, i64>(0)))
+        .map_err(|e| format!("cannot empty the database's journal: {e}"))?;
+    let temp = crate::durable::temp_path(&path);
+    std::fs::copy(&from, &temp).map_err(|e| format!("cannot restore {}: {e}", b.name))?;
+    crate::durable::commit(&temp, &path, true).map_err(|e| format!("cannot restore {}: {e}", b.name))?;
+    for j in ["db-wal", "db-shm"] {
+        let _ = std::fs::remove_file(path.with_extension(j));
+    }
+    Ok(Some(b.name))
 }
 
 /// A switch the running server was asked for, done once it has stopped.
@@ -181,6 +241,7 @@ pub fn exec_into(data_dir: &Path, listener: &TcpListener, t: Target, probation_s
                 from: st.previous.clone(),
                 since_ms: state::now_ms(),
                 failure: None,
+                from_schema: Some(crate::db::migrate::latest()),
             });
         }
     });

@@ -408,6 +408,96 @@ fn a_failed_migration_leaves_the_database_as_it_was() {
     assert_eq!(migrate::current(&conn).unwrap(), migrate::latest());
 }
 
+/// The real migrations and then `more`: a newer release's list.
+fn newer_list(more: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    migrate::MIGRATIONS.iter().copied().chain(more.iter().copied()).collect()
+}
+
+const ADDS: (&str, &str) = (
+    "0090_adds",
+    "-- additive\nALTER TABLE stores ADD COLUMN motto TEXT NOT NULL DEFAULT ''; CREATE TABLE loyalty (id INTEGER PRIMARY KEY, store_id TEXT NOT NULL);",
+);
+const BREAKS: (&str, &str) = ("0091_breaks", "ALTER TABLE stores RENAME COLUMN name TO title;");
+
+fn event(conn: &Connection, store: &str) {
+    conn.execute(
+        "INSERT INTO events (store_id, type, payload, created_at) VALUES (?1, 'menu_changed', '{}', 0)",
+        [store],
+    )
+    .unwrap();
+}
+
+#[test]
+fn an_older_release_runs_on_a_database_a_newer_one_only_added_to_and_keeps_what_it_wrote() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&db::db_path(dir.path())).unwrap();
+    migrate::run(&mut conn, dir.path()).unwrap();
+    conn.execute("INSERT INTO stores (id, name, created_at) VALUES ('old', 'Old', 0)", []).unwrap();
+    // The new release adds a column and a table, and writes with them.
+    let newer = newer_list(&[ADDS]);
+    assert_eq!(migrate::apply(&mut conn, dir.path(), &newer).unwrap(), 1);
+    assert_eq!(migrate::floor(&conn).unwrap(), migrate::latest(), "additive: the floor stays");
+    conn.execute("INSERT INTO stores (id, name, created_at, motto) VALUES ('new', 'New', 0, 'fresh')", []).unwrap();
+    // Back on the previous release: it opens the database as it is and writes as before.
+    assert_eq!(migrate::apply(&mut conn, dir.path(), migrate::MIGRATIONS).unwrap(), 0);
+    assert_eq!(migrate::current(&conn).unwrap(), migrate::latest() + 1, "nothing undone");
+    conn.execute("INSERT INTO stores (id, name, created_at) VALUES ('after', 'After', 0)", []).unwrap();
+    let names = rows(&conn, "SELECT id, motto FROM stores ORDER BY id");
+    assert_eq!(names.len(), 3, "{names:?}");
+    drop(conn);
+    // So does the real binary.
+    let o = tableorder(&["migrate", "--data-dir", dir.path().to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // A change that is not additive raises the floor: the previous release is refused.
+    let mut conn = db::open(&db::db_path(dir.path())).unwrap();
+    assert_eq!(migrate::apply(&mut conn, dir.path(), &newer_list(&[ADDS, BREAKS])).unwrap(), 1);
+    assert_eq!(migrate::floor(&conn).unwrap(), migrate::latest() + 2);
+    let err = migrate::apply(&mut conn, dir.path(), migrate::MIGRATIONS).unwrap_err();
+    assert!(err.contains("newer than this binary"), "{err}");
+}
+
+#[test]
+fn going_back_across_a_schema_change_restores_the_backup_only_while_nothing_was_written() {
+    use tableorder::update::switch::database_for;
+    let latest = migrate::latest();
+    // Additive: nothing to do.
+    let dir = tempfile::tempdir().unwrap();
+    let mut conn = db::open(&db::db_path(dir.path())).unwrap();
+    migrate::run(&mut conn, dir.path()).unwrap();
+    conn.execute("INSERT INTO stores (id, name, created_at) VALUES ('s', 'S', 0)", []).unwrap();
+    event(&conn, "s");
+    migrate::apply(&mut conn, dir.path(), &newer_list(&[ADDS])).unwrap();
+    drop(conn);
+    assert_eq!(database_for(dir.path(), latest).unwrap(), None);
+
+    // Not additive, nothing written since: the pre-migrate backup is put back.
+    let mut conn = db::open(&db::db_path(dir.path())).unwrap();
+    migrate::apply(&mut conn, dir.path(), &newer_list(&[ADDS, BREAKS])).unwrap();
+    drop(conn);
+    let restored = database_for(dir.path(), latest + 1).unwrap().expect("restored");
+    assert!(restored.starts_with(&format!("pre-migrate-v{}-to-v{}-", latest + 1, latest + 2)), "{restored}");
+    let mut conn = db::open(&db::db_path(dir.path())).unwrap();
+    assert_eq!(migrate::current(&conn).unwrap(), latest + 1);
+    assert_eq!(
+        migrate::apply(&mut conn, dir.path(), &newer_list(&[ADDS])).unwrap(),
+        0,
+        "the previous release opens it"
+    );
+    let name: String = conn.query_row("SELECT name FROM stores", [], |r| r.get(0)).unwrap();
+    assert_eq!(name, "S");
+
+    // Not additive, and an order (an event) written since: it cannot go back.
+    migrate::apply(&mut conn, dir.path(), &newer_list(&[ADDS, BREAKS])).unwrap();
+    event(&conn, "s");
+    drop(conn);
+    let err = database_for(dir.path(), latest + 1).unwrap_err();
+    assert!(err.contains("written"), "{err}");
+    let conn = db::open(&db::db_path(dir.path())).unwrap();
+    assert_eq!(migrate::current(&conn).unwrap(), latest + 2, "left as it was");
+    let events: i64 = conn.query_row("SELECT count(*) FROM events", [], |r| r.get(0)).unwrap();
+    assert_eq!(events, 2);
+}
+
 // ---------------------------------------------------------------------------------------
 // First run
 // ---------------------------------------------------------------------------------------

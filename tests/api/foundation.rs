@@ -82,6 +82,8 @@ async fn a_database_written_by_a_newer_binary_is_refused_naming_both_versions() 
     {
         let conn = tableorder::db::open_and_migrate(dir.path()).unwrap();
         conn.pragma_update(None, "user_version", 42).unwrap();
+        // Its migrations were not all additive: a binary must know schema 42 to open it.
+        conn.execute("UPDATE meta SET value = '42' WHERE key = 'schema_floor'", []).unwrap();
     }
     let err = tableorder::app::App::build(tableorder::config::Config::for_data_dir(dir.path())).await.err().unwrap();
     assert!(err.contains("schema version 42"), "{err}");
