@@ -46,7 +46,9 @@ export function createApi({ token, relogin }) {
     const tk = token();
     if (tk) headers.Authorization = `Bearer ${tk}`;
     let body = opts.body;
-    if (body !== undefined && !(body instanceof Blob)) {
+    // A file goes as it is; a form (FormData: a release and its signature) as multipart, its
+    // boundary set by the browser; anything else as JSON.
+    if (body !== undefined && !(body instanceof Blob) && !(body instanceof FormData)) {
       headers['Content-Type'] = 'application/json';
       body = JSON.stringify(body);
     }

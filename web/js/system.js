@@ -1,6 +1,7 @@
 // Dashboard: the System page — version, uptime, database, connections, the chain hub, backups (listed by
-// when they were made, on the store's clock) and the configured limits in words.
-import { h, $, bytes, dateTime, icon, toast, errorText } from './ui.js';
+// when they were made, on the store's clock), updates (the box owner's: what runs, how the last update
+// went, a signed release to install, going back) and the configured limits in words.
+import { h, $, bytes, dateTime, icon, toast, errorText, confirmDialog } from './ui.js';
 import { t } from './i18n.js';
 import { limitName } from './errors.js';
 
@@ -21,18 +22,280 @@ export function uptime(seconds) {
 // A limit's value: 0 means none.
 const limitValue = (v) => (v === 0 ? t('sys.unlimited') : Number(v).toLocaleString());
 
+// ---------- updates ----------
+
+const UPDATE = '/api/v1/admin/system/update';
+// While a release waits for its moment or is on probation the page asks every 2 s; a switch
+// takes a second, during which a request may fail (the answer after it says how it went).
+const BUSY = new Set(['pending', 'probation']);
+const PILL = { idle: 'ps-ok', pending: 'ps-wait', probation: 'ps-wait', rolled_back: 'ps-offline', failed: 'ps-offline' };
+const POLL_MS = 2000;
+// Why a release was refused (422 error.code), in words.
+const REFUSED = { bad_signature: 'sys.upd.badSignature', wrong_target: 'sys.upd.wrongTarget', not_newer: 'sys.upd.notNewer' };
+
+// Why the box went back (or could not), in words, from the box's own (English) reason.
+function failureWords(reason) {
+  const r = String(reason || '');
+  if (/health check/.test(r)) return t('sys.upd.why.health');
+  if (/exited|stopped during its probation/.test(r)) return t('sys.upd.why.exited');
+  if (/ is missing /.test(r)) return t('sys.upd.why.missing');
+  return null;
+}
+
+// The Updates section: a status part drawn from GET …/system/update and a form kept as it is
+// between redraws (the files chosen stay chosen). `onSettled` runs when an update has ended (the
+// page's version and uptime change).
+function updatesSection({ api, onSettled }) {
+  let el = null; // the section, while the page shows
+  let st = null; // the last status
+  let timer = null;
+  let asking = null; // the status request under way
+  let uploading = null; // {size} while a release is being sent (kept across language changes)
+  let when = 'idle';
+  let changed = 0; // bumped by an upload or a rollback: an answer asked for before it is stale
+
+  const busy = () => !!st && BUSY.has(st.state);
+
+  function poll() {
+    clearTimeout(timer);
+    timer = el && busy() ? setTimeout(refresh, POLL_MS) : null;
+  }
+
+  // The status, again; a failed request changes nothing while an update is under way.
+  async function refresh() {
+    if (!el || asking) return asking;
+    const asked = changed;
+    let stale = false;
+    asking = (async () => {
+      try {
+        const s = await api.get(UPDATE, { timeout: 5000 });
+        stale = asked !== changed;
+        if (stale) return;
+        const was = st && st.state;
+        st = s;
+        if (el) draw();
+        if (BUSY.has(was) && !busy()) onSettled();
+      } catch (e) {
+        if (el && !st) $('#upd-says', el).textContent = errorText(e);
+      } finally {
+        asking = null;
+        if (stale) refresh();
+        else poll();
+      }
+    })();
+    return asking;
+  }
+
+  function draw() {
+    const s = st;
+    const pill = $('#upd-state', el);
+    pill.className = 'pstate ' + (PILL[s.state] || '');
+    pill.dataset.state = s.state;
+    pill.replaceChildren(h('span.dot'), t('sys.upd.state.' + s.state));
+
+    $('#upd-nokeys', el).hidden = s.keys !== false;
+
+    const row = (key, label, value) => h('div', { dataset: { upd: key } }, h('dt', label), h('dd', value));
+    const failedOne = s.state === 'rolled_back';
+    // What ran before (after a rollback by itself: the release that failed); while a release
+    // waits it says nothing about the update to come, so it is left out.
+    const facts = [row('current', t('sys.upd.current'), h('span.num', s.current))];
+    if (s.state !== 'pending') facts.push(row('previous', t(failedOne ? 'sys.upd.failedVersion' : 'sys.upd.previous'), s.previous ? h('span.num', s.previous) : t('sys.upd.noPrevious')));
+    if (s.pending) facts.push(row('pending', t('sys.upd.pending'), t('sys.upd.pendingValue', { version: s.pending, when: t('sys.upd.when.' + (s.when || 'idle')) })));
+    if (s.changed_at > 0 && (s.previous || s.state !== 'idle')) facts.push(row('changed', t('sys.upd.changed'), dateTime(s.changed_at)));
+    $('#upd-facts', el).replaceChildren(...facts);
+
+    let says;
+    if (s.state === 'pending') says = t(s.when === 'now' ? 'sys.upd.says.pendingNow' : 'sys.upd.says.pendingIdle', { version: s.pending || '' });
+    else if (s.state === 'probation') says = t('sys.upd.says.probation', { version: s.current, n: s.probation_secs });
+    else if (s.state === 'idle') says = t(s.previous ? 'sys.upd.says.idle' : 'sys.upd.says.never', { current: s.current });
+    else says = t('sys.upd.says.' + s.state, { current: s.current });
+    $('#upd-says', el).textContent = says;
+
+    // Why the last update went wrong: in words where the box's reason is a known one, and the
+    // box's own words below.
+    const reason = $('#upd-reason', el);
+    const bad = s.last_error && (s.state === 'rolled_back' || s.state === 'failed');
+    reason.hidden = !bad;
+    if (bad) {
+      const words = failureWords(s.last_error);
+      reason.replaceChildren(
+        ...[h('strong', t('sys.upd.reason')), words ? h('span.upd-reason-words', words) : null, h('span.mono.upd-reason-raw', s.last_error)].filter(Boolean),
+      );
+    }
+
+    // Going back: to what ran before, when there is one and no update is under way (after a
+    // rollback by itself "previous" is the release that failed).
+    const back = $('#upd-rollback', el);
+    const hint = busy() ? 'sys.upd.backBusy' : s.state === 'rolled_back' ? 'sys.upd.backAlready' : !s.previous || s.previous === s.current ? 'sys.upd.backNone' : null;
+    back.disabled = !!hint;
+    $('#upd-back-hint', el).textContent = hint ? t(hint) : t('sys.upd.backTo', { version: s.previous });
+
+    drawUpload();
+  }
+
+  function drawUpload() {
+    const btn = $('#upd-upload', el);
+    btn.disabled = !!uploading || (!!st && st.keys === false);
+    $('.upd-upload-label', btn).textContent = uploading ? t('sys.upd.uploading') : t('sys.upd.upload');
+    $('#upd-progress', el).textContent = uploading ? t('sys.upd.progress', { size: bytes(uploading.size) }) : '';
+    for (const b of el.querySelectorAll('[data-when]')) b.setAttribute('aria-pressed', String(b.dataset.when === when));
+    $('#upd-when-hint', el).textContent = t('sys.upd.whenHint.' + when);
+  }
+
+  function showRefusal(text, detail) {
+    $('#upd-error', el).textContent = text;
+    const d = $('#upd-detail', el);
+    d.textContent = detail || '';
+    d.hidden = !detail;
+  }
+
+  async function upload(e) {
+    e.preventDefault();
+    if (uploading) return;
+    const form = e.currentTarget;
+    const binary = form.elements.binary.files[0];
+    const signature = form.elements.signature.files[0];
+    showRefusal('');
+    if (!binary || !signature) return showRefusal(t('sys.upd.chooseBoth'));
+    const body = new FormData();
+    body.append('binary', binary, binary.name);
+    body.append('signature', signature, signature.name);
+    body.append('when', when);
+    uploading = { size: binary.size + signature.size };
+    if (el) drawUpload();
+    try {
+      const r = await api.post(UPDATE, body, { timeout: 600000 });
+      toast(t('sys.upd.installed', { version: r.version }), 'ok');
+      if (el) {
+        const f = $('#upd-form', el);
+        f.elements.binary.value = '';
+        f.elements.signature.value = '';
+      }
+      changed++;
+      st = { ...(st || {}), state: r.state || 'pending', pending: r.version, when: r.when };
+    } catch (err) {
+      if (el) {
+        const own = REFUSED[err.code];
+        showRefusal(
+          own ? t(own) : errorText(err, { payload_too_large: t('sys.upd.tooLarge'), conflict: t('sys.upd.uploadBusy') }),
+          own ? err.message : '',
+        );
+      }
+    } finally {
+      uploading = null;
+      if (el) {
+        if (st) draw();
+        else drawUpload();
+      }
+      refresh();
+    }
+  }
+
+  async function rollback() {
+    if (!st) return;
+    const ok = await confirmDialog(t('sys.upd.backConfirm', { version: st.previous || '' }), {
+      ok: t('sys.upd.back'),
+      danger: true,
+      detail: t('sys.upd.backDetail'),
+    });
+    if (!ok) return;
+    const btn = el && $('#upd-rollback', el);
+    if (btn) btn.disabled = true;
+    try {
+      const s = await api.post(`${UPDATE}/rollback`, {});
+      changed++;
+      st = s;
+      toast(t('sys.upd.goingBack', { version: st.pending || st.previous || '' }), 'ok');
+      if (el) draw();
+    } catch (err) {
+      toast(errorText(err, { conflict: t('sys.upd.backNone') }), 'error');
+      if (el && st) draw();
+    } finally {
+      refresh();
+    }
+  }
+
+  function build() {
+    const whenBtn = (value) =>
+      h('button.seg-btn', { type: 'button', dataset: { when: value }, onclick: () => ((when = value), drawUpload()) }, t('sys.upd.when.' + value));
+    return h(
+      'section#sys-update.panel.sys-section',
+      { hidden: true, 'aria-labelledby': 'upd-title' },
+      h('header.panel-head', h('h2#upd-title', t('sys.upd.title')), h('span.spacer'), h('span#upd-state.pstate')),
+      h('p#upd-nokeys.upd-warn', { hidden: true }, icon('alert'), h('span', t('sys.upd.noKeys'))),
+      h('dl#upd-facts.limits.upd-facts'),
+      h('p#upd-says.upd-says', { 'aria-live': 'polite' }),
+      h('p#upd-reason.upd-reason', { hidden: true }),
+      h('div.upd-back', h('button#upd-rollback', { type: 'button', disabled: true, onclick: rollback }, icon('undo'), t('sys.upd.back')), h('small#upd-back-hint.muted')),
+      h(
+        'form#upd-form.upd-form',
+        { novalidate: true, onsubmit: upload },
+        h('h3', t('sys.upd.install')),
+        h('p.muted.upd-help', t('sys.upd.help')),
+        h(
+          'div.field-row',
+          h('label.field', h('span', t('sys.upd.binary')), h('input', { type: 'file', name: 'binary' })),
+          h('label.field', h('span', t('sys.upd.signature')), h('input', { type: 'file', name: 'signature', accept: '.minisig' })),
+        ),
+        h(
+          'div.field.upd-when',
+          h('span#upd-when-label', t('sys.upd.whenLabel')),
+          h('div.seg', { role: 'group', 'aria-labelledby': 'upd-when-label' }, whenBtn('idle'), whenBtn('now')),
+          h('small#upd-when-hint.muted'),
+        ),
+        h(
+          'div.upd-actions',
+          h('button#upd-upload.primary', { type: 'submit' }, icon('upload'), h('span.upd-upload-label', t('sys.upd.upload'))),
+          h('span#upd-progress.muted', { role: 'status' }),
+        ),
+        h('p#upd-error.form-error', { role: 'alert' }),
+        h('p#upd-detail.mono.muted.upd-detail', { hidden: true }),
+      ),
+    );
+  }
+
+  return {
+    busy,
+    // The section for a page being drawn.
+    mount() {
+      el = build();
+      drawUpload();
+      if (st) draw();
+      return el;
+    },
+    // Shown to the box owner only (others are refused the API); its status asked again unless
+    // the 2 s poll does it already.
+    async load(boxOwner) {
+      if (!el) return;
+      el.hidden = !boxOwner;
+      if (boxOwner && !timer) await refresh();
+    },
+    unmount() {
+      el = null;
+      clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
+
 export function systemView({ api, can }) {
   let root = null;
   let timer = null;
+  const updates = updatesSection({ api, onSettled: () => load() });
 
   async function load() {
     if (!root) return;
     try {
       // Backups are the owner's (the box's data of every store); a manager sees the rest.
       const [sys, backups] = await Promise.all([api.get('/api/v1/admin/system'), can('owner') ? api.get('/api/v1/admin/backups') : null]);
-      if (root) render(sys, backups);
+      if (!root) return;
+      render(sys, backups);
+      if (can('owner')) updates.load(!!sys.box_owner);
     } catch (e) {
-      if (root) $('#sys-error', root).textContent = errorText(e);
+      // While the box switches releases a request may find it between the two: said by the
+      // update's status, not here.
+      if (root && !(updates.busy() && e.retryable)) $('#sys-error', root).textContent = errorText(e);
     }
   }
 
@@ -145,6 +408,7 @@ export function systemView({ api, can }) {
               h('div#sys-backups'),
             )
           : null,
+        can('owner') ? updates.mount() : null,
         h('section.panel.sys-section', h('h2', t('sys.limits')), h('dl#sys-limits.limits')),
       );
       load();
@@ -153,6 +417,7 @@ export function systemView({ api, can }) {
     unmount() {
       root = null;
       clearInterval(timer);
+      updates.unmount();
     },
   };
 }
