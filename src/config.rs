@@ -192,6 +192,45 @@ pub enum HubCommand {
         #[command(subcommand)]
         command: HubUserCommand,
     },
+    /// Releases the hub hands to its boxes.
+    Release {
+        #[command(subcommand)]
+        command: HubReleaseCommand,
+    },
+    /// Assign a release to boxes: those of some stores, or a share of all. Each box
+    /// downloads it, verifies it with its own keys and applies it when idle; a box that
+    /// fails with it halts the rollout where it is.
+    Rollout {
+        /// The release's version (see `hub release list`).
+        version: String,
+        /// Store ids, separated by commas.
+        #[arg(long, value_delimiter = ',', conflicts_with = "percent", required_unless_present = "percent")]
+        stores: Vec<String>,
+        /// A share of all boxes, 1–100 (the lowest box ids first).
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=100))]
+        percent: Option<u8>,
+        #[command(flatten)]
+        db: HubDb,
+    },
+}
+
+#[cfg(feature = "hub")]
+#[derive(Subcommand, Debug)]
+pub enum HubReleaseCommand {
+    /// Store a release (its version and target are read from its signature).
+    Add {
+        binary: PathBuf,
+        /// Its minisign signature (default: BINARY.minisig).
+        #[arg(long)]
+        signature: Option<PathBuf>,
+        #[command(flatten)]
+        db: HubDb,
+    },
+    /// The releases at the hub, their rollouts, and the boxes on each.
+    List {
+        #[command(flatten)]
+        db: HubDb,
+    },
 }
 
 #[cfg(feature = "hub")]

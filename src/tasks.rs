@@ -24,6 +24,8 @@ pub fn spawn(state: AppState) -> JoinSet<()> {
             clock: state.clock.clone(),
             metrics: state.metrics.clone(),
             status: state.uplink.clone(),
+            data_dir: state.config.data_dir.clone(),
+            update_keys: state.config.update_public_keys.clone(),
         };
         set.spawn(crate::uplink::run(handles, link));
     }

@@ -69,6 +69,9 @@ pub struct Handles {
     pub clock: Clock,
     pub metrics: Arc<Metrics>,
     pub status: Arc<Uplink>,
+    /// Where releases the chain assigns are installed, and the keys they are checked with.
+    pub data_dir: std::path::PathBuf,
+    pub update_keys: Vec<String>,
 }
 
 type HttpClient = Client<hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>, Full<Bytes>>;
@@ -194,6 +197,7 @@ pub async fn run(h: Handles, link: HubLink) {
     let mut failures = 0u32;
     let mut backfilled = db::read(&h.pool, |c| Ok(udb::backfilled(c)?)).await.unwrap_or(false);
     let mut last_contact = tokio::time::Instant::now() - HEARTBEAT;
+    let fetching = Arc::new(std::sync::atomic::AtomicBool::new(false));
     loop {
         if !backfilled {
             match backfill(&h, &client, &link).await {
@@ -236,9 +240,13 @@ pub async fn run(h: Handles, link: HubLink) {
             continue;
         }
         let n = events.len();
-        let body = IngestBody { events, stores, head: Some(head) };
+        let release = Some(this_release(&h.data_dir).await);
+        let body = IngestBody { events, stores, head: Some(head), release };
         match post::<_, Acked>(&client, &link, "/hub/v1/ingest", &body).await {
-            Ok(Acked { acked, refused_stores }) => {
+            Ok(Acked { acked, refused_stores, release }) => {
+                if let Some(r) = release {
+                    take_release(&h, &client, &link, r, &fetching);
+                }
                 if !refused_stores.is_empty() && up.status().refused_stores != refused_stores {
                     tracing::warn!(stores = ?refused_stores, "the hub is not bound to these stores of this box: their orders wait at the hub until HQ binds them");
                 }
@@ -302,6 +310,136 @@ pub async fn run(h: Handles, link: HubLink) {
             }
         }
     }
+}
+
+/// What this box runs and how its updates stand, for the hub.
+async fn this_release(data_dir: &std::path::Path) -> crate::wire::BoxRelease {
+    let dir = data_dir.to_path_buf();
+    let st = tokio::task::spawn_blocking(move || crate::update::state::load(&dir)).await.unwrap_or_default();
+    crate::wire::BoxRelease {
+        version: crate::version::get().to_string(),
+        arch: crate::update::this_arch().to_string(),
+        update_state: serde_json::to_value(st.phase)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default(),
+        last_error: st.last_error,
+        failed_version: st.failed_version,
+    }
+}
+
+/// The chain assigned this box a release: unless it has it already (or it failed here),
+/// fetch it in the background, verify it with the box's own keys and have it applied at
+/// an idle moment. Uploads go on meanwhile.
+fn take_release(
+    h: &Handles,
+    client: &HttpClient,
+    link: &HubLink,
+    r: crate::wire::AssignedRelease,
+    fetching: &Arc<std::sync::atomic::AtomicBool>,
+) {
+    use std::sync::atomic::Ordering;
+    let st = crate::update::state::load(&h.data_dir);
+    let have = r.version == crate::version::get()
+        || st.failed_version.as_deref() == Some(r.version.as_str())
+        || st.pending.as_ref().is_some_and(|p| p.to.as_deref() == Some(r.version.as_str()))
+        || st.probation.is_some();
+    if have || fetching.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let (h, client, link, fetching) = (h.clone(), client.clone(), link.clone(), fetching.clone());
+    tokio::spawn(async move {
+        tracing::info!(version = %r.version, "the chain assigned this box a release; fetching it");
+        match fetch_release(&h, &client, &link, &r).await {
+            Ok(()) => {
+                tracing::info!(version = %r.version, "release from the hub installed; it applies when the restaurant is idle")
+            }
+            Err(e) => {
+                tracing::warn!(version = %r.version, error = %e, "the release from the hub was not installed");
+                if e.starts_with("release refused") {
+                    let dir = h.data_dir.clone();
+                    let v = r.version.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        crate::update::state::change(&dir, |st| {
+                            st.phase = crate::update::state::Phase::Failed;
+                            st.last_error = Some(format!("from the hub: {e}"));
+                            st.failed_version = Some(v);
+                        })
+                    })
+                    .await;
+                }
+            }
+        }
+        fetching.store(false, Ordering::Release);
+    });
+}
+
+async fn fetch_release(
+    h: &Handles,
+    client: &HttpClient,
+    link: &HubLink,
+    r: &crate::wire::AssignedRelease,
+) -> Result<(), String> {
+    let get = |path: String| {
+        hyper::Request::get(format!("{}{path}", link.url))
+            .header("authorization", format!("Bearer {}", link.token))
+            .body(Full::new(Bytes::new()))
+            .map_err(|e| e.to_string())
+    };
+    let sig_resp = tokio::time::timeout(Duration::from_secs(30), client.request(get(format!("{}/signature", r.path))?))
+        .await
+        .map_err(|_| "the hub did not answer within 30 s".to_string())?
+        .map_err(|e| format!("cannot reach the hub: {}", causes(&e)))?;
+    if !sig_resp.status().is_success() {
+        return Err(format!("the hub answered {} for the signature", sig_resp.status()));
+    }
+    let sig = sig_resp.into_body().collect().await.map_err(|e| e.to_string())?.to_bytes();
+    let sig = String::from_utf8(sig.to_vec()).map_err(|_| "the signature is not text".to_string())?;
+    let staged = crate::update::staging_path(&h.data_dir).map_err(|e| e.to_string())?;
+    let result = async {
+        let resp = tokio::time::timeout(Duration::from_secs(30), client.request(get(r.path.clone())?))
+            .await
+            .map_err(|_| "the hub did not answer within 30 s".to_string())?
+            .map_err(|e| format!("cannot reach the hub: {}", causes(&e)))?;
+        if !resp.status().is_success() {
+            return Err(format!("the hub answered {} for the release", resp.status()));
+        }
+        let mut body = resp.into_body();
+        let mut file = crate::durable::create_private(&staged).map_err(|e| e.to_string())?;
+        let mut total = 0usize;
+        while let Some(frame) = tokio::time::timeout(Duration::from_secs(60), body.frame())
+            .await
+            .map_err(|_| "the download stalled".to_string())?
+        {
+            let frame = frame.map_err(|e| format!("the download broke off: {e}"))?;
+            if let Some(data) = frame.data_ref() {
+                total += data.len();
+                if total > crate::update::MAX_RELEASE_BYTES {
+                    return Err("the release is larger than 64 MB".into());
+                }
+                file.write_all(data).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&staged);
+        return Err(e);
+    }
+    let keys = crate::update::trusted_keys(&h.update_keys)?;
+    let dir = h.data_dir.clone();
+    let installed = tokio::task::spawn_blocking(move || crate::update::install(&dir, &staged, &sig, &keys, false))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let dir = h.data_dir.clone();
+    tokio::task::spawn_blocking(move || {
+        crate::update::request(&dir, Some(installed.version), crate::update::state::When::Idle, false)
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot record the update: {e}"))
 }
 
 #[cfg(test)]

@@ -612,6 +612,33 @@ pub struct IngestBody {
     /// Optional: the newest event id on the box (for the backlog shown at HQ).
     #[serde(default)]
     pub head: Option<i64>,
+    /// Optional: what the box runs and how its updates stand (a box that says it is told
+    /// the release the chain assigned it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<BoxRelease>,
+}
+
+/// What a box runs, for the chain's rollouts.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct BoxRelease {
+    pub version: String,
+    /// The box's architecture (`aarch64`, `arm`, `x86_64`): which build of a release it takes.
+    pub arch: String,
+    /// `idle`, `pending`, `probation`, `rolled_back` or `failed` (API.md, "Updates").
+    pub update_state: String,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// The release that failed on the box (rolled back or refused), if the last one did.
+    #[serde(default)]
+    pub failed_version: Option<String>,
+}
+
+/// A release the chain assigned to a box: fetch `path` from the hub (the binary, with its
+/// minisign signature in the `x-tableorder-signature` header, base64), verify, apply.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
+pub struct AssignedRelease {
+    pub version: String,
+    pub path: String,
 }
 
 /// The hub's answer to an ingest: every event of the box up to `acked` is held.
@@ -622,6 +649,9 @@ pub struct Acked {
     /// counted in `acked`) but not shown to HQ until the store is bound to the box.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub refused_stores: Vec<String>,
+    /// The release this box should run, when the chain assigned it one it does not run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<AssignedRelease>,
 }
 
 /// An order with its store: a backfill sends these, and HQ reads them (`/hub/v1/orders`).
@@ -928,10 +958,18 @@ mod tests {
                 }],
                 stores: vec![StoreInfo { store_id: "s1".into(), name: "본점".into(), timezone: "Asia/Seoul".into() }],
                 head: Some(1),
+                release: Some(BoxRelease {
+                    version: "1.2.3".into(),
+                    arch: "aarch64".into(),
+                    update_state: "idle".into(),
+                    last_error: None,
+                    failed_version: None,
+                }),
             };
             let sent = serde_json::to_vec(&body).unwrap();
             // The hub reads the same types.
             let got: IngestBody = serde_json::from_slice(&sent).unwrap();
+            assert_eq!(got.release, body.release);
             let e = &got.events[0];
             assert_eq!(EventType::parse(&e.kind), Some(kind));
             let read = e.data().expect("a known kind").unwrap_or_else(|x| panic!("{kind:?}: {x}"));

@@ -13,8 +13,7 @@ use std::io::Write;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Largest release accepted (binary and signature together).
-pub const MAX_RELEASE_BYTES: usize = 64 * 1024 * 1024;
+use crate::update::MAX_RELEASE_BYTES;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

@@ -1,7 +1,7 @@
 //! `tableorder hub …`: serve, migrate, boxes and HQ users.
 
 use super::{Hub, HubConfig, db};
-use crate::config::{HubBoxCommand, HubCommand, HubUserCommand};
+use crate::config::{HubBoxCommand, HubCommand, HubReleaseCommand, HubUserCommand};
 use std::io::BufRead;
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -141,6 +141,59 @@ pub fn run(
                         r.get::<_, String>(6)
                     );
                 }
+                Ok(())
+            }
+            HubCommand::Release { command: HubReleaseCommand::Add { binary, signature, db } } => {
+                let sig_path = signature.unwrap_or_else(|| std::path::PathBuf::from(format!("{}.minisig", binary.display())));
+                let sig = std::fs::read_to_string(&sig_path).map_err(|e| format!("cannot read {}: {e}", sig_path.display()))?;
+                let body = std::fs::read(&binary).map_err(|e| format!("cannot read {}: {e}", binary.display()))?;
+                let pool = migrated(&db.database_url).await?;
+                let (version, target) = crate::hub::releases::add(&pool, body, &sig).await?;
+                println!("release {version} for {target} stored; assign it with: tableorder hub rollout {version} --stores … | --percent N");
+                Ok(())
+            }
+            HubCommand::Release { command: HubReleaseCommand::List { db } } => {
+                let pool = migrated(&db.database_url).await?;
+                let c = pool.get().await.map_err(|e| e.to_string())?;
+                let rows = c
+                    .query(
+                        "SELECT r.version, string_agg(r.target, ',' ORDER BY r.target), max(length(r.body))::bigint,
+                                coalesce(ro.assigned_at::text, '-'), coalesce(ro.halt_reason, CASE WHEN ro.halted_at IS NULL THEN '' ELSE 'halted' END),
+                                (SELECT count(*) FROM boxes b WHERE b.version = r.version),
+                                (SELECT count(*) FROM boxes b WHERE b.assigned_version = r.version AND b.version IS DISTINCT FROM r.version)
+                         FROM releases r LEFT JOIN rollouts ro ON ro.version = r.version
+                         GROUP BY r.version, ro.assigned_at, ro.halted_at, ro.halt_reason ORDER BY r.version",
+                        &[],
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?;
+                println!("version\ttargets\tbytes\trollout\thalted\tboxes on it\tboxes to go");
+                for r in rows {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                        r.get::<_, String>(0),
+                        r.get::<_, String>(1),
+                        r.get::<_, i64>(2),
+                        r.get::<_, String>(3),
+                        r.get::<_, String>(4),
+                        r.get::<_, i64>(5),
+                        r.get::<_, i64>(6)
+                    );
+                }
+                Ok(())
+            }
+            HubCommand::Rollout { version, stores, percent, db } => {
+                let pool = migrated(&db.database_url).await?;
+                let scope = match percent {
+                    Some(p) => crate::hub::releases::Scope::Percent(p),
+                    None => crate::hub::releases::Scope::Stores(stores),
+                };
+                let boxes = crate::hub::releases::rollout(&pool, &version, scope).await?;
+                println!(
+                    "release {version} assigned to box{} {}; each applies it when idle",
+                    if boxes.len() == 1 { "" } else { "es" },
+                    boxes.iter().map(|b| b.to_string()).collect::<Vec<_>>().join(", ")
+                );
                 Ok(())
             }
             HubCommand::User { command: HubUserCommand::Add { username, db } } => {

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0002_audit", include_str!("../../migrations/hub/0002_audit.sql")),
     ("0003_checkout", include_str!("../../migrations/hub/0003_checkout.sql")),
     ("0004_held_events", include_str!("../../migrations/hub/0004_held_events.sql")),
+    ("0005_releases", include_str!("../../migrations/hub/0005_releases.sql")),
 ];
 
 /// Schema version this binary writes.

@@ -19,6 +19,7 @@ pub mod db;
 pub mod http;
 pub mod ingest;
 pub mod live;
+pub mod releases;
 pub mod reports;
 
 use deadpool_postgres::Pool;

@@ -19,6 +19,13 @@ pub struct StoreRow {
     pub backlog: i64,
     pub orders_today: i64,
     pub sales_today: i64,
+    /// The version its box runs, and how its updates stand (`idle`, `pending`, `probation`,
+    /// `rolled_back`, `failed`), as the box last said.
+    pub version: Option<String>,
+    pub update_state: Option<String>,
+    pub update_error: Option<String>,
+    /// The release the chain assigned it, while its rollout goes on.
+    pub assigned_version: Option<String>,
 }
 
 pub async fn stores(pool: &Pool) -> AppResult<Vec<StoreRow>> {
@@ -30,7 +37,11 @@ pub async fn stores(pool: &Pool) -> AppResult<Vec<StoreRow>> {
                     (SELECT count(*) FROM orders o WHERE o.store_id = s.store_id AND o.status <> 'cancelled'
                        AND o.business_day = (now() AT TIME ZONE s.timezone)::date),
                     (SELECT coalesce(sum(o.total), 0)::bigint FROM orders o WHERE o.store_id = s.store_id AND o.status <> 'cancelled'
-                       AND o.business_day = (now() AT TIME ZONE s.timezone)::date)
+                       AND o.business_day = (now() AT TIME ZONE s.timezone)::date),
+                    (array_agg(b.version ORDER BY b.last_seen_at DESC NULLS LAST))[1],
+                    (array_agg(b.update_state ORDER BY b.last_seen_at DESC NULLS LAST))[1],
+                    (array_agg(b.update_error ORDER BY b.last_seen_at DESC NULLS LAST))[1],
+                    (array_agg(b.assigned_version ORDER BY b.last_seen_at DESC NULLS LAST))[1]
              FROM stores s LEFT JOIN box_stores bs ON bs.store_id = s.store_id LEFT JOIN boxes b ON b.id = bs.box_id
              GROUP BY s.store_id ORDER BY s.store_id",
             &[],
@@ -47,6 +58,10 @@ pub async fn stores(pool: &Pool) -> AppResult<Vec<StoreRow>> {
             backlog: r.get::<_, i64>(5).max(0),
             orders_today: r.get(6),
             sales_today: r.get(7),
+            version: r.get(8),
+            update_state: r.get(9),
+            update_error: r.get(10),
+            assigned_version: r.get(11),
         })
         .collect())
 }

@@ -15,6 +15,9 @@ use minisign_verify::{PublicKey, Signature};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+/// Largest release a box takes (from the System page or from the hub).
+pub const MAX_RELEASE_BYTES: usize = 64 * 1024 * 1024;
+
 /// The keys releases are trusted from without being told (set by the release build).
 pub const BUILT_IN_KEYS: Option<&str> = option_env!("TABLEORDER_RELEASE_PUBLIC_KEYS");
 
@@ -107,7 +110,7 @@ pub fn this_arch() -> &'static str {
 }
 
 /// Whether a target triple is for this machine's architecture (`arm` matches `armv7…`).
-fn same_arch(target: &str, arch: &str) -> bool {
+pub fn same_arch(target: &str, arch: &str) -> bool {
     target.split('-').next().is_some_and(|a| a == arch || (arch == "arm" && a.starts_with("armv")))
 }
 
@@ -314,6 +317,12 @@ pub fn rollback_target(data_dir: &Path) -> Result<state::Build, String> {
     }
     if st.previous == st.current {
         return Err("nothing to go back to".into());
+    }
+    if st.previous.is_some() && st.previous == st.failed_version {
+        return Err(format!(
+            "the box already went back from {} after it failed; it runs the release before it",
+            st.previous.clone().unwrap_or_default()
+        ));
     }
     if let Some(p) = state::program(data_dir, &st, &st.previous)
         && !p.exists()

@@ -69,6 +69,10 @@ pub struct State {
     pub pending: Option<Pending>,
     pub probation: Option<Probation>,
     pub last_error: Option<String>,
+    /// The last release that failed here (rolled back, or refused when the hub sent it):
+    /// the hub halts its rollout, and the box does not take it again.
+    #[serde(default)]
+    pub failed_version: Option<String>,
     pub changed_at_ms: i64,
 }
 

@@ -90,6 +90,7 @@ pub fn at_start(data_dir: &Path) -> Start {
             match p.from_schema.map(|s| database_for(data_dir, s)).unwrap_or(Ok(None)) {
                 Ok(restored) => {
                     tracing::error!(release = ?p.to, back_to = ?p.from, reason = %why, "the new release failed; going back");
+                    st.failed_version = p.to.clone();
                     st.current = p.from;
                     st.previous = p.to;
                     st.phase = Phase::RolledBack;
@@ -101,6 +102,7 @@ pub fn at_start(data_dir: &Path) -> Start {
                     });
                 }
                 Err(cannot) => {
+                    st.failed_version = p.to.clone();
                     tracing::error!(release = ?p.to, reason = %why, %cannot, "the new release failed, and the box cannot go back");
                     st.phase = Phase::Failed;
                     st.last_error = Some(format!("{why}; {cannot}; the box stays on the new release"));

@@ -117,7 +117,10 @@ struct Group(u32);
 
 impl Drop for Group {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-KILL", &format!("-{}", self.0)]).status();
+        // The group by its id (not `kill -KILL -ID`, which procps may read as "every process").
+        if let Some(pgid) = rustix::process::Pid::from_raw(self.0 as i32) {
+            let _ = rustix::process::kill_process_group(pgid, rustix::process::Signal::KILL);
+        }
     }
 }
 
@@ -691,6 +694,10 @@ async fn a_release_that_fails_its_probation_is_rolled_back_by_itself() {
     stop.store(true, Ordering::Relaxed);
     probe.await.unwrap();
     assert_eq!(refusals.load(Ordering::Relaxed), 0, "connections were refused while going back");
+    // Going back "again" would run the release that just failed: refused.
+    let r =
+        client.post(format!("{base}/api/v1/admin/system/update/rollback")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(r.status(), 409, "{}", r.text().await.unwrap());
     let _ = server;
 }
 
@@ -818,4 +825,172 @@ async fn a_socket_handed_over_by_systemd_serves_and_stays_open_across_an_update(
     probe.await.unwrap();
     assert_eq!(refusals.load(Ordering::Relaxed), 0);
     let _ = server;
+}
+
+// ---------------------------------------------------------------------------------------
+// Rollouts from the chain's hub
+// ---------------------------------------------------------------------------------------
+
+/// A box linked to the hub, with the release key, in its own process group.
+fn linked_box(data: &Path, keys: &Keys, hub: &str, token: &str, demo: bool) -> (Server, Group) {
+    let mut cmd = base_command(BIN);
+    cmd.arg("serve")
+        .args(["--no-mdns", "--listen", &format!("127.0.0.1:{}", free_port()), "--data-dir"])
+        .arg(data)
+        .args(["--update-public-keys", &keys.public, "--update-probation-secs", PROBATION])
+        .args(["--hub-url", hub, "--hub-token", token])
+        .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
+        .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
+        .process_group(0);
+    if demo {
+        cmd.arg("--demo");
+    }
+    let server = Server::spawn(cmd);
+    let group = Group(server.child.id());
+    (server, group)
+}
+
+static NUDGES: AtomicUsize = AtomicUsize::new(0);
+
+/// Something for the box to upload now (a new category: a `menu_changed` event), so that
+/// it talks to the hub without waiting for its heartbeat.
+async fn nudge(client: &Client, base: &str, admin: &str) {
+    let r = client
+        .post(format!("{base}/api/v1/admin/categories"))
+        .bearer_auth(admin)
+        .json(&json!({"name": format!("c{}", NUDGES.fetch_add(1, Ordering::Relaxed))}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_from_the_hub_updates_the_stores_it_names_stops_at_a_failure_and_hq_shows_it() {
+    use crate::services::{Postgres, Redis, hub_cli, hub_process, unavailable};
+    let Some(keys) = keys() else { return };
+    if let Some(why) = unavailable() {
+        return skip_or_fail_test("the hub rollout test", &why);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rels = dir.path().join("rels");
+    std::fs::create_dir_all(&rels).unwrap();
+    let old = env!("CARGO_PKG_VERSION");
+    let new = "80.0.0";
+    let rel = real_release(&rels, &keys, new);
+
+    let pg = Postgres::start();
+    let redis = Redis::start();
+    let db = pg.url();
+    hub_cli(&["migrate", "--database-url", &db], &[]);
+    let token_a = hub_cli(&["box", "add", "--store", "demo", "--name", "A", "--database-url", &db], &[]);
+    let token_b = hub_cli(&["box", "add", "--store", "second", "--name", "B", "--database-url", &db], &[]);
+    hub_cli(
+        &["user", "add", "--username", "hq", "--database-url", &db],
+        &[("TABLEORDER_HUB_PASSWORD", "head-office-1")],
+    );
+    let hub_port = free_port();
+    let _hub = hub_process(hub_port, &db, &redis.url());
+    let hub = format!("http://127.0.0.1:{hub_port}");
+
+    let data_a = dir.path().join("a");
+    let (box_a, _ga) = linked_box(&data_a, &keys, &hub, token_a.trim(), true);
+    let data_b = dir.path().join("b");
+    let mut create = base_command(BIN);
+    create
+        .args(["store", "create", "--id", "second", "--name", "Second", "--admin", "admin", "--data-dir"])
+        .arg(&data_b)
+        .env("TABLEORDER_ADMIN_PASSWORD", "demo1234");
+    assert!(run_within(create, Duration::from_secs(60)).status.success());
+    let (box_b, _gb) = linked_box(&data_b, &keys, &hub, token_b.trim(), false);
+    let (a, b) = (box_a.url(""), box_b.url(""));
+    let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    let admin_a = login_admin(&client, &a).await;
+
+    // The chain stores the release and rolls it out to the store "demo" only.
+    let out = hub_cli(
+        &[
+            "release",
+            "add",
+            &rel.0.display().to_string(),
+            "--signature",
+            &rel.1.display().to_string(),
+            "--database-url",
+            &db,
+        ],
+        &[],
+    );
+    assert!(out.contains(&format!("release {new} for {}", here())), "{out}");
+    let out = hub_cli(&["rollout", new, "--stores", "demo", "--database-url", &db], &[]);
+    assert!(out.contains("assigned to box 1"), "{out}");
+    nudge(&client, &a, &admin_a).await;
+    // Box A fetches it, checks it with its own key, applies it (nobody is seated) and keeps it.
+    wait_version(&client, &a, new, Duration::from_secs(60)).await;
+    let admin_a = login_admin(&client, &a).await;
+    wait_state(&client, &a, &admin_a, "idle", Duration::from_secs(30)).await;
+    assert_eq!(version(&client, &b).await.as_deref(), Some(old), "box B was not in the rollout");
+
+    // HQ sees each store's version and update state.
+    let login: Value = client
+        .post(format!("{hub}/hub/v1/auth/login"))
+        .json(&json!({"username": "hq", "password": "head-office-1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let hq = login["token"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        nudge(&client, &a, &admin_a).await;
+        let stores: Value =
+            client.get(format!("{hub}/hub/v1/stores")).bearer_auth(&hq).send().await.unwrap().json().await.unwrap();
+        let of =
+            |id: &str| stores.as_array().unwrap().iter().find(|s| s["store_id"] == id).cloned().unwrap_or_default();
+        let (sa, sb) = (of("demo"), of("second"));
+        if sa["version"] == new && sa["update_state"] == "idle" && sb["version"] == old {
+            assert_eq!(sb["update_state"], "idle", "{sb}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "HQ never showed the versions: {stores}");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // A release that fails, rolled out to every box: the first box it reaches goes back by
+    // itself, and the rollout stops there.
+    let bad = script_release(&rels, &keys, "81.0.0", "81.0.0", &here(), "exit 3");
+    hub_cli(
+        &[
+            "release",
+            "add",
+            &bad.0.display().to_string(),
+            "--signature",
+            &bad.1.display().to_string(),
+            "--database-url",
+            &db,
+        ],
+        &[],
+    );
+    let out = hub_cli(&["rollout", "81.0.0", "--percent", "100", "--database-url", &db], &[]);
+    assert!(out.contains("boxes 1, 2"), "{out}");
+    nudge(&client, &a, &admin_a).await;
+    let st = wait_state(&client, &a, &admin_a, "rolled_back", Duration::from_secs(60)).await;
+    assert_eq!(st["current"].as_str(), Some(new), "{st}");
+    let deadline = Instant::now() + Duration::from_secs(40);
+    loop {
+        nudge(&client, &a, &admin_a).await;
+        let halted = pg.one("SELECT halted_at IS NOT NULL FROM rollouts WHERE version = '81.0.0'");
+        if halted == "t" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the rollout was never halted");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    // Box B, not reached yet, is no longer assigned it; box A keeps what it runs.
+    assert_eq!(pg.one("SELECT coalesce(assigned_version, '-') FROM boxes WHERE name = 'B'"), "-");
+    assert_eq!(version(&client, &b).await.as_deref(), Some(old));
+    assert_eq!(version(&client, &a).await.as_deref(), Some(new));
+    let out = hub_cli(&["release", "list", "--database-url", &db], &[]);
+    assert!(out.contains("81.0.0") && out.contains("box 1"), "{out}");
 }

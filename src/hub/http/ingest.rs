@@ -16,7 +16,34 @@ use std::io::Read;
 pub const MAX_INFLATED: u64 = 32 * 1024 * 1024;
 
 pub fn router() -> Router<HubState> {
-    Router::new().route("/hub/v1/ingest", post(ingest_handler)).route("/hub/v1/backfill", post(backfill_handler))
+    Router::new()
+        .route("/hub/v1/ingest", post(ingest_handler))
+        .route("/hub/v1/backfill", post(backfill_handler))
+        .route("/hub/v1/releases/{version}/{target}", axum::routing::get(release_binary))
+        .route("/hub/v1/releases/{version}/{target}/signature", axum::routing::get(release_signature))
+}
+
+/// The binary of a release assigned to this box.
+async fn release_binary(
+    _b: BoxUser,
+    State(st): State<HubState>,
+    axum::extract::Path((version, target)): axum::extract::Path<(String, String)>,
+) -> AppResult<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let (_, body) =
+        crate::hub::releases::fetch(&st.pool, &version, &target).await?.ok_or(AppError::NotFound("release"))?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], body).into_response())
+}
+
+/// Its minisign signature.
+async fn release_signature(
+    _b: BoxUser,
+    State(st): State<HubState>,
+    axum::extract::Path((version, target)): axum::extract::Path<(String, String)>,
+) -> AppResult<String> {
+    let (sig, _) =
+        crate::hub::releases::fetch(&st.pool, &version, &target).await?.ok_or(AppError::NotFound("release"))?;
+    Ok(sig)
 }
 
 /// The JSON body, inflated when sent with `Content-Encoding: gzip`: inflated and parsed
@@ -61,13 +88,20 @@ async fn ingest_handler(
     let req: IngestBody = json_body(&st, &headers, body).await?;
     ingest::check(&req)?;
     let done = ingest::ingest(&st, &b, &req).await?;
+    let (release, release_changed) = match &req.release {
+        Some(r) => crate::hub::releases::report(&st.pool, b.id, r).await?,
+        None => (None, false),
+    };
+    if release_changed && done.new_events == 0 {
+        st.cache.bump().await;
+    }
     if done.new_events > 0 {
         st.cache.bump().await;
         if let Some(h) = done.max_hub_id {
             st.live.notify(st.redis.as_ref(), h).await;
         }
     }
-    Ok(axum::Json(Acked { acked: done.acked, refused_stores: done.refused }))
+    Ok(axum::Json(Acked { acked: done.acked, refused_stores: done.refused, release }))
 }
 
 async fn backfill_handler(
