@@ -8,4 +8,5 @@
 
 pub mod client;
 pub mod proc;
+pub mod releases;
 pub mod services;
