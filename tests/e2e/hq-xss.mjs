@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { client, runner, sleep } from './lib.mjs';
-import { F, xssTrap, harmless as harmlessIn, showsLiterally } from './xss-payloads.mjs';
+import { F, UPDATE_ERROR, norm, xssTrap, harmless as harmlessIn, showsLiterally } from './xss-payloads.mjs';
 
 const env = (k) => {
   const v = process.env[k];
@@ -120,6 +120,16 @@ step('HQ logs in: the stores table, the live feed and the closed days show the n
   await page.locator('#app').waitFor();
   await page.locator(`.stores-table tbody tr[data-store="${STORE}"]`).waitFor();
   await shows('HQ stores table', ['store'], '.stores-table');
+  // Box 3 went back from a release whose failure it recorded with a script in its words (hq.sh):
+  // its version cell says so and shows the words as text, in the line and in the tooltip.
+  const ver = page.locator(`.stores-table tbody tr[data-store="${STORE}"] td.ver-cell`);
+  await ver.locator('.ver-raw').waitFor();
+  assert.equal(await ver.getAttribute('data-update-state'), 'rolled_back');
+  assert.equal(await ver.locator('.ver-state').innerText(), '되돌림');
+  assert.equal(norm(await ver.locator('.ver-raw').innerText()), norm(UPDATE_ERROR));
+  assert.equal(await ver.locator('.ver-state').getAttribute('title'), UPDATE_ERROR);
+  await harmless('HQ stores table: the reason an update failed');
+  covered.push(['HQ stores table', ['update error']]);
   await page.locator('#feed-store').selectOption(STORE).catch(() => {});
   await shows('HQ live feed', ['store', 'itemA', 'opt1', 'opt2', 'note', 'itemB', 'itemC'], '#feed');
   await page.locator(`#days tr[data-store="${STORE}"]`).first().waitFor();

@@ -1,14 +1,19 @@
 // The chain hub's HQ page in Chromium, against hub process 2 while box 1 sends to hub
 // process 1 (so box 1's orders reach the page's live feed through Redis); then box 1 takes
 // payments and closes its day, and the page shows net sales, payments by method, the closed
-// day (and its CSV) and the discount in the audit list.
+// day (and its CSV) and the discount in the audit list; the stores table shows the version each
+// box runs, and a release rolled out to box 2's store: due there, then refused by box 2 (it does
+// not trust the key that signed it), which halts the rollout.
 // usage: tests/e2e/hq.sh (starts PostgreSQL, Redis, two hub processes and two boxes, then this)
 //
 //   HQ_HUB          the hub process the page is opened on
 //   HQ_BOX1         box 1 (the demo store, sending to the other hub process)
 //   HQ_BOX2         box 2 (store HQ_STORE2, made by `store create`, sending to HQ_HUB)
 //   HQ_USER, HQ_PASSWORD   the HQ login; HQ_BOX_PASSWORD the boxes' admin password
+//   HQ_BIN, HQ_DATABASE_URL   the binary and the hub's database (for `hub rollout`)
+//   HQ_RELEASE      the version of the release hq.sh stored at the hub, signed with a key no box trusts
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,6 +35,9 @@ const STORE2 = env('HQ_STORE2');
 const HQ_USER = env('HQ_USER');
 const HQ_PASSWORD = env('HQ_PASSWORD');
 const BOX_PASSWORD = env('HQ_BOX_PASSWORD');
+const BIN = env('HQ_BIN');
+const DATABASE_URL = env('HQ_DATABASE_URL');
+const RELEASE = env('HQ_RELEASE');
 const STORE1 = 'demo';
 const STORE1_NAME = '데모 식당 (Demo)';
 const STORE2_NAME = '강남점';
@@ -148,6 +156,28 @@ function pageHelpers() {
         orders: text(tr.children[3]),
         sales: text(tr.children[4]),
       })),
+    // The version column: what each cell shows (the words for screen readers left out).
+    versions: () =>
+      [...document.querySelectorAll('.stores-table tbody tr')].map((tr) => {
+        const c = tr.querySelector('td.ver-cell');
+        const seen = (el) => {
+          if (!el) return null;
+          const x = el.cloneNode(true);
+          x.querySelectorAll('.sr-only').forEach((n) => n.remove());
+          return text(x);
+        };
+        return {
+          store: tr.dataset.store,
+          version: seen(c?.querySelector('.ver-num')),
+          due: seen(c?.querySelector('.ver-due')),
+          older: text(c?.querySelector('.ver-tag')),
+          state: c?.dataset.updateState ?? null,
+          label: text(c?.querySelector('.ver-state')),
+          why: text(c?.querySelector('.ver-why')),
+          error: text(c?.querySelector('.ver-raw')),
+          title: c?.querySelector('.ver-state')?.getAttribute('title') ?? null,
+        };
+      }),
     kpis: () => [...document.querySelectorAll('#kpis .kpi')].map((k) => [text(k.querySelector('.kpi-label')), text(k.querySelector('.kpi-value'))]),
     feed: () =>
       [...document.querySelectorAll('#feed li.fo')].map((li) => ({
@@ -418,6 +448,20 @@ step("both stores are listed online with today's orders and sales as placed", as
   assert.equal(await page.locator('.stores-table tbody tr').count(), 2);
   await until('the feed lists every order placed', (n) => window.__hq.feed().length === n, placed.size, () => read('feed'));
   await feedNamesStores('the feed names the stores, drawn before the stores arrived');
+});
+
+// A store's version cell as window.__hq.versions() reads it (its keys in that order); `quiet`:
+// nothing under way.
+const cell = (c) => ({ store: c.store, version: c.version, due: null, older: null, state: 'idle', label: null, why: null, error: null, title: null, ...c });
+const quiet = (store, version) => cell({ store, version });
+const byStore = (rows) => [...rows].sort((a, b) => a.store.localeCompare(b.store));
+const boxVersion = async (b) => (await ok(b.base, 'GET', '/healthz')).version;
+
+step('the stores table shows the version each box runs (as the box itself says), nothing under way', async () => {
+  const want = byStore([quiet(STORE1, await boxVersion(box1)), quiet(STORE2, await boxVersion(box2))]);
+  assert.match(want[0].version, /^\d+\.\d+\.\d+/, 'a box says its version');
+  await until('each store with its version', (w) => JSON.stringify(window.__hq.versions()) === JSON.stringify(w), want, () => read('versions'));
+  assert.equal(await page.locator('.stores-table thead th').last().innerText(), '버전');
 });
 
 step('an order on box 1 (hub process 1) is in the live feed of hub process 2 within seconds; status changes update its line', async () => {
@@ -748,6 +792,171 @@ step('box 1 takes payments (10 % off one check first) and closes its day: HQ sho
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.locator('#app [data-action=lang]').click();
   await until('Korean', () => document.documentElement.lang === 'ko', null, () => page.getAttribute('html', 'lang'));
+});
+
+// The stores card alone, from a full-page picture (an element screenshot would put the sticky top
+// bar over it).
+async function shootCard(name, width, height) {
+  await page.setViewportSize({ width, height });
+  await settle();
+  const clip = await page.locator('.stores-card').evaluate((el) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.x + window.scrollX, y: r.y + window.scrollY, width: r.width, height: r.height };
+  });
+  await page.screenshot({ path: path.join(SHOTS, `hq-${name}-${width}x${height}.png`), fullPage: true, clip });
+}
+
+// Polls `probe` (async; a value other than null ends it) every half second, up to `ms`.
+async function eventually(label, probe, ms, show) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v != null) return v;
+    if (Date.now() > deadline) throw new Error(`${label}: not within ${ms / 1000} s${show ? `: ${JSON.stringify(await show())}` : ''}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+// What the page shows after its refresh button (it refreshes by itself every 30 s).
+async function refreshedUntil(label, fn, arg, show, ms = 20_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    await page.locator('#btn-refresh').click();
+    try {
+      await page.waitForFunction(fn, arg, { timeout: 2000, polling: 100 });
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`${label}: not within ${ms / 1000} s; the page shows ${JSON.stringify(await show())}\n${e.message.split('\n')[0]}`);
+    }
+  }
+}
+
+step('a release rolled out to box 2’s store: due there; box 2 refuses it (a key it does not trust) and the rollout halts; the table says so in words, box 1’s store untouched', async () => {
+  const hq = await page.evaluate(() => JSON.parse(localStorage.getItem('tableorder.hq.session')).token);
+  const hubStores = async () => Object.fromEntries((await ok(HUB, 'GET', '/hub/v1/stores', { token: hq })).map((x) => [x.store_id, x]));
+  const hub = (...args) => execFileSync(BIN, ['hub', ...args, '--database-url', DATABASE_URL], { encoding: 'utf8', env: { ...process.env, TABLEORDER_LOG: 'warn' } });
+  const updateOf = (x) => ({ version: x.version, update_state: x.update_state, update_error: x.update_error, assigned_version: x.assigned_version });
+  const before = await hubStores();
+  const [v1, v2] = [await boxVersion(box1), await boxVersion(box2)];
+  assert.deepEqual(updateOf(before[STORE1]), { version: v1, update_state: 'idle', update_error: null, assigned_version: null });
+  assert.deepEqual(updateOf(before[STORE2]), { version: v2, update_state: 'idle', update_error: null, assigned_version: null });
+  const rows = () => read('versions');
+
+  console.log(`        ${hub('rollout', RELEASE, '--stores', STORE2).trim()}`);
+  // A box hears of its release in the hub's answer to its next upload: within 30 s, or at once
+  // when it has an event to send (a new category here).
+  await ok(BOX2, 'POST', '/api/v1/admin/categories', { token: box2.admin, body: { name: '음료' } });
+  const assigned = await eventually('the hub assigns box 2 the release', async () => {
+    const x = await hubStores();
+    return x[STORE2].assigned_version === RELEASE ? x : null;
+  }, 60_000, hubStores);
+  assert.equal(assigned[STORE1].assigned_version, null, 'box 1 is not assigned the release');
+  // Due (or, had box 2 taken it, waiting for an idle moment).
+  await refreshedUntil(
+    'the release due at box 2’s store',
+    ([st, v]) => {
+      const r = window.__hq.versions().find((x) => x.store === st);
+      return !!r && (r.due === `→ ${v}` || r.label === `${v} 대기`);
+    },
+    [STORE2, RELEASE],
+    rows,
+  );
+  const due = byStore(await rows());
+  assert.deepEqual(due[0], quiet(STORE1, v1), 'box 1’s store: its version, nothing under way');
+  assert.equal(due[1].version, v2, 'box 2’s store still shows the version it runs');
+  await shootCard('stores-due', 1280, 800);
+
+  // Box 2 fetches the release and checks it with its own keys: not signed by one it trusts.
+  const refused = await eventually('box 2 refuses the release', async () => {
+    const u = await ok(BOX2, 'GET', '/api/v1/admin/system/update', { token: box2.admin });
+    return u.state === 'failed' ? u : null;
+  }, 60_000, () => ok(BOX2, 'GET', '/api/v1/admin/system/update', { token: box2.admin }));
+  assert.match(refused.last_error, /release refused: not signed by a trusted key/);
+  // It tells the hub with its next upload (another event: at once), and the rollout halts.
+  await ok(BOX2, 'POST', '/api/v1/admin/categories', { token: box2.admin, body: { name: '후식' } });
+  const after = await eventually('the hub hears of the refusal', async () => {
+    const x = await hubStores();
+    return x[STORE2].update_state === 'failed' ? x : null;
+  }, 60_000, hubStores);
+  assert.deepEqual(updateOf(after[STORE2]), { version: v2, update_state: 'failed', update_error: refused.last_error, assigned_version: null }, 'box 2: refused, no longer assigned it');
+  assert.deepEqual(updateOf(after[STORE1]), updateOf(before[STORE1]), 'box 1 untouched');
+  const listed = hub('release', 'list').split('\n').find((l) => l.startsWith(`${RELEASE}\t`));
+  assert.match(listed ?? '', /release refused/, `the rollout is halted, with the reason: ${listed}`);
+
+  // The page: the failure in words at box 2's store, the box's own words in the line and tooltip.
+  const want = byStore([
+    quiet(STORE1, v1),
+    cell({
+      store: STORE2, version: v2, state: 'failed', label: '업데이트 실패',
+      why: '믿을 수 있는 키로 서명되지 않았거나 서명 뒤 파일이 바뀌어 설치하지 않았습니다.',
+      error: refused.last_error, title: refused.last_error,
+    }),
+  ]);
+  await refreshedUntil('the refusal at box 2’s store', (w) => JSON.stringify(window.__hq.versions()) === JSON.stringify(w), want, async () => ({ now: await rows(), want }));
+  await storesAre('the other columns as before');
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await axeCheck('stores with a failed update (ko)');
+  for (const [w, h] of SIZES) {
+    await shoot('stores-failed', w, h);
+    await shootCard('stores-failed-card', w, h);
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
+  // In English.
+  await page.locator('#app [data-action=lang]').click();
+  await until('English', () => document.documentElement.lang === 'en', null, () => page.getAttribute('html', 'lang'));
+  assert.equal(await page.locator('.stores-table thead th').last().innerText(), 'Version');
+  const en = (await rows()).find((r) => r.store === STORE2);
+  assert.equal(en.label, 'Update failed');
+  assert.equal(en.why, 'Not installed: not signed by a trusted key, or changed after it was signed.');
+  await axeCheck('stores with a failed update (en)');
+  await shoot('stores-failed-en', 390, 844);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.locator('#app [data-action=lang]').click();
+  await until('Korean', () => document.documentElement.lang === 'ko', null, () => page.getAttribute('html', 'lang'));
+});
+
+step('what no box here reaches (an older version, waiting, being checked, rolled back) as the page draws it from the hub’s answer, altered in the browser', async () => {
+  // Every box of this test runs the same binary: the version fields of the hub's real answer
+  // are changed on their way to the page.
+  let alter = null;
+  await page.route('**/hub/v1/stores', async (route) => {
+    const res = await route.fetch();
+    const list = await res.json();
+    for (const x of list) Object.assign(x, alter?.[x.store_id] ?? {});
+    await route.fulfill({ response: res, json: list });
+  });
+  const show = async (label, changes, want) => {
+    alter = changes;
+    await refreshedUntil(label, (w) => JSON.stringify(window.__hq.versions()) === JSON.stringify(w), want, async () => ({ now: await read('versions'), want }));
+  };
+  await show(
+    'an older version waiting for a newer one; a new version being checked',
+    { [STORE1]: { version: '0.0.9', update_state: 'pending', update_error: null, assigned_version: '0.1.0' }, [STORE2]: { version: '0.1.0', update_state: 'probation', update_error: null, assigned_version: null } },
+    byStore([
+      cell({ store: STORE1, version: '0.0.9', older: '이전 버전', state: 'pending', label: '0.1.0 대기', title: '새 버전을 받아 두었습니다. 열린 테이블이 없거나 마감한 뒤 적용합니다.' }),
+      cell({ store: STORE2, version: '0.1.0', state: 'probation', label: '새 버전 확인 중', title: '새 버전이 정상으로 동작하는지 확인하는 중입니다. 문제가 있으면 스스로 이전 버전으로 돌아갑니다.' }),
+    ]),
+  );
+  await shootCard('stores-pending', 1280, 800);
+  const why = 'the new release did not answer its health check';
+  await show(
+    'a store gone back by itself; 0.9.1 older than 0.10.0, and due for it',
+    { [STORE1]: { version: '0.10.0', update_state: 'rolled_back', update_error: why, assigned_version: null }, [STORE2]: { version: '0.9.1', update_state: null, update_error: null, assigned_version: '0.10.0' } },
+    byStore([
+      cell({ store: STORE1, version: '0.10.0', state: 'rolled_back', label: '되돌림', why: '새 버전이 상태 점검에 응답하지 않아 이전 버전으로 돌아갔습니다.', error: why, title: why }),
+      cell({ store: STORE2, version: '0.9.1', due: '→ 0.10.0', older: '이전 버전' }),
+    ]),
+  );
+  await axeCheck('stores with older versions and a rollback (ko)');
+  await shootCard('stores-rolled-back', 1280, 800);
+  await shootCard('stores-rolled-back', 390, 844);
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await show(
+    'a box that has not said its version yet',
+    { [STORE1]: { version: null, update_state: null, update_error: null, assigned_version: null }, [STORE2]: { version: '0.1.0', update_state: 'idle', update_error: null, assigned_version: null } },
+    byStore([quiet(STORE1, '—'), quiet(STORE2, '0.1.0')]),
+  );
+  await page.unroute('**/hub/v1/stores');
+  await page.locator('#btn-refresh').click();
 });
 
 step('logout returns to the login form, for good', async () => {

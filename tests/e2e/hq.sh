@@ -4,12 +4,16 @@
 # them, and two boxes linked to the hub (the demo store on hub process 1, a second store on
 # hub process 2), then drives the HQ page of hub process 2 in Chromium (tests/e2e/hq.mjs),
 # so that box 1's orders reach the page's live feed across processes through Redis; then a third
-# box whose texts hold stored scripts, which the HQ page shows as text (tests/e2e/hq-xss.mjs).
+# box whose texts (and the reason its last update failed) hold stored scripts, which the HQ page
+# shows as text (tests/e2e/hq-xss.mjs).
 #
 #   TABLEORDER_BIN  binary (default target/debug/tableorder, built with the hub; this script builds nothing)
 #   CHROMIUM        browser (default /usr/bin/chromium)
 #   E2E_SHOTS       directory for screenshots (default: a new temporary directory)
 #   CI=true         a missing prerequisite fails the run instead of skipping it
+#
+# A release signed with a key made here (minisign, scripts/sign-release.sh) is stored at the hub;
+# hq.mjs rolls it out to box 2's store, whose box does not trust that key and refuses it.
 #
 # PostgreSQL runs as the postgres user (initdb/pg_ctl through runuser; as ourselves when not
 # root), never as the system service. Everything started here is stopped on exit, by PID.
@@ -36,6 +40,7 @@ need_apt=()
 [ -x "$PG_BIN/initdb" ] && [ -x "$PG_BIN/pg_ctl" ] || need_apt+=(postgresql-15)
 command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
 [ -x "$CHROMIUM" ] || need_apt+=(chromium fonts-nanum)
+command -v minisign >/dev/null 2>&1 || need_apt+=(minisign)
 if [ "${#need_apt[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     cannot_run "missing ${need_apt[*]} (as root: apt-get install ${need_apt[*]})"
@@ -55,6 +60,7 @@ fi
 [ -x "$PG_BIN/initdb" ] || cannot_run "PostgreSQL 15 is still missing ($PG_BIN)"
 command -v redis-server >/dev/null 2>&1 || cannot_run "redis-server is still missing"
 [ -x "$CHROMIUM" ] || cannot_run "$CHROMIUM is still missing"
+command -v minisign >/dev/null 2>&1 || cannot_run "minisign is still missing"
 command -v node >/dev/null 2>&1 || cannot_run "node is missing"
 [ -x "$BIN" ] || cannot_run "$BIN not found; build it first (cargo build) or set TABLEORDER_BIN"
 "$BIN" hub --help >/dev/null 2>&1 || cannot_run "$BIN was built without the hub"
@@ -182,6 +188,18 @@ TOKEN1="$("$BIN" hub box add --store demo --name "box 1" --database-url "$DB" 2>
 TOKEN2="$("$BIN" hub box add --store "$STORE2" --name "box 2" --database-url "$DB" 2>>"$WORK/hub-cli.log")" ||
   fail "hub box add ($STORE2) failed"
 
+# A release for hq.mjs to roll out: a small script (never run: the boxes refuse it before),
+# signed as tableorder $RELEASE for this machine with a key the boxes do not trust.
+RELEASE=9.9.9
+mkdir "$WORK/release"
+minisign -G -W -p "$WORK/release/key.pub" -s "$WORK/release/key" >"$WORK/release.log" 2>&1 || fail "minisign -G failed"
+printf '#!/bin/sh\necho "tableorder %s"\n' "$RELEASE" >"$WORK/release/tableorder"
+chmod 755 "$WORK/release/tableorder"
+RELEASE_FILE="$(SIGN_ONLY="$WORK/release/tableorder" TARGET="$(uname -m)-unknown-linux-gnu" VERSION="$RELEASE" \
+  "$ROOT/scripts/sign-release.sh" "$WORK/release/key" "$WORK/release/out" 2>>"$WORK/release.log")" || fail "sign-release.sh failed"
+"$BIN" hub release add "$RELEASE_FILE" --signature "$RELEASE_FILE.minisig" --database-url "$DB" >>"$WORK/hub-cli.log" 2>&1 ||
+  fail "hub release add failed"
+
 # Two hub processes on the same PostgreSQL and Redis.
 for n in 1 2; do
   port_var="HUB${n}_PORT"
@@ -220,6 +238,7 @@ say "up in $((SECONDS - t0)) s: hub $HUB1 + $HUB2 (PostgreSQL :$PG_PORT, Redis :
 status=0
 HQ_HUB="$HUB2" HQ_OTHER_HUB="$HUB1" HQ_BOX1="$BOX1" HQ_BOX2="$BOX2" HQ_STORE2="$STORE2" \
   HQ_USER="$HQ_USER" HQ_PASSWORD="$HQ_PASSWORD" HQ_BOX_PASSWORD="$BOX_PASSWORD" \
+  HQ_BIN="$BIN" HQ_DATABASE_URL="$DB" HQ_RELEASE="$RELEASE" \
   node "$HERE/hq.mjs" || status=$?
 
 # Stored scripts on the HQ page (tests/e2e/hq-xss.mjs): box 3, started only now (hq.mjs counts
@@ -233,6 +252,14 @@ if [ "$status" = 0 ]; then
     --data-dir "$WORK/box3" >"$WORK/box3-create.log" 2>&1 || fail "store create ($STORE3) failed"
   TOKEN3="$("$BIN" hub box add --store "$STORE3" --name "box 3" --database-url "$DB" 2>>"$WORK/hub-cli.log")" ||
     fail "hub box add ($STORE3) failed"
+  # Box 3 says its last update failed for a reason holding a script: a release on probation
+  # that stopped (its reason as the box's guard recorded it), which the box rolls back at start.
+  mkdir -p "$WORK/box3/releases"
+  (cd "$HERE" && node --input-type=module -e '
+    import { UPDATE_ERROR } from "./xss-payloads.mjs";
+    const probation = { to: "0.1.1", from: null, since_ms: 0, failure: UPDATE_ERROR };
+    process.stdout.write(JSON.stringify({ phase: "probation", probation, changed_at_ms: 0 }));') \
+    >"$WORK/box3/releases/state.json" || fail "cannot write box 3's update state"
   start_box 3 "$BOX3_PORT" "$HUB2" "$TOKEN3"
   BOX3="http://127.0.0.1:$BOX3_PORT"
   wait_http "$BOX3/healthz" "$BOX3_PID" "box 3"

@@ -32,6 +32,9 @@ export const F = {
   refund: `${JS} 환불`,
   reference: `${SVG}승인`, // 50
 };
+// Not a text anyone types: a box's own words for why its last update failed, which the HQ page
+// shows (hq.sh has box 3 record it; not in F, whose every field xss.mjs finds on the box's screens).
+export const UPDATE_ERROR = `${IMG} ${SCRIPT} 새 버전 점검 실패 ${TPL}`;
 const LIMIT = { store: 100, itemA: 100, itemB: 100, itemC: 100, description: 1000, note: 100, call: 200, station: 30, discount: 100, comp: 100, void: 100, refund: 100 };
 for (const [k, v] of Object.entries(F)) assert.ok(v.length <= (LIMIT[k] ?? 50), `${k} is too long for its field`);
 
