@@ -2,7 +2,8 @@
 //! back to back and 100 staff event streams while `tableorder update apply` switches it to a
 //! newer release (a copy of itself stamped with another version, signed with a key made
 //! for the run), several times in a row. For each switch: how long from the request to the
-//! new release's first answer, the longest any order waited across it, the p50/p99 of the
+//! new release's first answer, the longest time no order was answered (the pause the switch
+//! makes), the longest any order waited across it, the p50/p99 of the
 //! orders answered around it, connections refused (the goal is none), and the resident
 //! memory of the new release once it serves.
 //!
@@ -167,7 +168,7 @@ async fn main() {
     tokio::time::sleep(Duration::from_secs(3)).await;
 
     println!(
-        "switch | request → new release answers | longest order wait | orders around it | p50 | p99 | refused | new release RSS"
+        "switch | request → new release answers | no order answered for | longest order wait | orders around it | p50 | p99 | refused | new release RSS"
     );
     for n in 1..=switches {
         let v = format!("90.0.{n}");
@@ -194,19 +195,25 @@ async fn main() {
         // Past the probation, so that the next switch starts from a kept release.
         tokio::time::sleep(Duration::from_secs(4)).await;
         let rss = pid_on(port).map(rss_kib).unwrap_or(0);
-        let mut around: Vec<Duration> = answered
+        let window: Vec<(Instant, Duration)> = answered
             .lock()
             .unwrap()
             .iter()
             .filter(|(at, _)| *at >= asked && *at <= asked + switched + Duration::from_secs(1))
-            .map(|(_, d)| *d)
+            .copied()
             .collect();
+        // The pause the switch makes: the longest time without any order answered.
+        let mut times: Vec<Instant> = window.iter().map(|(at, _)| *at).collect();
+        times.sort();
+        let pause = times.windows(2).map(|w| w[1] - w[0]).max().unwrap_or_default();
+        let mut around: Vec<Duration> = window.iter().map(|(_, d)| *d).collect();
         let longest = around.iter().max().copied().unwrap_or_default();
         let count = around.len();
         let (p50, p99) = (percentile(&mut around, 50), percentile(&mut around, 99));
         println!(
-            "{n} | {:.0} ms | {:.0} ms | {count} | {:.1} ms | {:.0} ms | {} | {:.1} MiB",
+            "{n} | {:.0} ms | {:.0} ms | {:.0} ms | {count} | {:.1} ms | {:.0} ms | {} | {:.1} MiB",
             switched.as_secs_f64() * 1000.0,
+            pause.as_secs_f64() * 1000.0,
             longest.as_secs_f64() * 1000.0,
             p50.as_secs_f64() * 1000.0,
             p99.as_secs_f64() * 1000.0,

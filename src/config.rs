@@ -591,7 +591,7 @@ impl Settings {
                     .map(|k| k.trim().to_string())
                     .filter(|k| !k.is_empty())
                     .collect();
-                crate::update::parse_keys(&keys).map_err(|e| format!("update_public_keys: {e}"))?;
+                crate::crypto::minisign_keys(&keys).map_err(|e| format!("update_public_keys: {e}"))?;
                 keys
             },
             update_probation_secs: s.update_probation_secs.unwrap_or(120).max(1),

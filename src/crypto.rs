@@ -49,6 +49,24 @@ pub fn random_hex<const N: usize>() -> String {
     hex(&random_bytes::<N>())
 }
 
+/// Minisign public keys (releases are signed with them): each text either a `.pub` file's
+/// content (two lines) or its base64 line alone, several separated by `;`.
+pub fn minisign_keys(texts: &[String]) -> Result<Vec<minisign_verify::PublicKey>, String> {
+    let mut keys = Vec::new();
+    for t in texts.iter().flat_map(|t| t.split(';')) {
+        let t = t.trim();
+        if t.is_empty() {
+            continue;
+        }
+        let line = t.lines().map(str::trim).rfind(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
+        let key = line
+            .and_then(|l| minisign_verify::PublicKey::from_base64(l).ok())
+            .ok_or_else(|| format!("not a minisign public key: {t:?}"))?;
+        keys.push(key);
+    }
+    Ok(keys)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

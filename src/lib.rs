@@ -15,6 +15,8 @@
 //! - [`cache`], [`ratelimit`], [`metrics`], [`clock`], [`crypto`], [`csv`]: supporting pieces
 //! - [`serve`]: the accept loop, with a handle per connection to cut stalled streams
 //! - [`mdns`]: LAN advertisement; [`cli`]: the non-server subcommands; [`tasks`]: background work
+//! - [`update`]: signed releases, switching to one without refusing a connection, probation
+//!   and going back; [`version`]: the version stamped in the binary
 
 pub mod app;
 pub mod auth;

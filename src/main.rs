@@ -66,7 +66,10 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         None => switch::bind(config.listen)?,
     };
     let probation = match switch::at_start(&config.data_dir) {
-        switch::Start::Serve { probation } => probation,
+        switch::Start::Serve { probation } => {
+            switch::reap_guard();
+            probation
+        }
         switch::Start::Exec(program) => return Err(exec_release(&program, &listener)),
     };
     let handoff = listener.try_clone().map_err(|e| format!("cannot keep the listening socket: {e}"))?;

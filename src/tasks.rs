@@ -194,7 +194,10 @@ async fn switch_when_due(st: AppState) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut waiting_logged = false;
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = st.switcher.poke.notified() => {}
+        }
         let dir = data_dir.clone();
         let Ok(state) = tokio::task::spawn_blocking(move || crate::update::state::load(&dir)).await else { continue };
         let Some(p) = state.pending else {

@@ -99,6 +99,7 @@ async fn upload(
     };
     update::request(&data_dir, Some(release.version.clone()), when, rollback).map_err(AppError::internal)?;
     tracing::info!(version = %release.version, ?when, by = %a.name, "release uploaded; switch requested");
+    st.switcher.poke.notify_one();
     Ok((StatusCode::ACCEPTED, Json(Accepted { version: release.version, state: update::state::Phase::Pending, when })))
 }
 
@@ -187,5 +188,6 @@ async fn rollback(a: AdminUser, State(st): State<AppState>) -> AppResult<(Status
     let to = update::rollback_target(&dir).map_err(AppError::Conflict)?;
     update::request(&dir, to, When::Now, true).map_err(AppError::internal)?;
     tracing::info!(by = %a.name, "rollback requested");
+    st.switcher.poke.notify_one();
     Ok((StatusCode::ACCEPTED, Json(read_status(&st).await)))
 }

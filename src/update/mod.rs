@@ -79,21 +79,9 @@ impl std::fmt::Display for Refused {
 }
 
 /// Parses public keys: each either a minisign `.pub` file's text (two lines) or its
-/// base64 line alone.
+/// base64 line alone (several separated by `;`).
 pub fn parse_keys(texts: &[String]) -> Result<Vec<PublicKey>, String> {
-    let mut keys = Vec::new();
-    for t in texts.iter().flat_map(|t| t.split(';')) {
-        let t = t.trim();
-        if t.is_empty() {
-            continue;
-        }
-        let line = t.lines().map(str::trim).rfind(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
-        let key = line
-            .and_then(|l| PublicKey::from_base64(l).ok())
-            .ok_or_else(|| format!("not a minisign public key: {t:?}"))?;
-        keys.push(key);
-    }
-    Ok(keys)
+    crate::crypto::minisign_keys(texts)
 }
 
 /// The keys a box trusts: the built-in ones and `extra`.

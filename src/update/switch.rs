@@ -20,6 +20,8 @@ use std::sync::Mutex;
 /// How this process was started by the one before it: `probation` (a new release) or
 /// `switched` (going back on purpose).
 pub const RUN_ENV: &str = "TABLEORDER_UPDATE_RUN";
+/// The probation guard's PID, for the release it watches to reap when it ends.
+pub const GUARD_ENV: &str = "TABLEORDER_UPDATE_GUARD";
 /// Queue of connections waiting to be accepted (during a switch, everyone who arrives).
 const BACKLOG: i32 = 1024;
 
@@ -46,6 +48,19 @@ pub fn hand_on(cmd: &mut std::process::Command, listener: &TcpListener, pid: u32
         .env("LISTEN_FDS_FIRST_FD", listener.as_raw_fd().to_string())
         .env_remove("LISTEN_FDNAMES");
     Ok(())
+}
+
+/// Waits for the probation guard this process inherited as a child across the exec (so
+/// that it does not stay a zombie once it ends).
+pub fn reap_guard() {
+    let Some(pid) =
+        std::env::var(GUARD_ENV).ok().and_then(|p| p.parse::<i32>().ok()).and_then(rustix::process::Pid::from_raw)
+    else {
+        return;
+    };
+    let _ = std::thread::Builder::new().name("guard-reaper".into()).spawn(move || {
+        let _ = rustix::process::waitpid(Some(pid), rustix::process::WaitOptions::empty());
+    });
 }
 
 /// Binds the listening socket (address reuse, a long queue).
@@ -199,6 +214,8 @@ pub struct Target {
 pub struct Switcher {
     target: Mutex<Option<Target>>,
     asked: tokio::sync::Notify,
+    /// Something was asked for (an upload, a rollback): look at the state now.
+    pub poke: tokio::sync::Notify,
 }
 
 impl Switcher {
@@ -251,6 +268,7 @@ pub fn exec_into(data_dir: &Path, listener: &TcpListener, t: Target, probation_s
         return format!("cannot record the switch: {e}");
     }
     let args: Vec<OsString> = std::env::args_os().skip(1).collect();
+    let mut guard_pid = None;
     if !t.rollback {
         let health = listener.local_addr().map(loopback).ok();
         let fallback = st.packaged.clone().unwrap_or_else(|| program.clone());
@@ -262,13 +280,19 @@ pub fn exec_into(data_dir: &Path, listener: &TcpListener, t: Target, probation_s
             .args(["--probation-secs", &probation_secs.to_string()])
             .args(["--listen-fd", &fd.to_string()])
             .env_remove(RUN_ENV)
+            .env_remove(GUARD_ENV)
             .args(health.map(|h| vec!["--health".to_string(), h.to_string()]).unwrap_or_default())
             .args(if std::env::var_os("NOTIFY_SOCKET").is_some() { vec!["--systemd"] } else { vec![] })
             .arg("--")
             .arg(&fallback)
             .args(&args)
             .stdin(std::process::Stdio::null());
-        if let Err(e) = hand_on(&mut guard, listener, 0).and_then(|()| guard.spawn().map(drop)) {
+        let spawned = hand_on(&mut guard, listener, 0).and_then(|()| guard.spawn());
+        if let Ok(child) = &spawned {
+            // Reaped by the release it watches (its parent after the exec).
+            guard_pid = Some(child.id());
+        }
+        if let Err(e) = spawned {
             let _ = state::change(data_dir, |st| {
                 st.current = st.previous.clone();
                 st.probation = None;
@@ -281,6 +305,10 @@ pub fn exec_into(data_dir: &Path, listener: &TcpListener, t: Target, probation_s
     tracing::info!(program = %program.display(), "switching release");
     let mut cmd = std::process::Command::new(&program);
     cmd.args(&args).env(RUN_ENV, if t.rollback { "switched" } else { "probation" });
+    match guard_pid {
+        Some(pid) => cmd.env(GUARD_ENV, pid.to_string()),
+        None => cmd.env_remove(GUARD_ENV),
+    };
     if let Err(e) = hand_on(&mut cmd, listener, std::process::id()) {
         return format!("cannot hand on the listening socket: {e}");
     }
