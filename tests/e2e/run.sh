@@ -106,6 +106,7 @@ if [ -z "$ready" ]; then
 fi
 
 echo "e2e: server $BASE (pid $PID), screenshots in $SHOTS"
+E2E_ONLY="${E2E_ONLY:-}"
 ONLY=" ${E2E_ONLY//,/ } "
 for name in $ONLY; do
   [ -f "$HERE/$name" ] || { echo "e2e: E2E_ONLY names $name, which is not a test here" >&2; exit 2; }
