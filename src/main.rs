@@ -77,6 +77,8 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
     let probation_secs = config.update_probation_secs;
     let switcher = std::sync::Arc::new(switch::Switcher::default());
     let switched = switcher.clone();
+    let termed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let term_seen = termed.clone();
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Blocking work is database reads (the pool holds at most pool_max_size connections)
@@ -96,9 +98,10 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         let stop = {
             let term = shutdown_signal();
             let switcher = switcher.clone();
+            let termed = term_seen.clone();
             async move {
                 tokio::select! {
-                    _ = term => {}
+                    _ = term => termed.store(true, std::sync::atomic::Ordering::SeqCst),
                     _ = switcher.asked() => {}
                 }
             }
@@ -123,11 +126,19 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         };
         let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Ready]);
         app.run_until(stop).await?;
-        let _ = sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]);
         Ok::<(), String>(())
     })?;
     drop(rt);
-    match switched.take() {
+    // Asked to stop (SIGTERM, Ctrl-C): stop, even with a switch pending.
+    let target = if termed.load(std::sync::atomic::Ordering::SeqCst) { None } else { switched.take() };
+    // Under systemd a switch is a reload of the same process (the next release says READY=1
+    // again); STOPPING=1 would make systemd wait for an exit and then kill the new release.
+    let _ = match (&target, sd_notify::NotifyState::monotonic_usec_now()) {
+        (Some(_), Ok(now)) => sd_notify::notify(false, &[sd_notify::NotifyState::Reloading, now]),
+        (Some(_), Err(_)) => sd_notify::notify(false, &[sd_notify::NotifyState::Reloading]),
+        (None, _) => sd_notify::notify(false, &[sd_notify::NotifyState::Stopping]),
+    };
+    match target {
         Some(target) => Err(switch::exec_into(&data_dir, &handoff, target, probation_secs)),
         None => Ok(()),
     }

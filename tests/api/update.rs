@@ -723,6 +723,156 @@ async fn a_socket_handed_over_by_systemd_serves_and_stays_open_across_an_update(
     let _ = server;
 }
 
+/// Under a real systemd (PID 1 of namespaces the test makes) running the unit and the socket
+/// as the package ships them: while tablets order, the port keeps accepting when systemd
+/// restarts the service (as a package upgrade does), when the box switches to a new release
+/// (in the same process: systemd sees no restart, the watchdog keeps being fed), when a
+/// restart goes back into that release, and when a release that exits at start makes
+/// systemd restart the service, which goes back. Every acknowledged order is kept, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn under_systemd_the_port_stays_open_across_restarts_updates_and_rollbacks() {
+    use crate::support::systemd::{Systemd, host_runs_systemd, unavailable};
+    let Some(keys) = keys() else { return };
+    if host_runs_systemd() {
+        eprintln!("skipping the systemd test: this host runs systemd itself (it boots its own only where it does not)");
+        return;
+    }
+    if let Some(why) = unavailable() {
+        return skip_or_fail_test("the systemd test", &why);
+    }
+    // Not under /tmp: the unit gives the service a private /tmp.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let rels = dir.path().join("rels");
+    std::fs::create_dir_all(&rels).unwrap();
+    let old = env!("CARGO_PKG_VERSION");
+    let new = "81.0.0";
+    let rel = real_release(&rels, &keys, new);
+    let port = free_port();
+    let sd = Systemd::boot(
+        &dir.path().join("sd"),
+        &rels.join("stripped"),
+        &[
+            ("TABLEORDER_DEMO", "true"),
+            ("TABLEORDER_NO_MDNS", "true"),
+            ("TABLEORDER_UPDATE_PUBLIC_KEYS", &keys.public),
+            ("TABLEORDER_UPDATE_PROBATION_SECS", PROBATION),
+            ("TABLEORDER_ORDERS_PER_MINUTE", "0"),
+            ("TABLEORDER_MAX_ACTIVE_ORDERS", "0"),
+            ("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0"),
+            ("TABLEORDER_LOGINS_PER_MINUTE", "0"),
+            ("TABLEORDER_BACKUP_INTERVAL_HOURS", "0"),
+            ("TABLEORDER_LOG", "info"),
+        ],
+        &[
+            // As `systemctl edit tableorder.socket` would (docs/appliance.md): a test port.
+            ("tableorder.socket", &format!("[Socket]\nListenStream=\nListenStream=127.0.0.1:{port}\n")),
+            // No journal in the namespace: the box's log goes to a file.
+            (
+                "tableorder.service",
+                "[Service]\nStandardOutput=append:/run/tableorder-test/service.log\nStandardError=inherit\n",
+            ),
+        ],
+    );
+    let service_log = || std::fs::read_to_string(sd.path("/run/tableorder-test/service.log")).unwrap_or_default();
+    sd.ctl(&["start", "tableorder.socket", "tableorder.service"]);
+    assert_eq!(sd.show("tableorder.service", "ActiveState"), "active", "{}", service_log());
+    assert_eq!(sd.show("tableorder.service", "User"), "tableorder");
+
+    let base = format!("http://127.0.0.1:{port}");
+    let client = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+    assert_eq!(version(&client, &base).await.as_deref(), Some(old));
+    let admin = login_admin(&client, &base).await;
+    let items = menu_items(&client, &base, &login_table(&client, &base, 1).await).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let refusals = Arc::new(AtomicUsize::new(0));
+    let load = Arc::new(Mutex::new(Load::default()));
+    let probe = prober(client.clone(), base.clone(), stop.clone(), refusals.clone());
+    let mut tablets = Vec::new();
+    for t in 1..=4 {
+        let token = login_table(&client, &base, t).await;
+        let io = (client.clone(), base.clone());
+        tablets.push(tokio::spawn(tablet(
+            io,
+            token,
+            t as usize,
+            items.clone(),
+            stop.clone(),
+            load.clone(),
+            refusals.clone(),
+        )));
+    }
+    let acked = |load: &Arc<Mutex<Load>>| load.lock().unwrap().acked.len();
+    let ordering_goes_on = |load: Arc<Mutex<Load>>| async move {
+        let before = acked(&load);
+        let t = Instant::now();
+        while acked(&load) < before + 8 {
+            assert!(t.elapsed() < Duration::from_secs(30), "orders stopped being taken");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+    ordering_goes_on(load.clone()).await;
+
+    // 1. systemd restarts the service, as a package upgrade does.
+    let pid = sd.show("tableorder.service", "MainPID");
+    let t = Instant::now();
+    sd.ctl(&["restart", "tableorder.service"]);
+    println!("systemctl restart took {:?}", t.elapsed());
+    assert_ne!(sd.show("tableorder.service", "MainPID"), pid, "a new process serves");
+    ordering_goes_on(load.clone()).await;
+
+    // 2. An update switches releases in the same process: no restart for systemd.
+    let pid = sd.show("tableorder.service", "MainPID");
+    let restarts = sd.show("tableorder.service", "NRestarts");
+    let (status, answer) = upload(&client, &base, &admin, &rel, "now").await;
+    assert_eq!(status, 202, "{answer}");
+    let took = wait_version(&client, &base, new, Duration::from_secs(60)).await;
+    println!("the new release answered {took:?} after the upload");
+    let st = wait_state(&client, &base, &admin, "idle", Duration::from_secs(30)).await;
+    assert_eq!((st["current"].as_str(), st["previous"].as_str()), (Some(new), Some(old)), "{st}");
+    assert_eq!(sd.show("tableorder.service", "MainPID"), pid, "the switch is an exec, not a restart");
+    assert_eq!(sd.show("tableorder.service", "NRestarts"), restarts);
+    assert_eq!(sd.show("tableorder.service", "ActiveState"), "active", "{}", service_log());
+    ordering_goes_on(load.clone()).await;
+
+    // 3. A restart starts the packaged binary, which goes on into the installed release.
+    sd.ctl(&["restart", "tableorder.service"]);
+    assert_eq!(version(&client, &base).await.as_deref(), Some(new));
+    ordering_goes_on(load.clone()).await;
+
+    // 4. A release that exits at start: systemd restarts the service, and that start goes back.
+    let failing = "82.0.0";
+    let rel = script_release(&rels, &keys, failing, failing, &here(), "exit 3");
+    let (status, answer) = upload(&client, &base, &admin, &rel, "now").await;
+    assert_eq!(status, 202, "{answer}");
+    let probation = Duration::from_secs(PROBATION.parse().unwrap());
+    let t = Instant::now();
+    let st = wait_state(&client, &base, &admin, "rolled_back", probation + Duration::from_secs(10)).await;
+    println!("release {failing} rolled back after {:?}: {}", t.elapsed(), st["last_error"]);
+    assert_eq!((st["current"].as_str(), st["previous"].as_str()), (Some(new), Some(failing)), "{st}");
+    assert!(st["last_error"].as_str().is_some_and(|e| !e.is_empty()), "{st}");
+    assert_eq!(version(&client, &base).await.as_deref(), Some(new));
+    assert!(
+        sd.show("tableorder.service", "NRestarts").parse::<u32>().unwrap() > restarts.parse::<u32>().unwrap(),
+        "systemd restarted the service"
+    );
+    ordering_goes_on(load.clone()).await;
+
+    stop.store(true, Ordering::Relaxed);
+    for t in tablets {
+        t.await.unwrap();
+    }
+    probe.await.unwrap();
+    sd.ctl(&["stop", "tableorder.service"]);
+    let load = load.lock().unwrap();
+    assert!(load.errors.is_empty(), "orders answered with errors: {:?}", load.errors);
+    assert_eq!(refusals.load(Ordering::Relaxed), 0, "connections were refused:\n{}", service_log());
+    let stored = orders_by_key(&dir.path().join("sd/data/tableorder.db"));
+    for (key, id) in &load.acked {
+        assert_eq!(stored.get(key).map(|o| o.0), Some(*id), "acknowledged order {key} is not stored as {id}");
+    }
+    println!("{} orders acknowledged and kept once, {} tries repeated, 0 refused", load.acked.len(), load.retried);
+}
+
 // ---------------------------------------------------------------------------------------
 // Rollouts from the chain's hub
 // ---------------------------------------------------------------------------------------
