@@ -727,8 +727,9 @@ async fn a_socket_handed_over_by_systemd_serves_and_stays_open_across_an_update(
 /// as the package ships them: while tablets order, the port keeps accepting when systemd
 /// restarts the service (as a package upgrade does), when the box switches to a new release
 /// (in the same process: systemd sees no restart, the watchdog keeps being fed), when a
-/// restart goes back into that release, and when a release that exits at start makes
-/// systemd restart the service, which goes back. Every acknowledged order is kept, once.
+/// restart goes back into that release, and when a release that exits at start, or one that
+/// never answers, makes systemd restart the service, which goes back. Every acknowledged
+/// order is kept, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn under_systemd_the_port_stays_open_across_restarts_updates_and_rollbacks() {
     use crate::support::systemd::{Systemd, host_runs_systemd, unavailable};
@@ -855,6 +856,20 @@ async fn under_systemd_the_port_stays_open_across_restarts_updates_and_rollbacks
         sd.show("tableorder.service", "NRestarts").parse::<u32>().unwrap() > restarts.parse::<u32>().unwrap(),
         "systemd restarted the service"
     );
+    ordering_goes_on(load.clone()).await;
+
+    // 5. A release that starts and never answers: its guard stops it once probation is over,
+    //    systemd restarts the service, and that start goes back.
+    let hanging = "83.0.0";
+    let rel = script_release(&rels, &keys, hanging, hanging, &here(), "exec sleep 60");
+    let (status, answer) = upload(&client, &base, &admin, &rel, "now").await;
+    assert_eq!(status, 202, "{answer}");
+    let t = Instant::now();
+    let st = wait_state(&client, &base, &admin, "rolled_back", probation + Duration::from_secs(10)).await;
+    println!("release {hanging} rolled back after {:?}: {}", t.elapsed(), st["last_error"]);
+    assert_eq!((st["current"].as_str(), st["previous"].as_str()), (Some(new), Some(hanging)), "{st}");
+    assert!(st["last_error"].as_str().unwrap_or_default().contains("health check"), "{st}");
+    assert_eq!(version(&client, &base).await.as_deref(), Some(new));
     ordering_goes_on(load.clone()).await;
 
     stop.store(true, Ordering::Relaxed);
