@@ -68,7 +68,8 @@ export SYSTEMD_COLORS=0 SYSTEMD_PAGER=cat SYSTEMD_LOG_COLOR=0
 check_unit() {
     src=$1 unit_name=$2 args=$3
     [ -f "$src" ] || fail "unit file not found: $src"
-    sed "s|^ExecStart=/usr/bin/tableorder |ExecStart=$binary |" "$src" > "$tmp/$unit_name"
+    sed -e "s|^ExecStart=/usr/bin/tableorder |ExecStart=$binary |" \
+        -e "s|^ExecStopPost=-/usr/bin/tableorder |ExecStopPost=-$binary |" "$src" > "$tmp/$unit_name"
     # The socket unit the appliance's service receives its port from.
     cp "$here/../systemd/tableorder.socket" "$tmp/tableorder.socket"
     grep -q "^ExecStart=$binary $args\$" "$tmp/$unit_name" || fail "ExecStart line not found in $src"

@@ -123,6 +123,13 @@ pub enum UpdateCommand {
         #[command(flatten)]
         settings: Settings,
     },
+    /// Records why the service stopped while a release was on probation (run by systemd as
+    /// `ExecStopPost=`, which sets `SERVICE_RESULT`, `EXIT_CODE` and `EXIT_STATUS`).
+    #[command(hide = true)]
+    Stopped {
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Watches a new release through its probation (started by the box itself).
     #[command(hide = true)]
     Guard {

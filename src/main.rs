@@ -34,6 +34,15 @@ fn main() -> ExitCode {
         }
         Command::Update { command: UpdateCommand::Status { settings } } => cli::update_status(settings),
         Command::Update { command: UpdateCommand::Rollback { settings } } => cli::update_rollback(settings),
+        Command::Update { command: UpdateCommand::Stopped { settings } } => settings.resolve().and_then(|c| {
+            let var = |k: &str| std::env::var(k).unwrap_or_default();
+            tableorder::update::guard::record_stop(
+                &c.data_dir,
+                &var("SERVICE_RESULT"),
+                &var("EXIT_CODE"),
+                &var("EXIT_STATUS"),
+            )
+        }),
         Command::Update {
             command: UpdateCommand::Guard { data_dir, pid, health, probation_secs, listen_fd, systemd, fallback },
         } => tableorder::update::guard::run(tableorder::update::guard::Plan {

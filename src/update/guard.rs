@@ -27,6 +27,36 @@ pub struct Plan {
 
 /// Failed health checks in a row that end the probation.
 const FAILS: u32 = 3;
+const FAILED: &str = "the new release failed: ";
+/// What the guard can tell of a release that ended by itself (systemd can tell more).
+const EXITED: &str = "it exited during its probation";
+
+/// Under systemd (`ExecStopPost=`): why the service's main process ended, in words, kept for a
+/// release on probation. The guard's own finding stays, unless all it saw was the exit; a
+/// stop that was asked for (`SERVICE_RESULT=success`) adds nothing, the next start says it.
+pub fn record_stop(data_dir: &std::path::Path, result: &str, code: &str, status: &str) -> Result<(), String> {
+    let why = match (result, code) {
+        ("success", _) | ("", _) => return Ok(()),
+        ("watchdog", _) => "it stopped answering systemd's watchdog during its probation".to_string(),
+        (_, "exited") => format!("it exited with status {status} during its probation"),
+        (_, "killed" | "dumped") => format!("it was killed by signal {status} during its probation"),
+        ("timeout", _) => "it did not start or stop in time during its probation".to_string(),
+        (other, _) => format!("it ended during its probation ({other})"),
+    };
+    let kept = state::change(data_dir, |st| {
+        let Some(p) = st.probation.as_mut() else { return false };
+        let known = p.failure.as_deref().is_some_and(|f| f != format!("{FAILED}{EXITED}"));
+        if !known {
+            p.failure = Some(format!("{FAILED}{why}"));
+        }
+        !known
+    })
+    .map_err(|e| format!("cannot record why the release stopped: {e}"))?;
+    if kept {
+        tracing::error!(reason = %why, "the release on probation stopped");
+    }
+    Ok(())
+}
 
 pub fn run(plan: Plan) -> Result<(), String> {
     let started = Instant::now();
@@ -35,7 +65,7 @@ pub fn run(plan: Plan) -> Result<(), String> {
     let failure = loop {
         std::thread::sleep(Duration::from_millis(500));
         if !parent_alive(plan.pid) {
-            break "it exited during its probation".to_string();
+            break EXITED.to_string();
         }
         match plan.health.map(probe).unwrap_or(Ok(())) {
             Ok(()) => {
@@ -69,7 +99,7 @@ pub fn run(plan: Plan) -> Result<(), String> {
     tracing::error!(reason = %failure, "the new release failed its probation; going back");
     let _ = state::change(&plan.data_dir, |st| {
         if let Some(p) = st.probation.as_mut() {
-            p.failure = Some(format!("the new release failed: {failure}"));
+            p.failure = Some(format!("{FAILED}{failure}"));
         }
     });
     stop(plan.pid);
@@ -125,4 +155,56 @@ fn probe(addr: SocketAddr) -> Result<(), String> {
     let mut head = [0u8; 12];
     s.read_exact(&mut head).map_err(|e| format!("no answer: {e}"))?;
     if &head[9..12] == b"200" { Ok(()) } else { Err(format!("answered {}", String::from_utf8_lossy(&head[9..12]))) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on_probation(dir: &std::path::Path, failure: Option<&str>) {
+        state::change(dir, |st| {
+            st.phase = Phase::Probation;
+            st.probation = Some(state::Probation {
+                to: Some("2.0.0".into()),
+                from: None,
+                since_ms: 0,
+                failure: failure.map(String::from),
+                from_schema: None,
+            });
+        })
+        .unwrap();
+    }
+
+    fn failure(dir: &std::path::Path) -> Option<String> {
+        state::load(dir).probation.and_then(|p| p.failure)
+    }
+
+    #[test]
+    fn systemds_account_of_a_stop_is_kept_for_a_release_on_probation_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        // Nothing on probation: nothing to record.
+        record_stop(d, "exit-code", "exited", "3").unwrap();
+        assert!(state::load(d).probation.is_none());
+
+        on_probation(d, None);
+        // A stop that was asked for says nothing; the next start tells.
+        record_stop(d, "success", "exited", "0").unwrap();
+        assert_eq!(failure(d), None);
+        record_stop(d, "exit-code", "exited", "3").unwrap();
+        assert_eq!(failure(d).as_deref(), Some("the new release failed: it exited with status 3 during its probation"));
+
+        // systemd knows more than a guard that only saw the exit…
+        on_probation(d, Some(&format!("{FAILED}{EXITED}")));
+        record_stop(d, "watchdog", "killed", "ABRT").unwrap();
+        assert_eq!(
+            failure(d).as_deref(),
+            Some("the new release failed: it stopped answering systemd's watchdog during its probation")
+        );
+        // …but not more than one that saw it fail its health check (and stopped it).
+        let health = "the new release failed: it did not answer its health check within 3 s";
+        on_probation(d, Some(health));
+        record_stop(d, "signal", "killed", "TERM").unwrap();
+        assert_eq!(failure(d).as_deref(), Some(health));
+    }
 }

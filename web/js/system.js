@@ -36,8 +36,9 @@ const REFUSED = { bad_signature: 'sys.upd.badSignature', wrong_target: 'sys.upd.
 // Why the box went back (or could not), in words, from the box's own (English) reason.
 function failureWords(reason) {
   const r = String(reason || '');
+  if (/watchdog/.test(r)) return t('sys.upd.why.watchdog');
   if (/health check/.test(r)) return t('sys.upd.why.health');
-  if (/exited|stopped during its probation/.test(r)) return t('sys.upd.why.exited');
+  if (/exited|killed by signal|stopped during its probation|ended during its probation/.test(r)) return t('sys.upd.why.exited');
   if (/ is missing /.test(r)) return t('sys.upd.why.missing');
   return null;
 }
