@@ -43,6 +43,15 @@ pub enum Scope {
     Percent(u8),
 }
 
+/// When rollouts last changed (a rollout, a halt): HQ's cached stores report names it in its
+/// key, since `hub rollout` changes what the stores show without any box uploading.
+pub async fn stamp(pool: &Pool) -> AppResult<String> {
+    let c = pool.get().await?;
+    let row =
+        c.query_one("SELECT coalesce(max(greatest(assigned_at, halted_at))::text, '') FROM rollouts", &[]).await?;
+    Ok(row.get(0))
+}
+
 /// Assigns `version` (which must have been added) to the boxes of `scope`; answers their ids.
 pub async fn rollout(pool: &Pool, version: &str, scope: Scope) -> Result<Vec<i64>, String> {
     let mut c = pool.get().await.map_err(|e| e.to_string())?;

@@ -1043,8 +1043,22 @@ async fn a_rollout_from_the_hub_updates_the_stores_it_names_stops_at_a_failure_a
         ],
         &[],
     );
+    // HQ's stores report, cached once the last upload has settled (no box has anything to
+    // send now, and their heartbeat is 30 s away)…
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stores_now = || async {
+        client.get(format!("{hub}/hub/v1/stores")).bearer_auth(&hq).send().await.unwrap().json::<Value>().await.unwrap()
+    };
+    let assigned = |stores: &Value| -> Vec<String> {
+        stores.as_array().unwrap().iter().filter_map(|s| s["assigned_version"].as_str().map(String::from)).collect()
+    };
+    let before = stores_now().await;
+    assert!(assigned(&before).iter().all(|v| v != "81.0.0"), "{before}");
     let out = hub_cli(&["rollout", "81.0.0", "--percent", "100", "--database-url", &db], &[]);
     assert!(out.contains("boxes 1, 2"), "{out}");
+    // …shows the rollout at once: it changes what the stores show without an upload.
+    let after = stores_now().await;
+    assert_eq!(assigned(&after), ["81.0.0", "81.0.0"], "{after}");
     nudge(&client, &a, &admin_a).await;
     let st = wait_state(&client, &a, &admin_a, "rolled_back", Duration::from_secs(60)).await;
     assert_eq!(st["current"].as_str(), Some(new), "{st}");

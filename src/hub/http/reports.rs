@@ -50,7 +50,9 @@ where
 }
 
 async fn stores(_hq: HqUser, State(st): State<HubState>) -> AppResult<Response> {
-    cached(&st, "stores".into(), || reports::stores(&st.reports)).await
+    // Uploads move the cache's generation on; a rollout from the command line does not.
+    let rollouts = crate::hub::releases::stamp(&st.reports).await?;
+    cached(&st, format!("stores:{rollouts}"), || reports::stores(&st.reports)).await
 }
 
 fn day(field: &str, v: &Option<String>) -> AppResult<Option<jiff::civil::Date>> {
