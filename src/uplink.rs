@@ -433,13 +433,24 @@ async fn fetch_release(
         .await
         .map_err(|e| e.to_string())?
         .map_err(|e| e.to_string())?;
+    // Every store of the box keeps in its trail that the chain's hub asked for it.
+    let to = Some(installed.version);
+    let when = crate::update::state::When::Idle;
+    let entry = crate::update::audit_entry(&h.data_dir, None, &to, when, false, "hub");
+    h.writer
+        .write(move |ctx| {
+            for store in crate::db::stores::store_ids(ctx.conn)? {
+                crate::db::audit::record(ctx, &store, entry.clone())?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| format!("cannot record the update in the audit trail: {e}"))?;
     let dir = h.data_dir.clone();
-    tokio::task::spawn_blocking(move || {
-        crate::update::request(&dir, Some(installed.version), crate::update::state::When::Idle, false)
-    })
-    .await
-    .map_err(|e| e.to_string())?
-    .map_err(|e| format!("cannot record the update: {e}"))
+    tokio::task::spawn_blocking(move || crate::update::request(&dir, to, when, false))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| format!("cannot record the update: {e}"))
 }
 
 #[cfg(test)]

@@ -97,7 +97,12 @@ async fn upload(
         }
         Err(update::InstallError::Io(e)) => return Err(AppError::Internal(e)),
     };
-    update::request(&data_dir, Some(release.version.clone()), when, rollback).map_err(AppError::internal)?;
+    // The trail first: a switch nobody can account for is never asked for.
+    let to = Some(release.version.clone());
+    let entry = update::audit_entry(&data_dir, Some(&a.who()), &to, when, rollback, "system_page");
+    let store = a.store_id.clone();
+    st.writer.write(move |ctx| crate::db::audit::record(ctx, &store, entry)).await?;
+    update::request(&data_dir, to, when, rollback).map_err(AppError::internal)?;
     tracing::info!(version = %release.version, ?when, by = %a.name, "release uploaded; switch requested");
     st.switcher.poke.notify_one();
     Ok((StatusCode::ACCEPTED, Json(Accepted { version: release.version, state: update::state::Phase::Pending, when })))
@@ -186,6 +191,9 @@ async fn rollback(a: AdminUser, State(st): State<AppState>) -> AppResult<(Status
     owner(&a)?;
     let dir = st.config.data_dir.clone();
     let to = update::rollback_target(&dir).map_err(AppError::Conflict)?;
+    let entry = update::audit_entry(&dir, Some(&a.who()), &to, When::Now, true, "system_page");
+    let store = a.store_id.clone();
+    st.writer.write(move |ctx| crate::db::audit::record(ctx, &store, entry)).await?;
     update::request(&dir, to, When::Now, true).map_err(AppError::internal)?;
     tracing::info!(by = %a.name, "rollback requested");
     st.switcher.poke.notify_one();

@@ -298,6 +298,31 @@ pub fn request(data_dir: &Path, to: state::Build, when: state::When, rollback: b
 }
 
 /// What a rollback goes back to: the previous build, if there is one to go to.
+/// The audit row of an update someone (or the chain's hub) asked for: `update_applied`, with
+/// the version asked for, the one that runs, when, and whether it goes back.
+pub fn audit_entry(
+    data_dir: &Path,
+    who: Option<&crate::db::audit::Who>,
+    to: &state::Build,
+    when: state::When,
+    rollback: bool,
+    source: &str,
+) -> crate::db::audit::Audit {
+    let st = state::load(data_dir);
+    let mut a = match who {
+        Some(w) => crate::db::audit::Audit::by("update_applied", w, None),
+        None => crate::db::audit::Audit { kind: "update_applied", ..Default::default() },
+    };
+    a.detail = serde_json::json!({
+        "version": st.version_of(to).unwrap_or_default(),
+        "from": st.version_of(&st.current).unwrap_or_else(|| crate::version::get().to_string()),
+        "when": when,
+        "rollback": rollback,
+        "source": source,
+    });
+    a
+}
+
 pub fn rollback_target(data_dir: &Path) -> Result<state::Build, String> {
     let st = state::load(data_dir);
     if st.current.is_none() && st.previous.is_none() {

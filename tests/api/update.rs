@@ -133,6 +133,14 @@ async fn update_status(client: &Client, base: &str, admin: &str) -> Value {
     r.json().await.unwrap()
 }
 
+/// The trail's `update_applied` rows, newest first.
+async fn update_audit(client: &Client, base: &str, admin: &str) -> Vec<Value> {
+    let r =
+        client.get(format!("{base}/api/v1/admin/audit?kind=update_applied")).bearer_auth(admin).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap().as_array().unwrap().clone()
+}
+
 /// Waits until the update state is `want`; answers the status.
 async fn wait_state(client: &Client, base: &str, admin: &str, want: &str, limit: Duration) -> Value {
     let t = Instant::now();
@@ -255,6 +263,8 @@ fn a_refused_release_changes_nothing_and_says_why() {
         let manager = server_login.json::<Value>().await.unwrap()["token"].as_str().unwrap().to_string();
         let (status, _) = upload(&client, &base, &manager, &cases[3].0, "now").await;
         assert_eq!(status, 403);
+        // Nothing was applied, so the trail has no update in it.
+        assert_eq!(update_audit(&client, &base, &admin).await, Vec::<Value>::new());
     });
 }
 
@@ -655,6 +665,28 @@ async fn an_update_for_an_idle_moment_waits_for_the_last_visit_to_end() {
     wait_version(&client, &base, new, Duration::from_secs(20)).await;
     let st = wait_state(&client, &base, &admin, "idle", Duration::from_secs(20)).await;
     assert_eq!((st["current"].as_str(), st["previous"].as_str()), (Some(new), Some(old)), "{st}");
+    // The owner goes back from the System page; the trail names who asked for each.
+    let admin = login_admin(&client, &base).await;
+    let r =
+        client.post(format!("{base}/api/v1/admin/system/update/rollback")).bearer_auth(&admin).send().await.unwrap();
+    assert_eq!(r.status(), 202, "{}", r.text().await.unwrap());
+    wait_version(&client, &base, old, Duration::from_secs(20)).await;
+    let admin = login_admin(&client, &base).await;
+    let rows = update_audit(&client, &base, &admin).await;
+    let facts: Vec<(&str, &str, &str, bool)> = rows
+        .iter()
+        .map(|r| {
+            assert!(r["staff_id"].is_i64(), "{r}");
+            let d = &r["detail"];
+            (
+                d["from"].as_str().unwrap(),
+                d["version"].as_str().unwrap(),
+                d["when"].as_str().unwrap(),
+                d["rollback"] == true,
+            )
+        })
+        .collect();
+    assert_eq!(facts, [(new, old, "now", true), (old, new, "idle", false)], "{rows:?}");
     let _ = server;
 }
 
@@ -1000,6 +1032,12 @@ async fn a_rollout_from_the_hub_updates_the_stores_it_names_stops_at_a_failure_a
     let admin_a = login_admin(&client, &a).await;
     wait_state(&client, &a, &admin_a, "idle", Duration::from_secs(30)).await;
     assert_eq!(version(&client, &b).await.as_deref(), Some(old), "box B was not in the rollout");
+    // Box A's trail says the chain's hub asked for it (nobody at the store did).
+    let rows = update_audit(&client, &a, &admin_a).await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["staff_id"], Value::Null, "{rows:?}");
+    let d = &rows[0]["detail"];
+    assert_eq!((d["source"].as_str(), d["version"].as_str(), d["from"].as_str()), (Some("hub"), Some(new), Some(old)));
 
     // HQ sees each store's version and update state.
     let login: Value = client

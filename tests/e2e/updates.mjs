@@ -390,6 +390,18 @@ step('a release for an idle moment waits while table 5 has an open visit, in wor
   assert.equal((await healthz()).version, running);
 });
 
+step('the audit trail: each update the owner asked for, by whom, from which version to which and when', async () => {
+  await go(page, 'audit');
+  const rows = page.locator('#view tr[data-kind="update_applied"]');
+  await rows.first().waitFor();
+  assert.equal(await rows.count(), 2, 'the two uploads that were applied; the refused ones are not there');
+  // Newest first.
+  assert.equal((await rows.nth(0).locator('.audit-what').innerText()).trim(), `${running} → 9.1.0 버전 설치 (손님이 없을 때)`);
+  assert.equal((await rows.nth(1).locator('.audit-what').innerText()).trim(), `${running} → 9.0.0 버전 설치 (지금 바로)`);
+  assert.equal((await rows.nth(0).locator('.audit-kind').innerText()).trim(), '업데이트');
+  assert.notEqual((await rows.nth(0).locator('.audit-who').innerText()).trim(), '–', 'the owner who asked is named');
+});
+
 step('a manager sees the System page without Updates; the box refuses them its update API', async () => {
   const m = await newPage('manager', { 'tableorder.staff': JSON.stringify(manager), 'tableorder.lang': 'ko' });
   await m.goto(`${box.base}/staff`);

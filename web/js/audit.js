@@ -55,6 +55,10 @@ export function describe(e) {
       return staffChange(d);
     case 'backup_downloaded':
       return t('audit.d.backup', { name: d.name || '' });
+    case 'update_applied': {
+      const key = d.rollback ? 'audit.d.updateBack' : d.source === 'hub' ? 'audit.d.updateHub' : 'audit.d.update';
+      return t(key, { from: d.from || '?', to: d.version || '?', when: has('sys.upd.when.' + d.when) ? t('sys.upd.when.' + d.when) : d.when || '' });
+    }
     case 'login_locked':
       return t('audit.d.loginLocked', { name: d.account || '', address: d.address || '', until: d.until ? dateTime(d.until) : '' });
     default:
