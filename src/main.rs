@@ -107,10 +107,9 @@ fn serve(settings: tableorder::config::Settings, demo: bool) -> Result<(), Strin
         let stop = {
             let term = shutdown_signal();
             let switcher = switcher.clone();
-            let termed = term_seen.clone();
             async move {
                 tokio::select! {
-                    _ = term => termed.store(true, std::sync::atomic::Ordering::SeqCst),
+                    _ = term => term_seen.store(true, std::sync::atomic::Ordering::SeqCst),
                     _ = switcher.asked() => {}
                 }
             }

@@ -97,14 +97,8 @@ async fn upload(
         }
         Err(update::InstallError::Io(e)) => return Err(AppError::Internal(e)),
     };
-    // The trail first: a switch nobody can account for is never asked for.
-    let to = Some(release.version.clone());
-    let entry = update::audit_entry(&data_dir, Some(&a.who()), &to, when, rollback, "system_page");
-    let store = a.store_id.clone();
-    st.writer.write(move |ctx| crate::db::audit::record(ctx, &store, entry)).await?;
-    update::request(&data_dir, to, when, rollback).map_err(AppError::internal)?;
+    ask(&st, &a, Some(release.version.clone()), when, rollback).await?;
     tracing::info!(version = %release.version, ?when, by = %a.name, "release uploaded; switch requested");
-    st.switcher.poke.notify_one();
     Ok((StatusCode::ACCEPTED, Json(Accepted { version: release.version, state: update::state::Phase::Pending, when })))
 }
 
@@ -189,13 +183,20 @@ async fn read_status(st: &AppState) -> UpdateStatus {
     responses((status = 202, body = UpdateStatus), (status = 403), (status = 409)))]
 async fn rollback(a: AdminUser, State(st): State<AppState>) -> AppResult<(StatusCode, Json<UpdateStatus>)> {
     owner(&a)?;
-    let dir = st.config.data_dir.clone();
-    let to = update::rollback_target(&dir).map_err(AppError::Conflict)?;
-    let entry = update::audit_entry(&dir, Some(&a.who()), &to, When::Now, true, "system_page");
+    let to = update::rollback_target(&st.config.data_dir).map_err(AppError::Conflict)?;
+    ask(&st, &a, to, When::Now, true).await?;
+    tracing::info!(by = %a.name, "rollback requested");
+    Ok((StatusCode::ACCEPTED, Json(read_status(&st).await)))
+}
+
+/// Asks for a switch on the owner's behalf: the audit row first (a switch nobody can account
+/// for is never asked for), then the request, and the switcher looks at it at once.
+async fn ask(st: &AppState, a: &AdminUser, to: update::state::Build, when: When, rollback: bool) -> AppResult<()> {
+    let dir = &st.config.data_dir;
+    let entry = update::audit_entry(dir, Some(&a.who()), &to, when, rollback, "system_page");
     let store = a.store_id.clone();
     st.writer.write(move |ctx| crate::db::audit::record(ctx, &store, entry)).await?;
-    update::request(&dir, to, When::Now, true).map_err(AppError::internal)?;
-    tracing::info!(by = %a.name, "rollback requested");
+    update::request(dir, to, when, rollback).map_err(AppError::internal)?;
     st.switcher.poke.notify_one();
-    Ok((StatusCode::ACCEPTED, Json(read_status(&st).await)))
+    Ok(())
 }

@@ -78,17 +78,11 @@ impl std::fmt::Display for Refused {
     }
 }
 
-/// Parses public keys: each either a minisign `.pub` file's text (two lines) or its
-/// base64 line alone (several separated by `;`).
-pub fn parse_keys(texts: &[String]) -> Result<Vec<PublicKey>, String> {
-    crate::crypto::minisign_keys(texts)
-}
-
 /// The keys a box trusts: the built-in ones and `extra`.
 pub fn trusted_keys(extra: &[String]) -> Result<Vec<PublicKey>, String> {
     let mut texts: Vec<String> = BUILT_IN_KEYS.map(|k| vec![k.to_string()]).unwrap_or_default();
     texts.extend(extra.iter().cloned());
-    parse_keys(&texts)
+    crate::crypto::minisign_keys(&texts)
 }
 
 /// This binary's target, as release names spell it (e.g. `aarch64-unknown-linux-gnu`): its
@@ -297,7 +291,6 @@ pub fn request(data_dir: &Path, to: state::Build, when: state::When, rollback: b
     })
 }
 
-/// What a rollback goes back to: the previous build, if there is one to go to.
 /// The audit row of an update someone (or the chain's hub) asked for: `update_applied`, with
 /// the version asked for, the one that runs, when, and whether it goes back.
 pub fn audit_entry(
@@ -323,6 +316,7 @@ pub fn audit_entry(
     a
 }
 
+/// What a rollback goes back to: the previous build, if there is one to go to.
 pub fn rollback_target(data_dir: &Path) -> Result<state::Build, String> {
     let st = state::load(data_dir);
     if st.current.is_none() && st.previous.is_none() {

@@ -91,6 +91,15 @@ use std::time::Instant;
 
 const PROBATION: &str = "3";
 
+/// A box under test load: no order or login limits, no scheduled backups.
+const NO_LIMITS: [(&str, &str); 5] = [
+    ("TABLEORDER_ORDERS_PER_MINUTE", "0"),
+    ("TABLEORDER_MAX_ACTIVE_ORDERS", "0"),
+    ("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0"),
+    ("TABLEORDER_LOGINS_PER_MINUTE", "0"),
+    ("TABLEORDER_BACKUP_INTERVAL_HOURS", "0"),
+];
+
 fn start_box(data: &Path, keys: &Keys) -> (Server, Group) {
     let mut cmd = base_command(BIN);
     cmd.arg("serve")
@@ -98,11 +107,7 @@ fn start_box(data: &Path, keys: &Keys) -> (Server, Group) {
         .arg(data)
         .args(["--update-public-keys", &keys.public, "--update-probation-secs", PROBATION])
         .args(["--max-staff-streams", "200"])
-        .env("TABLEORDER_ORDERS_PER_MINUTE", "0")
-        .env("TABLEORDER_MAX_ACTIVE_ORDERS", "0")
-        .env("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0")
-        .env("TABLEORDER_LOGINS_PER_MINUTE", "0")
-        .env("TABLEORDER_BACKUP_INTERVAL_HOURS", "0")
+        .envs(NO_LIMITS)
         .process_group(0);
     let server = Server::spawn(cmd);
     let group = Group(server.child.id());
@@ -781,21 +786,18 @@ async fn under_systemd_the_port_stays_open_across_restarts_updates_and_rollbacks
     let new = "81.0.0";
     let rel = real_release(&rels, &keys, new);
     let port = free_port();
+    let mut env = vec![
+        ("TABLEORDER_DEMO", "true"),
+        ("TABLEORDER_NO_MDNS", "true"),
+        ("TABLEORDER_UPDATE_PUBLIC_KEYS", &keys.public),
+        ("TABLEORDER_UPDATE_PROBATION_SECS", PROBATION),
+        ("TABLEORDER_LOG", "info"),
+    ];
+    env.extend(NO_LIMITS);
     let sd = Systemd::boot(
         &dir.path().join("sd"),
         &rels.join("stripped"),
-        &[
-            ("TABLEORDER_DEMO", "true"),
-            ("TABLEORDER_NO_MDNS", "true"),
-            ("TABLEORDER_UPDATE_PUBLIC_KEYS", &keys.public),
-            ("TABLEORDER_UPDATE_PROBATION_SECS", PROBATION),
-            ("TABLEORDER_ORDERS_PER_MINUTE", "0"),
-            ("TABLEORDER_MAX_ACTIVE_ORDERS", "0"),
-            ("TABLEORDER_MAX_ACTIVE_ORDERS_PER_TABLE", "0"),
-            ("TABLEORDER_LOGINS_PER_MINUTE", "0"),
-            ("TABLEORDER_BACKUP_INTERVAL_HOURS", "0"),
-            ("TABLEORDER_LOG", "info"),
-        ],
+        &env,
         &[
             // As `systemctl edit tableorder.socket` would (docs/appliance.md): a test port.
             ("tableorder.socket", &format!("[Socket]\nListenStream=\nListenStream=127.0.0.1:{port}\n")),
