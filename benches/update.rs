@@ -18,7 +18,7 @@ use std::os::unix::process::CommandExt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use support::client::{read_frames, rss_kib, stream_request};
+use support::client::{read_frames, rss_kib, sample_peak, stream_request};
 use support::proc::{BIN, Server, base_command, tableorder_async};
 use support::releases::{Group, keys, real_release};
 
@@ -166,6 +166,10 @@ async fn main() {
         });
     }
     tokio::time::sleep(Duration::from_secs(3)).await;
+    // The box keeps its PID across every switch (each release execs the next): its highest
+    // resident memory over the whole run, the switches and the load included.
+    let box_pid = pid_on(port).expect("the box's PID");
+    let peak = sample_peak(box_pid, stop.clone());
 
     println!(
         "switch | request → new release answers | no order answered for | longest order wait | orders around it | p50 | p99 | refused | new release RSS"
@@ -222,7 +226,13 @@ async fn main() {
         );
     }
     stop.store(true, Ordering::Relaxed);
+    let peak = peak.join().unwrap();
     let total = answered.lock().unwrap().len();
     println!("{total} orders in all, {} connections refused", refused.load(Ordering::Relaxed));
+    println!(
+        "box RSS: peak {:.1} MiB across the run, {:.1} MiB after it",
+        peak as f64 / 1024.0,
+        rss_kib(box_pid) as f64 / 1024.0
+    );
     drop(server);
 }
